@@ -1,0 +1,82 @@
+// cda-sim's own admin API (openapi/admin.yaml): status, test users and their tokens, the
+// registrations table, the journal, and reset. Loopback-only by default; never part of the PDP contract.
+import express from 'express';
+import path from 'node:path';
+import type { OpenAPIBackend } from 'openapi-backend';
+import type { Clock } from '../core/clock.js';
+import { openapiDir } from '../core/paths.js';
+import { HttpProblem } from '../http/problems.js';
+import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
+import { readJournal, type Journal } from '../store/journal.js';
+import type { Store } from '../store/state.js';
+import type { TestUser } from '../testdata/users.js';
+import type { UserTokenVariant } from '../pfs/user-token.js';
+
+export const ADMIN_SPEC = path.join(openapiDir, 'admin.yaml');
+
+export interface AdminDeps {
+  clock: Clock;
+  store: Store;
+  journal: Journal;
+  users: TestUser[];
+  mintUserToken: (user: TestUser, variant: UserTokenVariant, lifetimeSeconds?: number) => Promise<{ token: string; claims: Record<string, unknown> }>;
+  status: () => Record<string, unknown>;
+  /** Clear registrations, tokens and the journal. */
+  reset: () => { registrations: number; pats: number; rpts: number };
+  api?: OpenAPIBackend;
+}
+
+export async function createAdminApp(deps: AdminDeps): Promise<express.Express> {
+  const api = deps.api ?? (await loadApi(ADMIN_SPEC));
+  const userById = new Map(deps.users.map((u) => [u.id, u]));
+  const userIdBySub = new Map(deps.users.map((u) => [u.sub, u.id]));
+
+  const handlers: Record<string, OperationHandler> = {
+    status: (_req, res) => {
+      res.json(deps.status());
+    },
+    listUsers: (_req, res) => {
+      res.json({ users: deps.users.map((u) => ({ id: u.id, sub: u.sub, name: u.name, purpose: u.purpose })) });
+    },
+    mintUserToken: async (req, res) => {
+      const id = decodeURIComponent(req.path.split('/')[3] ?? '');
+      const user = userById.get(id);
+      if (!user) throw new HttpProblem('not-found', [{ code: 'UNKNOWN_USER', field: 'id', detail: `no test user "${id}"; known: ${[...userById.keys()].join(', ')}` }]);
+      const body = (req.body ?? {}) as { variant?: UserTokenVariant; lifetime_seconds?: number };
+      const variant = body.variant ?? 'valid';
+      const minted = await deps.mintUserToken(user, variant, body.lifetime_seconds);
+      res.json({ user_token: minted.token, variant, claims: minted.claims });
+    },
+    listRegistrations: (req, res) => {
+      const q = req.query as Record<string, string | undefined>;
+      const owner = q.owner ? (userById.get(q.owner)?.sub ?? q.owner) : undefined;
+      const includeDeleted = q.include_deleted === 'true';
+      const registrations = deps.store
+        .resources()
+        .filter((r) => (includeDeleted || !r.deleted_at) && (!owner || r.owner === owner) && (!q.match_status || r.match_status === q.match_status))
+        .map((r) => ({ ...r, ...(userIdBySub.has(r.owner) ? { owner_user_id: userIdBySub.get(r.owner) } : {}) }));
+      res.json({ registrations });
+    },
+    queryJournal: async (req, res) => {
+      const q = req.query as Record<string, string | undefined>;
+      const entries = await readJournal(deps.journal.file, {
+        requestId: q.request_id,
+        path: q.path,
+        status: q.status ? Number(q.status) : undefined,
+        direction: q.direction as 'in' | 'out' | undefined,
+        limit: q.limit ? Number(q.limit) : 1000,
+      });
+      res.json({ entries });
+    },
+    reset: (_req, res) => {
+      res.json({ cleared: deps.reset() });
+    },
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // The admin API is the control plane, not the PDP exchange under test: it is not journalled.
+  app.use(specRouter(api, { handlers }));
+  finalHandlers(app);
+  return app;
+}

@@ -1,0 +1,50 @@
+// A CLI command is a value: its yargs shape plus a `run` that returns an exit code.
+// main.ts collects them; nothing here calls process.exit, so commands are testable in-process.
+import type { Argv, CommandModule } from 'yargs';
+import { CliError, EXIT } from './exit-codes.js';
+
+export interface CommandSpec<A> {
+  command: string | string[];
+  describe: string;
+  builder?: (y: Argv) => Argv<A>;
+  run: (args: A) => Promise<number | void>;
+}
+
+/** Where a command's exit code lands once yargs has run it. */
+export const outcome = { code: EXIT.ok as number };
+
+export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<object, A> {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (spec.builder ?? ((y: Argv) => y as unknown as Argv<A>)) as CommandModule<object, A>['builder'],
+    handler: async (args) => {
+      try {
+        const code = await spec.run(args as unknown as A);
+        outcome.code = typeof code === 'number' ? code : EXIT.ok;
+      } catch (err) {
+        if (err instanceof CliError) {
+          console.error(`cda-sim: ${err.message}`);
+          outcome.code = err.exitCode;
+        } else {
+          throw err;
+        }
+      }
+    },
+  };
+}
+
+/** Options every command that touches state or crypto shares. */
+export function withDirs<T>(y: Argv<T>) {
+  return y
+    .option('state-dir', {
+      type: 'string',
+      default: '.cda-sim',
+      describe: 'Where state, the journal and runs are kept',
+    })
+    .option('certs-dir', {
+      type: 'string',
+      default: 'certs',
+      describe: 'Where generated keys and certificates are kept',
+    });
+}

@@ -1,0 +1,17 @@
+// Exit codes, as DESIGN section 4 fixes them.
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  environment: 3,
+} as const;
+
+/** An error whose message is meant for the user, with the exit code it maps to. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
+    super(message);
+  }
+}

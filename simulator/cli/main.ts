@@ -1,0 +1,38 @@
+// The `cda-sim` command line: one file per command under commands/, wired here.
+import yargs from 'yargs';
+import { outcome } from './command.js';
+import { EXIT } from './exit-codes.js';
+import { packageVersion } from '../core/paths.js';
+import { startCommand } from './commands/start.js';
+import { certsCommand } from './commands/certs.js';
+import { tokenCommand } from './commands/token.js';
+import { resetCommand } from './commands/reset.js';
+import { journalCommand } from './commands/journal.js';
+import { usersCommand } from './commands/users.js';
+
+export async function main(argv: string[]): Promise<number> {
+  outcome.code = EXIT.ok;
+  let usageError = false;
+  await yargs(argv)
+    .scriptName('cda-sim')
+    .usage('$0 <command> [options]\n\nA local stand-in for the Pensions Dashboards central digital architecture (CDA).')
+    .command(startCommand)
+    .command(certsCommand)
+    .command(tokenCommand)
+    .command(usersCommand)
+    .command(resetCommand)
+    .command(journalCommand)
+    .demandCommand(1, 'Name a command; `cda-sim --help` lists them.')
+    .strict()
+    .env('CDA_SIM')
+    .version(packageVersion())
+    .help()
+    .wrap(Math.min(120, process.stdout.columns ?? 100))
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      usageError = true;
+      console.error(y.help() && `cda-sim: ${msg}\nRun \`cda-sim --help\` for the commands and options.`);
+    })
+    .parseAsync();
+  return usageError ? EXIT.usage : outcome.code;
+}

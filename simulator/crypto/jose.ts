@@ -1,0 +1,193 @@
+// The one place that talks to the JOSE library. Everything else signs, verifies,
+// encrypts and decrypts through these small interfaces, so swapping node-jose
+// for another library touches this file only.
+import { generateKeyPair as generateRsa } from 'node:crypto';
+import { promisify } from 'node:util';
+import jose from 'node-jose';
+
+export type Jwk = Record<string, unknown>;
+
+export interface KeyPair {
+  kid: string;
+  use: 'sig' | 'enc';
+  private: Jwk;
+  public: Jwk;
+}
+
+export interface JwsParts {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+export type JoseErrorCode = 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'DECRYPT_FAILED';
+
+export class JoseError extends Error {
+  constructor(
+    readonly code: JoseErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JoseError';
+  }
+}
+
+export interface Signer {
+  kid: string;
+  /** Compact RS256 JWS; header is {alg:'RS256', kid, typ:'JWT', ...header}. */
+  sign(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
+}
+
+export interface Verifier {
+  /** Checks the signature only; callers check exp/aud/etc. against their own Clock. */
+  verify(token: string): Promise<JwsParts>;
+}
+
+export interface Encrypter {
+  /** Compact JWE: RSA-OAEP-256 / A128CBC-HS256, header also typ 'JWT', cty 'JWT', kid. */
+  encrypt(payload: Record<string, unknown>): Promise<string>;
+}
+
+export interface Decrypter {
+  decrypt(token: string): Promise<Record<string, unknown>>;
+}
+
+export const SIGNING_ALG = 'RS256';
+export const KEY_ENCRYPTION_ALG = 'RSA-OAEP-256';
+export const CONTENT_ENCRYPTION_ALG = 'A128CBC-HS256';
+
+/** JWK members that only a private key has. */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+const generateRsaAsync = promisify(generateRsa);
+
+/** RSA 2048 key pair as JWKs. Node's native generator runs off the main thread, so several can run at once. */
+export async function generateKeyPair(kid: string, use: 'sig' | 'enc'): Promise<KeyPair> {
+  const { privateKey } = await generateRsaAsync('rsa', { modulusLength: 2048 });
+  const alg = use === 'sig' ? SIGNING_ALG : KEY_ENCRYPTION_ALG;
+  const priv: Jwk = { ...(privateKey.export({ format: 'jwk' }) as Jwk), kid, use, alg };
+  return { kid, use, private: priv, public: publicJwk(priv) };
+}
+
+/** The public half of a JWK: everything but the private members. */
+export function publicJwk(jwk: Jwk): Jwk {
+  const out: Jwk = { ...jwk };
+  for (const m of PRIVATE_JWK_MEMBERS) delete out[m];
+  return out;
+}
+
+export async function createSigner(pair: KeyPair): Promise<Signer> {
+  // One key object per signer: node-jose caches the PEM on it, so later signs are cheap.
+  const key = await jose.JWK.asKey(pair.private);
+  return {
+    kid: pair.kid,
+    async sign(claims, header = {}) {
+      const fields = { alg: SIGNING_ALG, kid: pair.kid, typ: 'JWT', ...header };
+      // The header always carries a kid, so node-jose keeps it rather than adding the
+      // key's own (negative tests sign with one key while claiming another's kid).
+      const signer = jose.JWS.createSign({ format: 'compact', fields }, key);
+      return (await signer.update(JSON.stringify(claims), 'utf8').final()) as unknown as string;
+    },
+  };
+}
+
+export async function createVerifier(publicKeys: Jwk[]): Promise<Verifier> {
+  // Keys are grouped by kid once. A kid can map to more than one key: after a key
+  // rotation the previous public key stays published under the same kid.
+  const byKid = new Map<string, jose.JWS.Verifier[]>();
+  for (const jwk of publicKeys) {
+    if (jwk.use === 'enc' || typeof jwk.kid !== 'string') continue;
+    const key = await jose.JWK.asKey(publicJwk(jwk));
+    const list = byKid.get(jwk.kid) ?? [];
+    list.push(jose.JWS.createVerify(key, { algorithms: [SIGNING_ALG] }));
+    byKid.set(jwk.kid, list);
+  }
+  return {
+    async verify(token) {
+      const parts = decodeUnverified(token);
+      if (!parts) throw new JoseError('MALFORMED', 'not a compact JWS with JSON header and payload');
+      const { kid, alg } = parts.header;
+      if (alg !== SIGNING_ALG) throw new JoseError('BAD_SIGNATURE', `algorithm ${String(alg)} is not allowed`);
+      if (typeof kid !== 'string') throw new JoseError('UNKNOWN_KEY', 'JWS header has no kid');
+      const candidates = byKid.get(kid);
+      if (!candidates) throw new JoseError('UNKNOWN_KEY', `no published key with kid "${kid}"`);
+      for (const v of candidates) {
+        try {
+          await v.verify(token);
+          return parts;
+        } catch {
+          // try the next key with this kid
+        }
+      }
+      throw new JoseError('BAD_SIGNATURE', `signature does not verify with key "${kid}"`);
+    },
+  };
+}
+
+export async function createEncrypter(publicKey: Jwk): Promise<Encrypter> {
+  const key = await jose.JWK.asKey(publicJwk(publicKey));
+  const fields = { alg: KEY_ENCRYPTION_ALG, kid: key.kid, typ: 'JWT', cty: 'JWT' };
+  return {
+    async encrypt(payload) {
+      const enc = jose.JWE.createEncrypt({ format: 'compact', contentAlg: CONTENT_ENCRYPTION_ALG, fields }, key);
+      return enc.update(Buffer.from(JSON.stringify(payload), 'utf8')).final();
+    },
+  };
+}
+
+export async function createDecrypter(pair: KeyPair): Promise<Decrypter> {
+  const key = await jose.JWK.asKey(pair.private);
+  const decrypter = jose.JWE.createDecrypt(key, { algorithms: [KEY_ENCRYPTION_ALG, CONTENT_ENCRYPTION_ALG] });
+  return {
+    async decrypt(token) {
+      const header = decodeJweHeader(token);
+      if (!header) throw new JoseError('MALFORMED', 'not a compact JWE');
+      if (header.alg !== KEY_ENCRYPTION_ALG || header.enc !== CONTENT_ENCRYPTION_ALG) {
+        throw new JoseError('DECRYPT_FAILED', `unsupported JWE algorithms ${String(header.alg)}/${String(header.enc)}`);
+      }
+      if (header.kid !== undefined && header.kid !== pair.kid) {
+        throw new JoseError('UNKNOWN_KEY', `JWE is for key "${String(header.kid)}", not "${pair.kid}"`);
+      }
+      let plaintext: Buffer;
+      try {
+        plaintext = (await decrypter.decrypt(token)).plaintext;
+      } catch {
+        throw new JoseError('DECRYPT_FAILED', 'JWE does not decrypt with this key');
+      }
+      const payload = parseJsonObject(plaintext.toString('utf8'));
+      if (!payload) throw new JoseError('MALFORMED', 'JWE payload is not a JSON object');
+      return payload;
+    },
+  };
+}
+
+/** Header and payload of a compact JWS, without checking the signature; null if it is not one. */
+export function decodeUnverified(token: string): JwsParts | null {
+  if (typeof token !== 'string') return null;
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts.some((p) => !BASE64URL.test(p)) || parts[2] === '') return null;
+  const header = parseJsonObject(fromBase64url(parts[0]));
+  const payload = parseJsonObject(fromBase64url(parts[1]));
+  return header && payload ? { header, payload } : null;
+}
+
+function decodeJweHeader(token: string): Record<string, unknown> | null {
+  if (typeof token !== 'string') return null;
+  const parts = token.split('.');
+  if (parts.length !== 5 || parts.some((p) => !BASE64URL.test(p))) return null;
+  return parseJsonObject(fromBase64url(parts[0]));
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+function fromBase64url(s: string): string {
+  return Buffer.from(s, 'base64url').toString('utf8');
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

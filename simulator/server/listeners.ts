@@ -1,0 +1,86 @@
+// Network listeners. HTTPS enforces mutual TLS by default (need): a client without a certificate
+// issued by the cda-sim CA is refused during the handshake, before any HTTP is exchanged.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+
+export type MtlsMode = 'need' | 'want' | 'none';
+
+export interface Listener {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface TlsMaterial {
+  serverCert: string;
+  serverKey: string;
+  /** CA certificates whose client certificates are trusted. */
+  clientCa: string[];
+}
+
+function urlHost(host: string): string {
+  // Certificates name "localhost"; URLs read better with it than with the loopback address.
+  if (host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function bind(server: http.Server | https.Server, host: string, port: number, scheme: 'http' | 'https', what: string): Promise<Listener> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(
+        new CliError(
+          err.code === 'EADDRINUSE'
+            ? `${what} port ${port} on ${host} is already in use: stop whatever holds it, or choose another port (0 picks a free one)`
+            : `${what} cannot listen on ${host}:${port}: ${err.message}`,
+          EXIT.environment,
+        ),
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+  // Keep-alive sockets would hold close() open; track and end them.
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `${scheme}://${urlHost(host)}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+export function listenHttps(app: RequestListener, opts: { host: string; port: number; mtls: MtlsMode; tls: TlsMaterial; what?: string }): Promise<Listener> {
+  const server = https.createServer(
+    {
+      key: opts.tls.serverKey,
+      cert: opts.tls.serverCert,
+      ca: opts.tls.clientCa,
+      requestCert: opts.mtls !== 'none',
+      rejectUnauthorized: opts.mtls === 'need',
+      minVersion: 'TLSv1.2',
+    },
+    app,
+  );
+  return bind(server, opts.host, opts.port, 'https', opts.what ?? 'HTTPS');
+}
+
+export function listenHttp(app: RequestListener, opts: { host: string; port: number; what?: string }): Promise<Listener> {
+  return bind(http.createServer(app), opts.host, opts.port, 'http', opts.what ?? 'HTTP');
+}

@@ -1,0 +1,173 @@
+// Wires the CDA-side servers together: crypto material, state, journal, the C&A on HTTPS (mTLS)
+// and plain HTTP, and the admin API. Used by `cda-sim start`, the rehearsal and the tests.
+import type { OpenAPIBackend } from 'openapi-backend';
+import path from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import { packageVersion } from '../core/paths.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+import { createSigner } from '../crypto/jose.js';
+import { ensureMaterial, expiryWarnings, type Material } from '../crypto/material.js';
+import { Journal } from '../store/journal.js';
+import { Store } from '../store/state.js';
+import { loadTestUsers, type TestUser } from '../testdata/users.js';
+import { createCaApp } from '../ca/ca-app.js';
+import { buildCaKeys } from '../ca/keys.js';
+import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
+import { createAdminApp } from '../admin/admin-app.js';
+import { mintUserToken, type UserTokenVariant } from '../pfs/user-token.js';
+import { listenHttp, listenHttps, type Listener, type MtlsMode } from './listeners.js';
+import { readLock, removeLock, writeLock } from './lock.js';
+
+export const PROFILE = 'pdp-v2.0-reconstructed';
+
+export interface SimulatorOptions {
+  stateDir: string;
+  certsDir: string;
+  host?: string;
+  /** 0 picks a free port; null turns the listener off. */
+  httpsPort?: number | null;
+  httpPort?: number | null;
+  adminPort?: number | null;
+  mtls?: MtlsMode;
+  /** The C&A issuer URL; by default the HTTPS listener's (https://localhost:<port>). */
+  issuer?: string;
+  hostnames?: string[];
+  usersFile?: string;
+  ca?: Partial<CaConfig>;
+  /** fsync every state change (survives power loss, not just a killed process). */
+  fsync?: boolean;
+  clock?: Clock;
+  /** Preloaded OpenAPI documents (tests load them once). */
+  apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend };
+}
+
+export interface Simulator {
+  endpoints: { https?: string; http?: string; admin?: string; issuer: string };
+  store: Store;
+  journal: Journal;
+  material: Material;
+  users: TestUser[];
+  config: CaConfig;
+  mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const clock = opts.clock ?? systemClock;
+  const host = opts.host ?? '127.0.0.1';
+  const held = readLock(opts.stateDir);
+  if (held) {
+    throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
+  }
+  const { material } = await ensureMaterial(opts.certsDir, { clock, hostnames: opts.hostnames });
+  const store = await Store.open(opts.stateDir, { fsync: opts.fsync });
+  const journal = new Journal(opts.stateDir, () => clock.now());
+  const users = loadTestUsers(opts.usersFile);
+  const config: CaConfig = { ...defaultCaConfig, ...opts.ca };
+  const keys = await buildCaKeys(material);
+  const pfsSigner = await createSigner(material.keys.pfs);
+  const rogueSigner = await createSigner(material.keys.rogue);
+
+  // URLs are known only after binding (ports may be 0); the apps read them through this holder.
+  const urls: CaUrls = { issuer: opts.issuer ?? '', bases: [] };
+  const mint = async (user: TestUser, variant: UserTokenVariant = 'valid', lifetimeSeconds?: number) =>
+    mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
+
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca });
+  const listeners: Listener[] = [];
+  const endpoints: Simulator['endpoints'] = { issuer: '' };
+  try {
+    if (opts.httpsPort !== null) {
+      const l = await listenHttps(caApp, {
+        host,
+        port: opts.httpsPort ?? 8443,
+        mtls: opts.mtls ?? 'need',
+        tls: { serverCert: material.server.cert, serverKey: material.server.key, clientCa: [material.ca.cert] },
+        what: 'the C&A HTTPS',
+      });
+      listeners.push(l);
+      endpoints.https = l.url;
+    }
+    if (opts.httpPort !== null) {
+      const l = await listenHttp(caApp, { host, port: opts.httpPort ?? 8081, what: 'the C&A HTTP' });
+      listeners.push(l);
+      endpoints.http = l.url;
+    }
+    urls.bases = [endpoints.https, endpoints.http].filter((u): u is string => !!u);
+    urls.issuer = opts.issuer ?? urls.bases[0] ?? 'https://localhost:8443';
+    endpoints.issuer = urls.issuer;
+
+    if (opts.adminPort !== null) {
+      const adminApp = await createAdminApp({
+        clock,
+        store,
+        journal,
+        users,
+        mintUserToken: mint,
+        api: opts.apis?.admin,
+        status: () => {
+          const all = store.resources();
+          return {
+            version: packageVersion(),
+            profile: PROFILE,
+            endpoints,
+            mtls: opts.mtls ?? 'need',
+            resourceIdFormat: config.resourceIdFormat,
+            counts: {
+              registrations: all.filter((r) => !r.deleted_at).length,
+              deleted: all.filter((r) => r.deleted_at).length,
+              pats: Object.keys(store.data.pats).length,
+              rpts: Object.keys(store.data.rpts).length,
+            },
+            certificateWarnings: expiryWarnings(material, clock),
+          };
+        },
+        reset: () => {
+          const cleared = { registrations: store.resources().length, pats: Object.keys(store.data.pats).length, rpts: Object.keys(store.data.rpts).length };
+          store.reset();
+          journal.clear();
+          return cleared;
+        },
+      });
+      const l = await listenHttp(adminApp, { host, port: opts.adminPort ?? 8088, what: 'the admin API' });
+      listeners.push(l);
+      endpoints.admin = l.url;
+    }
+  } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await store.close();
+    journal.close();
+    throw err;
+  }
+
+  writeLock(opts.stateDir, {
+    pid: process.pid,
+    started: new Date(clock.now()).toISOString(),
+    adminUrl: endpoints.admin,
+    issuer: urls.issuer,
+    endpoints: Object.fromEntries(Object.entries(endpoints).filter(([, v]) => !!v)) as Record<string, string>,
+  });
+
+  let closed = false;
+  return {
+    endpoints,
+    store,
+    journal,
+    material,
+    users,
+    config,
+    mintUserToken: (userId, variant, life) => {
+      const user = users.find((u) => u.id === userId);
+      if (!user) throw new CliError(`unknown test user "${userId}"; known: ${users.map((u) => u.id).join(', ')}`);
+      return mint(user, variant, life);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all(listeners.map((l) => l.close()));
+      await store.close();
+      journal.close();
+      removeLock(opts.stateDir);
+    },
+  };
+}

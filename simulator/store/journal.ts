@@ -1,0 +1,135 @@
+// The journal: every exchange cda-sim takes part in, inbound (a provider calling the C&A) and
+// outbound (cda-sim calling a provider), one NDJSON line each in <state-dir>/journal.ndjson.
+// Lines are written synchronously so a killed process keeps every exchange it answered.
+// Subscribers (a live console, correlation checks) get each entry as an event: MSW's lifecycle
+// events are the model.
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { EventEmitter } from 'node:events';
+
+/** Bodies beyond this many characters are cut in the journal (the exchange still happened in full). */
+const BODY_LIMIT = 64 * 1024;
+
+export interface JournalEntry {
+  seq: number;
+  time: string;
+  direction: 'in' | 'out';
+  /** Which cda-sim role took part: 'ca', 'admin', 'pfs', 'dashboard', 'reporting', … */
+  role: string;
+  method: string;
+  url: string;
+  path: string;
+  requestId?: string;
+  requestHeaders: Record<string, string>;
+  requestBody?: unknown;
+  status: number;
+  responseHeaders: Record<string, string>;
+  responseBody?: unknown;
+  durationMs: number;
+  /** Subject of the TLS client certificate, when one was presented. */
+  clientCert?: { subject: string; issuer: string; authorized: boolean; error?: string };
+  /** Which operation of the OpenAPI document served it, when routed. */
+  operationId?: string;
+  /** A test case or run id, where a driver knows it. */
+  tags?: Record<string, string>;
+  error?: string;
+}
+
+export type NewJournalEntry = Omit<JournalEntry, 'seq' | 'time'> & { time?: string };
+
+export interface JournalFilter {
+  requestId?: string;
+  path?: string;
+  status?: number;
+  direction?: 'in' | 'out';
+  role?: string;
+  limit?: number;
+}
+
+export function clipBody(body: unknown): unknown {
+  if (typeof body === 'string' && body.length > BODY_LIMIT) {
+    return body.slice(0, BODY_LIMIT) + `…[${body.length - BODY_LIMIT} more characters not journalled]`;
+  }
+  return body;
+}
+
+export function matches(e: JournalEntry, f: JournalFilter): boolean {
+  if (f.requestId && e.requestId?.toLowerCase() !== f.requestId.toLowerCase()) return false;
+  if (f.path && !e.path.startsWith(f.path)) return false;
+  if (f.status !== undefined && e.status !== f.status) return false;
+  if (f.direction && e.direction !== f.direction) return false;
+  if (f.role && e.role !== f.role) return false;
+  return true;
+}
+
+export class Journal extends EventEmitter {
+  private fd: number;
+  private seq = 0;
+  readonly file: string;
+
+  constructor(
+    dir: string,
+    private now: () => number,
+  ) {
+    super();
+    fs.mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, 'journal.ndjson');
+    this.seq = countLines(this.file);
+    this.fd = fs.openSync(this.file, 'a');
+  }
+
+  record(e: NewJournalEntry): JournalEntry {
+    const entry: JournalEntry = {
+      seq: ++this.seq,
+      time: e.time ?? new Date(this.now()).toISOString(),
+      ...e,
+      requestBody: clipBody(e.requestBody),
+      responseBody: clipBody(e.responseBody),
+    };
+    fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
+    this.emit('entry', entry);
+    return entry;
+  }
+
+  /** Start a new, empty journal (reset). */
+  clear(): void {
+    fs.closeSync(this.fd);
+    fs.writeFileSync(this.file, '');
+    this.fd = fs.openSync(this.file, 'a');
+    this.seq = 0;
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+function countLines(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  const buf = fs.readFileSync(file);
+  let n = 0;
+  for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
+  return n;
+}
+
+/** Read a journal file, newest last, keeping entries that match the filter (the last `limit` of them). */
+export async function readJournal(file: string, filter: JournalFilter = {}): Promise<JournalEntry[]> {
+  if (!fs.existsSync(file)) return [];
+  const out: JournalEntry[] = [];
+  const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (!line) continue;
+    let e: JournalEntry;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue; // a torn last line after a crash
+    }
+    if (matches(e, filter)) {
+      out.push(e);
+      if (filter.limit && out.length > filter.limit) out.shift();
+    }
+  }
+  return out;
+}

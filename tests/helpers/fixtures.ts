@@ -1,0 +1,42 @@
+// Shared test fixtures. Crypto material is generated once per test process (RSA key generation
+// costs about a second) into a temp dir; each test gets its own state directory.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { OpenAPIBackend } from 'openapi-backend';
+import { ensureMaterial, type Material } from '../../simulator/crypto/material.js';
+import { ManualClock } from '../../simulator/core/clock.js';
+import { loadApi } from '../../simulator/http/spec-app.js';
+import { CA_SPEC } from '../../simulator/ca/ca-app.js';
+import { ADMIN_SPEC } from '../../simulator/admin/admin-app.js';
+
+let materialOnce: Promise<{ dir: string; material: Material }> | undefined;
+
+/** The one generated certs dir all tests share (read-only: copy it to change it). */
+export function sharedMaterial(): Promise<{ dir: string; material: Material }> {
+  materialOnce ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
+    const { material } = await ensureMaterial(dir, { clock: new ManualClock(Date.now()) });
+    return { dir, material };
+  })();
+  return materialOnce;
+}
+
+const apis = new Map<string, Promise<OpenAPIBackend>>();
+/** OpenAPI documents are loaded once per process, as a long-running server would. */
+export function specApi(file: 'ca' | 'admin'): Promise<OpenAPIBackend> {
+  const spec = file === 'ca' ? CA_SPEC : ADMIN_SPEC;
+  if (!apis.has(spec)) apis.set(spec, loadApi(spec));
+  return apis.get(spec)!;
+}
+
+export function tempDir(prefix = 'cda-sim-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const uuid = (): string => randomUUID();
+
+export function peiName(holder = uuid(), asset = uuid()): string {
+  return `urn:pei:${holder}:${asset}`;
+}
