@@ -83,21 +83,25 @@ export interface TicketClaims {
   exp: number;
 }
 
+/** A permission ticket is a nested JWT: signed by the C&A (so it cannot be forged), then encrypted (so it is opaque). */
 export async function issueTicket(ctx: TokenContext, owner: string, resourceId: string, scopes: string[]): Promise<string> {
   const iat = epochSeconds(ctx.clock);
   const claims: TicketClaims = { jti: randomUUID(), sub: owner, resource_id: resourceId, resource_scopes: scopes, iat, exp: iat + ctx.config.ticketLifetimeSeconds };
-  return ctx.keys.ticketEncrypter.encrypt({ ...claims, iss: ctx.urls().issuer, token_type: 'pension_dashboard_pmt' });
+  const jws = await ctx.keys.caSigner.sign({ ...claims, iss: ctx.urls().issuer, token_type: 'pension_dashboard_pmt' });
+  return ctx.keys.ticketEncrypter.encryptJwt(jws);
 }
 
 export async function readTicket(ctx: TokenContext, ticket: string): Promise<TicketClaims> {
-  let claims: Record<string, unknown>;
+  let jws: string;
   try {
-    claims = await ctx.keys.ticketDecrypter.decrypt(ticket);
+    jws = await ctx.keys.ticketDecrypter.decryptJwt(ticket);
   } catch {
     throw new TokenRejected('the ticket is not a permission ticket issued by this C&A (it does not decrypt)');
   }
-  checkTimes(ctx, claims, 'the ticket');
-  return claims as unknown as TicketClaims;
+  const { payload } = await verifySignedBy(ctx, jws, 'the ticket', ctx.keys.kids.ca, 'C&A');
+  if (payload.token_type !== 'pension_dashboard_pmt') throw new TokenRejected('the ticket is not a permission ticket (token_type)');
+  checkTimes(ctx, payload, 'the ticket');
+  return payload as unknown as TicketClaims;
 }
 
 /** Validate the RQP a dashboard presents as claim_token. Returns its issuer (the dashboard) and subject. */

@@ -45,10 +45,14 @@ export interface Verifier {
 export interface Encrypter {
   /** Compact JWE: RSA-OAEP-256 / A128CBC-HS256, header also typ 'JWT', cty 'JWT', kid. */
   encrypt(payload: Record<string, unknown>): Promise<string>;
+  /** A nested JWT: the compact JWS given, encrypted as the JWE's content (cty 'JWT' says so). */
+  encryptJwt(jws: string): Promise<string>;
 }
 
 export interface Decrypter {
   decrypt(token: string): Promise<Record<string, unknown>>;
+  /** The compact JWS inside a nested JWT; the caller verifies its signature. */
+  decryptJwt(token: string): Promise<string>;
 }
 
 export const SIGNING_ALG = 'RS256';
@@ -126,19 +130,18 @@ export async function createVerifier(publicKeys: Jwk[]): Promise<Verifier> {
 export async function createEncrypter(publicKey: Jwk): Promise<Encrypter> {
   const key = await jose.JWK.asKey(publicJwk(publicKey));
   const fields = { alg: KEY_ENCRYPTION_ALG, kid: key.kid, typ: 'JWT', cty: 'JWT' };
+  const seal = (text: string): Promise<string> =>
+    jose.JWE.createEncrypt({ format: 'compact', contentAlg: CONTENT_ENCRYPTION_ALG, fields }, key).update(Buffer.from(text, 'utf8')).final();
   return {
-    async encrypt(payload) {
-      const enc = jose.JWE.createEncrypt({ format: 'compact', contentAlg: CONTENT_ENCRYPTION_ALG, fields }, key);
-      return enc.update(Buffer.from(JSON.stringify(payload), 'utf8')).final();
-    },
+    encrypt: (payload) => seal(JSON.stringify(payload)),
+    encryptJwt: (jws) => seal(jws),
   };
 }
 
 export async function createDecrypter(pair: KeyPair): Promise<Decrypter> {
   const key = await jose.JWK.asKey(pair.private);
   const decrypter = jose.JWE.createDecrypt(key, { algorithms: [KEY_ENCRYPTION_ALG, CONTENT_ENCRYPTION_ALG] });
-  return {
-    async decrypt(token) {
+  const open = async (token: string): Promise<string> => {
       const header = decodeJweHeader(token);
       if (!header) throw new JoseError('MALFORMED', 'not a compact JWE');
       if (header.alg !== KEY_ENCRYPTION_ALG || header.enc !== CONTENT_ENCRYPTION_ALG) {
@@ -147,16 +150,19 @@ export async function createDecrypter(pair: KeyPair): Promise<Decrypter> {
       if (header.kid !== undefined && header.kid !== pair.kid) {
         throw new JoseError('UNKNOWN_KEY', `JWE is for key "${String(header.kid)}", not "${pair.kid}"`);
       }
-      let plaintext: Buffer;
       try {
-        plaintext = (await decrypter.decrypt(token)).plaintext;
+        return (await decrypter.decrypt(token)).plaintext.toString('utf8');
       } catch {
         throw new JoseError('DECRYPT_FAILED', 'JWE does not decrypt with this key');
       }
-      const payload = parseJsonObject(plaintext.toString('utf8'));
+  };
+  return {
+    async decrypt(token) {
+      const payload = parseJsonObject(await open(token));
       if (!payload) throw new JoseError('MALFORMED', 'JWE payload is not a JSON object');
       return payload;
     },
+    decryptJwt: open,
   };
 }
 

@@ -43,7 +43,7 @@ export interface Material {
   foreignClient: PemPair;
   keys: MaterialKeys;
   retiredKeys: Jwk[];
-  /** The published JWKS: public pfs, ca, caEncryption, dashboard keys + retiredKeys; never rogue, never private members. */
+  /** The published JWKS: public pfs, ca and dashboard keys + retiredKeys; never the ticket encryption key, never rogue, never private members. */
   jwks(): { keys: Jwk[] };
 }
 
@@ -117,7 +117,8 @@ type KeyRole = keyof MaterialKeys;
 const KEY_ROLES: Record<KeyRole, { kid: string; use: 'sig' | 'enc'; published: boolean }> = {
   pfs: { kid: 'pfs-signing-key', use: 'sig', published: true },
   ca: { kid: 'ca-signing-key', use: 'sig', published: true },
-  caEncryption: { kid: 'ca-encryption-key', use: 'enc', published: true },
+  // Tickets are encrypted by the C&A to itself: nobody else needs this key, so it is not published.
+  caEncryption: { kid: 'ca-encryption-key', use: 'enc', published: false },
   dashboard: { kid: 'dashboard-signing-key', use: 'sig', published: true },
   // Never published: signs "wrongly signed" tokens for negative tests.
   rogue: { kid: 'rogue-signing-key', use: 'sig', published: false },

@@ -131,6 +131,7 @@ export function toViolations(errors: ErrorObject[], op: Operation | undefined, r
     }
     const rule = rules[field] ?? rules[field.replace(/\[\d+\]$/, '')];
     if (rule && code !== 'MISSING_FIELD' && code !== 'MISSING_HEADER' && code !== 'UNKNOWN_FIELD') detail = `${detail} (${rule})`;
+    if (!field) field = where === 'requestBody' ? 'body' : where;
     const key = `${code}|${field}`;
     if (seen.has(key)) continue; // ajv reports some failures twice (e.g. enum inside arrays)
     seen.add(key);

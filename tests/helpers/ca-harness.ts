@@ -69,7 +69,7 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
       assert.is(res.status, 200, `PAT for ${id}: ${JSON.stringify(res.body)}`);
       return res.body.access_token;
     },
-    register(pat: string, body: Record<string, unknown> = {}, requestId = randomUUID()) {
+    register(pat: string, body: Record<string, unknown> = {}, requestId: string = randomUUID()) {
       return request
         .post('/rreguri')
         .set('X-Request-ID', requestId)
