@@ -53,7 +53,11 @@ test('SIGKILL during a burst of registrations loses no acknowledged registration
 
   // Every state file is intact JSON/NDJSON (a torn last WAL line is the only allowed damage).
   const snapshot = path.join(stateDir, 'state.json');
-  JSON.parse(fs.readFileSync(snapshot, 'utf8'));
+  if (fs.existsSync(snapshot)) JSON.parse(fs.readFileSync(snapshot, 'utf8'));
+  for (const wal of fs.readdirSync(stateDir).filter((f) => f.startsWith('wal-'))) {
+    const lines = fs.readFileSync(path.join(stateDir, wal), 'utf8').split('\n').filter(Boolean);
+    lines.slice(0, -1).forEach((l) => JSON.parse(l));
+  }
 
   const second = await spawnSim(args);
   const pat2 = await patFor(second, 'CP01');

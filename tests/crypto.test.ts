@@ -207,7 +207,9 @@ test('rotateMaterial keys: new key material, old public key stays published', as
   const oldToken = await (await createSigner(before.keys.pfs)).sign({ sub: 'before' });
 
   const after = await rotateMaterial(d, { clock: systemClock, only: 'keys' });
-  assert.is(after.keys.pfs.kid, 'pfs-signing-key');
+  assert.match(after.keys.pfs.kid, /^pfs-signing-key-[0-9a-f]{8}$/);
+  const kids = after.jwks().keys.map((k) => k.kid);
+  assert.is(new Set(kids).size, kids.length, 'kids stay unique in the JWKS after a rotation');
   assert.is.not(after.keys.pfs.public.n, before.keys.pfs.public.n);
   assert.is.not(after.keys.ca.public.n, before.keys.ca.public.n);
   assert.equal(fingerprints(after), fingerprints(before), 'certs untouched');

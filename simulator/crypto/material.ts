@@ -2,7 +2,7 @@
 // negative-test certificates, and the JOSE keys cda-sim signs and encrypts with.
 // Everything lives in one directory (default certs/), is created on first start and
 // is never committed.
-import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -363,12 +363,15 @@ async function loadOrCreateKeys(
 
   await Promise.all(
     roles.map(async (role) => {
-      const { kid, use } = KEY_ROLES[role];
+      const { kid: baseKid, use } = KEY_ROLES[role];
       const existing = stored?.keys[role];
-      if (!rotate && existing && existing.kid === kid && existing.use === use && existing.private && existing.public) {
+      if (!rotate && existing && existing.kid.startsWith(baseKid) && existing.use === use && existing.private && existing.public) {
         generated[role] = existing;
         return;
       }
+      // A rotated key gets a kid of its own: the retired key stays in the JWKS under its old kid,
+      // and verifiers that pick the first key with a matching kid still pick the right one.
+      const kid = rotate && existing ? `${baseKid}-${randomBytes(4).toString('hex')}` : baseKid;
       generated[role] = await generateKeyPair(kid, use);
       created.push(kid);
       changed = true;

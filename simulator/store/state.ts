@@ -92,6 +92,8 @@ export class Store {
   private walFd = -1;
   private walEntries = 0;
   private compacting: Promise<void> | null = null;
+  /** The sequence number the snapshot on disk holds (-1: not written by this process yet). */
+  private snapshotSeq = -1;
   // Indexes rebuilt on open; the snapshot holds only records.
   private byName = new Map<string, string>();
   private registrationRequestIds = new Set<string>();
@@ -118,9 +120,10 @@ export class Store {
     }
     db.data ??= emptyState();
     const store = new Store(dir, db, { fsync: false, compactAfter: 200_000, ...options });
+    store.snapshotSeq = db.data.lastSeq;
     store.replayWal();
     store.rebuildIndexes();
-    // Start each process on a fresh, compacted snapshot: restart time stays flat however long the WAL grew.
+    // Fold a replayed log into the snapshot now, so the next start does not replay it again.
     await store.compact();
     return store;
   }
@@ -270,7 +273,9 @@ export class Store {
 
   /** Write a fresh snapshot and drop the WAL files it covers. Safe to call at any time. */
   async compact(): Promise<void> {
-    if (this.compacting) return this.compacting;
+    // One compaction at a time; a caller arriving mid-way waits, then folds in what came since.
+    while (this.compacting) await this.compacting;
+    if (this.snapshotSeq === this.db.data.lastSeq) return;
     this.compacting = (async () => {
       const covered = this.db.data.lastSeq;
       // New mutations go to a new WAL from here on, so none can be lost with the old files.
@@ -278,6 +283,7 @@ export class Store {
       const oldWals = this.walFiles().filter((w) => w.file !== fresh);
       await this.db.write();
       for (const w of oldWals) fs.rmSync(w.file, { force: true });
+      this.snapshotSeq = covered;
     })().finally(() => {
       this.compacting = null;
     });

@@ -1,0 +1,134 @@
+// The store: snapshot + write-ahead log. Reopening after a crash replays what was acknowledged.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Store, type Resource } from '../simulator/store/state.js';
+import { tempDir } from './helpers/fixtures.js';
+
+function resource(over: Partial<Resource> = {}): Resource {
+  const now = new Date().toISOString();
+  return {
+    resource_id: `${randomUUID()}1`,
+    name: `urn:pei:${randomUUID()}:${randomUUID()}`,
+    description: 'S',
+    match_status: 'match-yes',
+    resource_scopes: ['owner'],
+    request_id: randomUUID(),
+    owner: 'user-1',
+    created_at: now,
+    updated_at: now,
+    history: [],
+    ...over,
+  };
+}
+
+const walFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('wal-')).map((f) => path.join(dir, f));
+
+test('a store that was never closed (a crash) is rebuilt from its write-ahead log', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  const r = resource();
+  s.putResource(r);
+  s.putPat({ jti: 'j1', sub: 'user-1', token: 'tok', issued_at: 1, exp: 9e9 });
+  // no close(): the snapshot on disk predates both writes
+  const again = await Store.open(dir);
+  assert.equal(again.resource(r.resource_id), r);
+  assert.is(again.liveResourceByName(r.name)!.resource_id, r.resource_id);
+  assert.ok(again.registrationRequestIdUsed(r.request_id));
+  assert.is(again.patByToken('tok')!.sub, 'user-1');
+  assert.is(again.patForUser('user-1')!.jti, 'j1');
+  await again.close();
+});
+
+test('a torn last line (a crash mid-write) is ignored; everything before it survives', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  const a = resource();
+  s.putResource(a);
+  const [wal] = walFiles(dir);
+  fs.appendFileSync(wal, '{"op":"resource","value":{"resource_id":"x');
+  const again = await Store.open(dir);
+  assert.ok(again.resource(a.resource_id));
+  assert.is(again.resources().length, 1);
+  await again.close();
+});
+
+test('damage in the middle of the log is reported, naming the file and line', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  s.putResource(resource());
+  s.putResource(resource());
+  const [wal] = walFiles(dir);
+  const lines = fs.readFileSync(wal, 'utf8').split('\n');
+  lines[0] = 'garbage';
+  fs.writeFileSync(wal, lines.join('\n'));
+  try {
+    await Store.open(dir);
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.match((err as Error).message, /wal-.*line 1 is not valid JSON/);
+  }
+});
+
+test('a crash between writing the snapshot and removing the old log applies nothing twice', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  const r = resource();
+  s.putResource(r);
+  s.putResource({ ...r, match_status: 'match-possible' });
+  const walCopy = fs.readFileSync(walFiles(dir)[0], 'utf8');
+  await s.close(); // snapshot written, log folded
+  // Put the old log back, as if the process died before deleting it.
+  fs.writeFileSync(path.join(dir, 'wal-000000000001.ndjson'), walCopy);
+  const again = await Store.open(dir);
+  assert.is(again.resource(r.resource_id)!.match_status, 'match-possible');
+  assert.is(again.data.lastSeq, 2);
+  again.putResource(resource());
+  assert.is(again.data.lastSeq, 3);
+  await again.close();
+});
+
+test('a deleted PeI frees its name but keeps its request id (409 stays)', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  const r = resource();
+  s.putResource(r);
+  s.putResource({ ...r, deleted_at: new Date().toISOString(), deletion_reason: 'asset-removed' });
+  assert.is(s.liveResourceByName(r.name), undefined);
+  assert.ok(s.registrationRequestIdUsed(r.request_id));
+  await s.close();
+  const again = await Store.open(dir);
+  assert.is(again.liveResourceByName(r.name), undefined);
+  assert.ok(again.resource(r.resource_id)!.deleted_at);
+  await again.close();
+});
+
+test('reset clears everything, durably', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir, { fsync: true });
+  s.putResource(resource());
+  s.putPat({ jti: 'j', sub: 's', token: 't', issued_at: 1, exp: 2 });
+  s.reset();
+  assert.is(s.resources().length, 0);
+  assert.is(s.patByToken('t'), undefined);
+  const again = await Store.open(dir);
+  assert.is(again.resources().length, 0);
+  assert.equal(again.data.pats, {});
+  await again.close();
+});
+
+test('the log is folded into the snapshot once it reaches compactAfter entries', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir, { compactAfter: 10 });
+  for (let i = 0; i < 25; i++) s.putResource(resource());
+  await s.compact();
+  const snap = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
+  assert.is(Object.keys(snap.resources).length, 25);
+  const walLines = walFiles(dir).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
+  assert.is(walLines.length, 0);
+  await s.close();
+});
+
+test.run();
