@@ -249,6 +249,8 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
 
   const app = express();
   app.disable('x-powered-by');
+  // API answers are not cached by clients; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(journalMiddleware(journal, 'ca', () => clock.now()));
   app.use(

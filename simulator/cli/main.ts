@@ -9,6 +9,9 @@ import { tokenCommand } from './commands/token.js';
 import { resetCommand } from './commands/reset.js';
 import { journalCommand } from './commands/journal.js';
 import { usersCommand } from './commands/users.js';
+import { rehearseCommand } from './commands/rehearse.js';
+import { initCommand } from './commands/init.js';
+import { providerCommand } from './commands/provider.js';
 
 export async function main(argv: string[]): Promise<number> {
   outcome.code = EXIT.ok;
@@ -16,7 +19,10 @@ export async function main(argv: string[]): Promise<number> {
   await yargs(argv)
     .scriptName('cda-sim')
     .usage('$0 <command> [options]\n\nA local stand-in for the Pensions Dashboards central digital architecture (CDA).')
+    .command(rehearseCommand)
     .command(startCommand)
+    .command(providerCommand)
+    .command(initCommand)
     .command(certsCommand)
     .command(tokenCommand)
     .command(usersCommand)

@@ -75,7 +75,7 @@ export class Journal extends EventEmitter {
     super();
     fs.mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, 'journal.ndjson');
-    this.seq = countLines(this.file);
+    this.seq = lastSeq(this.file);
     this.fd = fs.openSync(this.file, 'a');
   }
 
@@ -105,12 +105,32 @@ export class Journal extends EventEmitter {
   }
 }
 
-function countLines(file: string): number {
+/** The seq of the last complete entry: read from the file's tail, so opening a large journal stays fast. */
+function lastSeq(file: string): number {
   if (!fs.existsSync(file)) return 0;
-  const buf = fs.readFileSync(file);
-  let n = 0;
-  for (let i = 0; i < buf.length; i++) if (buf[i] === 10) n++;
-  return n;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    // Widen the window from the end until it holds a complete entry (a torn last line is skipped).
+    for (let window = 64 * 1024; ; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buf = Buffer.alloc(size - start);
+      fs.readSync(fd, buf, 0, buf.length, start);
+      const lines = buf.toString('utf8').split('\n');
+      if (start > 0) lines.shift(); // the first line of the window may be cut
+      for (let i = lines.length - 1; i >= 0; i--) {
+        if (!lines[i]) continue;
+        try {
+          return (JSON.parse(lines[i]) as JournalEntry).seq ?? 0;
+        } catch {
+          // torn by a crash: try the line before
+        }
+      }
+      if (start === 0) return 0;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Read a journal file, newest last, keeping entries that match the filter (the last `limit` of them). */

@@ -1,0 +1,175 @@
+// `npm run bench`: POST /rreguri throughput and p99 of the real cda-sim C&A (its own process, plain
+// HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
+// and the restart time at that size. Prints a table and writes bench-results/latest.json.
+//
+//   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--profile]
+//
+// --profile runs cda-sim under `node --cpu-prof` and summarises where its CPU time goes (the
+// profiler slows it down, so treat that run's figures as relative, not as the result).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { printSummary } from './cpuprofile.js';
+import { firstAnswerMs, getPat, registrationLoad, ROOT, startBareExpress, startCdaSim, stopServer, type LoadFigures, type Server } from './lib.js';
+
+const TARGET = { ratio: 0.8, p99Ms: 25, restartS: 3 };
+
+const { values: argv } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    peis: { type: 'string', default: '100000' },
+    connections: { type: 'string', default: '20' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const DURATION = Number(argv.duration);
+const WARMUP = Number(argv.warmup);
+const PEIS = Number(argv.peis);
+const CONNECTIONS = Number(argv.connections);
+
+const log = (msg: string) => console.log(`[bench] ${msg}`);
+
+/** Warm up (JIT, connection pools), then the measured run. */
+async function measure(label: string, server: Server, base: string, pat: string): Promise<LoadFigures> {
+  log(`${label}: ${WARMUP} s warm-up, then ${DURATION} s measured, ${CONNECTIONS} connections`);
+  await registrationLoad(base, pat, { connections: CONNECTIONS, duration: WARMUP });
+  const f = await registrationLoad(base, pat, { connections: CONNECTIONS, duration: DURATION, server });
+  log(`${label}: ${f.reqPerSec.toFixed(0)} req/s, p99 ${f.p99Ms} ms, non-2xx ${f.non2xx}, non-201 ${f.non201}, errors ${f.errors}`);
+  return f;
+}
+
+async function liveRegistrations(admin: string): Promise<number> {
+  const res = await fetch(`${admin}/admin/status`);
+  const status = (await res.json()) as { counts: { registrations: number } };
+  return status.counts.registrations;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-bench-'));
+const stateDir = path.join(tmp, 'state');
+const certsDir = path.join(tmp, 'certs');
+const resultsDir = path.join(ROOT, 'bench-results');
+const profileDir = path.join(resultsDir, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+const nodeArgs = argv.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+const running = new Set<Server>();
+/** What each cda-sim process did, by pid: names its CPU profile (CPU.<date>.<time>.<pid>...). */
+const roles = new Map<number, string>();
+
+async function start(role: string): Promise<Server> {
+  const s = await startCdaSim(stateDir, certsDir, nodeArgs);
+  running.add(s);
+  roles.set(s.child.pid!, role);
+  return s;
+}
+async function stop(s: Server): Promise<number> {
+  const ms = await stopServer(s);
+  running.delete(s);
+  return ms;
+}
+
+async function main() {
+  // 1. The baseline: bare express under the same request pattern.
+  const bareServer = await startBareExpress();
+  running.add(bareServer);
+  const bare = await measure('bare express', bareServer, bareServer.urls['bare express (HTTP)'], 'unused');
+  await stop(bareServer);
+
+  // 2. cda-sim from an empty state directory. The first start creates the crypto material, so
+  // restart once to get the fixed start-up cost at zero PeIs (what the 100,000 figure adds to).
+  await stop(await start('first start: creates the crypto material'));
+  let sim = await start('empty load + preload');
+  const restartEmptyMs = await firstAnswerMs(sim, `${sim.urls['C&A (HTTP)']}/jwk_uri`);
+  let pat = await getPat(sim.urls['admin API'], sim.urls['C&A (HTTP)']);
+  const empty = await measure('cda-sim, empty', sim, sim.urls['C&A (HTTP)'], pat);
+
+  // 3. Preload up to PEIS live registrations through the API itself (a realistic load too).
+  const have = await liveRegistrations(sim.urls['admin API']);
+  let preload: LoadFigures | null = null;
+  if (have < PEIS) {
+    // autocannon needs at least one request per connection.
+    const amount = Math.max(PEIS - have, CONNECTIONS);
+    log(`preloading ${amount} PeIs (${have} already registered by the runs above)`);
+    preload = await registrationLoad(sim.urls['C&A (HTTP)'], pat, { connections: CONNECTIONS, amount, server: sim });
+    log(`preload: ${preload.requests} in ${preload.seconds.toFixed(1)} s (${preload.reqPerSec.toFixed(0)} req/s), non-2xx ${preload.non2xx}`);
+  }
+
+  // 4. Restart at that size: graceful stop (writes the snapshot), then spawn → first answer.
+  const stopMs = await stop(sim);
+  const stateBytes = fs.readdirSync(stateDir).reduce((n, f) => n + fs.statSync(path.join(stateDir, f)).size, 0);
+  sim = await start(`restart, then load at ${PEIS} PeIs`);
+  const restartMs = await firstAnswerMs(sim, `${sim.urls['C&A (HTTP)']}/jwk_uri`);
+  const peis = await liveRegistrations(sim.urls['admin API']);
+  log(`stop ${stopMs.toFixed(0)} ms; restart ${restartMs.toFixed(0)} ms (ready line after ${sim.readyMs.toFixed(0)} ms) with ${peis} PeIs, state dir ${(stateBytes / 1e6).toFixed(0)} MB`);
+
+  // 5. The same load at that size.
+  pat = await getPat(sim.urls['admin API'], sim.urls['C&A (HTTP)']);
+  const full = await measure(`cda-sim, ${peis} PeIs`, sim, sim.urls['C&A (HTTP)'], pat);
+  await stop(sim);
+
+  // ---- report ----
+  const runs = { bare, empty, full, ...(preload ? { preload } : {}) };
+  const invalid = Object.entries(runs).filter(([, f]) => f.non2xx > 0 || f.non201 > 0 || f.errors > 0).map(([k]) => k);
+  const ratioEmpty = empty.reqPerSec / bare.reqPerSec;
+  const ratioFull = full.reqPerSec / bare.reqPerSec;
+  const ok = (b: boolean) => (b ? 'ok' : 'MISSED');
+  const cpu = (f: LoadFigures) => `${String(f.serverCpuUsPerReq ?? 'n/a').padStart(9)} ${String(f.serverCpuPercent ?? 'n/a').padStart(6)}`;
+  const row = (label: string, f: LoadFigures, target = '') =>
+    `${label.padEnd(36)} ${f.reqPerSec.toFixed(0).padStart(8)} ${f.p99Ms.toFixed(1).padStart(8)} ${String(f.non2xx).padStart(8)} ${cpu(f)}   ${target}`;
+  const n = peis.toLocaleString('en-GB');
+  const lines = [
+    '',
+    `cda-sim bench: POST /rreguri over plain HTTP, ${CONNECTIONS} connections, ${DURATION} s measured after ${WARMUP} s warm-up${argv.profile ? ' (UNDER --cpu-prof: figures are slowed)' : ''}`,
+    `${'scenario'.padEnd(36)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'cpu µs/req'.padStart(9)} ${'cpu %'.padStart(6)}`,
+    row('bare express (json + fixed 201)', bare),
+    row('cda-sim, empty state', empty, `p99 target <= ${TARGET.p99Ms} ms: ${ok(empty.p99Ms <= TARGET.p99Ms)}`),
+    `${'ratio cda-sim / bare, empty'.padEnd(36)} ${ratioEmpty.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioEmpty >= TARGET.ratio)}`,
+    row(`cda-sim, ${n} PeIs`, full, `p99 target <= ${TARGET.p99Ms} ms: ${ok(full.p99Ms <= TARGET.p99Ms)}`),
+    `${`ratio cda-sim / bare, ${n} PeIs`.padEnd(36)} ${ratioFull.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioFull >= TARGET.ratio)}`,
+    ...(preload ? [row(`preload ${preload.requests.toLocaleString('en-GB')} PeIs (${preload.seconds.toFixed(1)} s)`, preload)] : []),
+    `${'graceful stop (snapshot write)'.padEnd(36)} ${(stopMs / 1000).toFixed(2).padStart(8)} s`,
+    `${'restart at 0 PeIs (fixed cost)'.padEnd(36)} ${(restartEmptyMs / 1000).toFixed(2).padStart(8)} s`,
+    `${`restart at ${n} PeIs`.padEnd(36)} ${(restartMs / 1000).toFixed(2).padStart(8)} s   target <= ${TARGET.restartS} s: ${ok(restartMs / 1000 <= TARGET.restartS)}`,
+    '(cpu µs/req and cpu %: the server process\'s own CPU per request and use of one core, from /proc)',
+    invalid.length ? `INVALID: non-2xx, non-201 or connection errors in: ${invalid.join(', ')}` : 'valid: every request answered 201, no connection errors',
+  ];
+  console.log(lines.join('\n'));
+
+  const results = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    profiled: argv.profile,
+    settings: { connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, peis: PEIS },
+    targets: TARGET,
+    bare,
+    empty: { ...empty, ratio: ratioEmpty },
+    full: { ...full, peis, ratio: ratioFull },
+    preload,
+    stopMs,
+    restartEmptyMs,
+    restartMs,
+    restartReadyLineMs: sim.readyMs,
+    stateBytes,
+    valid: invalid.length === 0,
+    targetsMet: ratioEmpty >= TARGET.ratio && ratioFull >= TARGET.ratio && empty.p99Ms <= TARGET.p99Ms && full.p99Ms <= TARGET.p99Ms && restartMs / 1000 <= TARGET.restartS,
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, argv.profile ? 'latest-profiled.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+
+  if (argv.profile) {
+    for (const f of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const pid = Number(f.split('.')[3]);
+      printSummary(roles.get(pid) ?? `pid ${pid}`, path.join(profileDir, f));
+    }
+  }
+  if (invalid.length) process.exitCode = 1;
+}
+
+try {
+  await main();
+} finally {
+  // Never leave a server behind, even when a step failed.
+  for (const s of running) s.child.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

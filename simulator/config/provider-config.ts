@@ -1,0 +1,134 @@
+// The configuration of the provider under test: cda-sim.config.json (or .yaml/.yml).
+// Checked against openapi/schemas/provider-config.schema.json; a bad file gets a message that
+// names the field and the rule, never a stack trace.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import YAML from 'yaml';
+import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { openapiDir } from '../core/paths.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+
+const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as typeof AjvModule;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: unknown) => unknown;
+
+export interface ProviderConfig {
+  provider: {
+    name?: string;
+    findUrl: string;
+    viewUrl: string;
+    holdernameGuids: string[];
+    viewTokenKey: { jwksUrl?: string; jwksFile?: string; pemFile?: string };
+    viewTokenIssuer?: string;
+    tls?: { trustCaFile?: string; clientCertFile?: string; clientKeyFile?: string; insecureSkipVerify?: boolean };
+    clearDown?: { command?: string; url?: string };
+  };
+  budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number };
+  simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string };
+  testData?: string;
+  users?: string;
+}
+
+export const DEFAULT_BUDGETS: ProviderConfig['budgets'] = { findAckMs: 5000, registrationWindowMs: 60000, viewResponseMs: 10000, requestTimeoutMs: 30000 };
+
+let validator: ((d: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }[] | null };
+function validate(data: unknown) {
+  if (!validator) {
+    const ajv = new (Ajv as unknown as new (o: object) => { compile: (s: object) => typeof validator })({ allErrors: true, strict: false });
+    addFormats(ajv);
+    validator = ajv.compile(JSON.parse(fs.readFileSync(path.join(openapiDir, 'schemas', 'provider-config.schema.json'), 'utf8')));
+  }
+  validator(data);
+  return (validator.errors ?? []).map((e) => {
+    const field = e.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
+    const at = (f: string) => (field ? `${field}.${f}` : f);
+    switch (e.keyword) {
+      case 'required':
+        return `${at(String(e.params.missingProperty))}: is required`;
+      case 'additionalProperties':
+        return `${at(String(e.params.additionalProperty))}: is not a known setting`;
+      case 'enum':
+        return `${field}: must be one of ${(e.params.allowedValues as string[]).join(', ')}`;
+      case 'minProperties':
+      case 'maxProperties':
+        return `${field}: give exactly one of jwksUrl, jwksFile, pemFile`;
+      default:
+        return `${field || '(top level)'}: ${e.message}`;
+    }
+  });
+}
+
+/** Read, parse and check a config file; relative file paths inside it are resolved against its folder. */
+export function loadProviderConfig(file: string): ProviderConfig {
+  if (!fs.existsSync(file)) throw new CliError(`config file ${file} does not exist (\`cda-sim init\` writes an annotated example)`, EXIT.usage);
+  const text = fs.readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, EXIT.usage);
+  }
+  const problems = validate(raw);
+  if (problems.length) throw new CliError(`config file ${file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, EXIT.usage);
+  const cfg = raw as ProviderConfig;
+  const dir = path.dirname(path.resolve(file));
+  const resolve = (p?: string) => (p ? path.resolve(dir, p) : p);
+  const k = cfg.provider.viewTokenKey;
+  cfg.provider.viewTokenKey = { ...k, jwksFile: resolve(k.jwksFile), pemFile: resolve(k.pemFile) };
+  if (cfg.provider.tls) {
+    const t = cfg.provider.tls;
+    cfg.provider.tls = { ...t, trustCaFile: resolve(t.trustCaFile), clientCertFile: resolve(t.clientCertFile), clientKeyFile: resolve(t.clientKeyFile) };
+  }
+  cfg.testData = resolve(cfg.testData);
+  cfg.users = resolve(cfg.users);
+  cfg.budgets = { ...DEFAULT_BUDGETS, ...cfg.budgets };
+  return cfg;
+}
+
+/** A digest of the config for reports: shows two runs used the same settings without showing them. */
+export function configDigest(cfg: unknown): string {
+  return createHash('sha256').update(JSON.stringify(cfg)).digest('hex').slice(0, 16);
+}
+
+export const EXAMPLE_CONFIG = `# cda-sim configuration for the provider under test.
+# Run the rehearsal against your provider with:  npx cda-sim rehearse --config cda-sim.config.yaml
+provider:
+  name: Example Pensions (test)
+  # Where cda-sim, playing the pension finder service, POSTs find requests.
+  findUrl: https://localhost:9443/find
+  # Base of your view endpoint: cda-sim, playing a dashboard, calls GET {viewUrl}/{assetGuid}?scope=owner
+  viewUrl: https://localhost:9443/view-data
+  # The holdername GUIDs your PeIs carry: urn:pei:<holdernameGuid>:<assetGuid>
+  holdernameGuids:
+    - 3f9a6a3e-1d2b-4c8e-9f10-2a6b7c8d9e01
+  # How cda-sim verifies your view_data_token signatures: exactly one of jwksUrl, jwksFile, pemFile.
+  viewTokenKey:
+    jwksUrl: https://localhost:9443/.well-known/jwks.json
+  # If set, the iss your view data tokens must carry.
+  # viewTokenIssuer: example-pensions
+  tls:
+    # The CA that issued your find/view server certificate (default: system store plus the cda-sim CA).
+    # trustCaFile: ./my-test-ca.pem
+    # The client certificate cda-sim presents to you (default: certs/cda-client.crt, issued by certs/ca.crt).
+    # clientCertFile: ./certs/cda-client.crt
+    # clientKeyFile: ./certs/cda-client.key
+    insecureSkipVerify: false
+  # Optional: how cda-sim clears your test data before a rehearsal.
+  # clearDown:
+  #   command: ./scripts/clear-test-data.sh
+  #   url: https://localhost:9443/test/clear-down
+# Time budgets, in milliseconds.
+budgets:
+  findAckMs: 5000             # find acknowledged with 202 within this
+  registrationWindowMs: 60000 # PeIs registered within this after the find (MaPS's dashboard polls for 60 s)
+  viewResponseMs: 10000       # views slower than this are reportable (reporting API)
+  requestTimeoutMs: 30000
+# Where cda-sim's own C&A listens (point your system's C&A base URL here).
+simulator:
+  host: 127.0.0.1
+  httpsPort: 8443
+  httpPort: 8081
+  adminPort: 8088
+  mtls: need
+`;

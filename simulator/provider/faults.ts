@@ -1,0 +1,49 @@
+// Deliberate defects the reference provider can be told to have. They exist ONLY so cda-sim's own
+// tests can prove that each of its checks is able to fail: a check that has never been seen to
+// fail proves nothing. A provider's engineer reading this folder can ignore every line marked
+// "FAULT (for cda-sim's own tests)": with no faults switched on, the code takes the clean path.
+
+export type ProviderFault =
+  | 'ack-200' // answers a find with 200 instead of 202
+  | 'no-inbound-request-id' // registers without inbound_request_id
+  | 'wrong-description' // registers a description that differs from the scheme name
+  | 'register-invalid-finds' // skips find-token verification and registers anyway
+  | 'skip-introspection' // answers a view carrying any bearer without calling /introspect
+  | 'unsigned-view-data' // view_data_token with alg "none"
+  | 'wrongly-signed-view-data' // signed with a key not in its published JWKS
+  | 'ignore-permission-resource'; // does not check the RPT's permission is for the requested PeI
+
+export const PROVIDER_FAULTS: readonly ProviderFault[] = [
+  'ack-200',
+  'no-inbound-request-id',
+  'wrong-description',
+  'register-invalid-finds',
+  'skip-introspection',
+  'unsigned-view-data',
+  'wrongly-signed-view-data',
+  'ignore-permission-resource',
+];
+
+/** Which faults are on. Asked at the single point where each fault applies. */
+export class Faults {
+  private readonly on: ReadonlySet<ProviderFault>;
+
+  constructor(faults: readonly ProviderFault[] = []) {
+    for (const f of faults) {
+      if (!PROVIDER_FAULTS.includes(f)) throw new Error(`unknown provider fault "${f}"; known: ${PROVIDER_FAULTS.join(', ')}`);
+    }
+    this.on = new Set(faults);
+  }
+
+  has(fault: ProviderFault): boolean {
+    return this.on.has(fault);
+  }
+
+  get any(): boolean {
+    return this.on.size > 0;
+  }
+
+  list(): ProviderFault[] {
+    return [...this.on];
+  }
+}

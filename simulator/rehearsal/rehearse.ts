@@ -1,0 +1,187 @@
+// The rehearsal: start the CDA-side servers, point them at a provider (the built-in reference
+// provider, or the user's own from a config file), play the scenarios, write the results.
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
+import { packageVersion } from '../core/paths.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { createSigner } from '../crypto/jose.js';
+import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
+import type { TlsClientOptions } from '../http/client.js';
+import { startSimulator, PROFILE, type Simulator } from '../server/simulator.js';
+import { tokenEndpoint } from '../ca/config.js';
+import { loadTestData } from '../testdata/records.js';
+import { PfsDriver } from '../pfs/pfs-driver.js';
+import { DashboardDriver } from '../dashboard/dashboard-driver.js';
+import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
+import { loadScenario, runScenario } from '../scenarios/engine.js';
+import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
+import type { JournalEntry } from '../store/journal.js';
+import type { TestCaseResult } from '../scenarios/types.js';
+import { summarise, writeResults, type RunResults } from '../reports/results.js';
+
+export const DEFAULT_SCENARIOS = ['connection-proving'];
+export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
+
+export interface RehearseOptions {
+  stateDir: string;
+  certsDir: string;
+  /** The provider under test; without it, the built-in reference provider. */
+  configFile?: string;
+  scenarios?: string[];
+  /** Where results go (a run folder is made inside). */
+  reportsDir: string;
+  clock?: Clock;
+  progress?: (line: string) => void;
+  /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
+  referenceFaults?: ProviderFault[];
+  /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
+  ports?: { https?: number | null; http?: number | null; admin?: number | null };
+}
+
+export interface RehearsalOutcome {
+  results: RunResults;
+  resultsFile: string;
+  exitCode: number;
+}
+
+function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
+  const t = cfg.provider.tls ?? {};
+  const read = (f?: string) => (f ? fs.readFileSync(f, 'utf8') : undefined);
+  // The system's trusted roots plus the cda-sim CA (which issues the reference provider's certificate).
+  const ca = [...tls.rootCertificates, sim.material.ca.cert, ...(t.trustCaFile ? [read(t.trustCaFile)!] : [])];
+  return {
+    ca,
+    cert: read(t.clientCertFile) ?? sim.material.cdaClient.cert,
+    key: read(t.clientKeyFile) ?? sim.material.cdaClient.key,
+    rejectUnauthorized: !t.insecureSkipVerify,
+  };
+}
+
+export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome> {
+  const clock = opts.clock ?? systemClock;
+  const progress = opts.progress ?? ((l: string) => console.log(l));
+  const runId = `${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const startedAt = new Date(clock.now()).toISOString();
+  const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
+  const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
+  const testData = loadTestData(userConfig?.testData);
+
+  const s = userConfig?.simulator ?? {};
+  const sim = await startSimulator({
+    stateDir: opts.stateDir,
+    certsDir: opts.certsDir,
+    host: s.host,
+    httpsPort: opts.ports?.https !== undefined ? opts.ports.https : (s.httpsPort ?? (userConfig ? 8443 : 0)),
+    httpPort: opts.ports?.http !== undefined ? opts.ports.http : (s.httpPort ?? (userConfig ? 8081 : 0)),
+    adminPort: opts.ports?.admin !== undefined ? opts.ports.admin : (s.adminPort ?? (userConfig ? 8088 : 0)),
+    mtls: s.mtls,
+    issuer: s.issuer,
+    usersFile: userConfig?.users,
+    clock,
+  });
+  let provider: ReferenceProvider | undefined;
+  try {
+    // Clear-down: every rehearsal starts from an empty C&A.
+    sim.store.reset();
+    sim.journal.clear();
+
+    let config: ProviderConfig;
+    if (userConfig) {
+      config = userConfig;
+    } else {
+      const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
+      provider = await startReferenceProvider({
+        tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },
+        ca: {
+          baseUrl: caUrl,
+          issuer: sim.endpoints.issuer,
+          jwksUrl: `${caUrl}/jwk_uri`,
+          tls: { ca: sim.material.ca.cert, cert: sim.material.providerClient.cert, key: sim.material.providerClient.key },
+        },
+        pfsIssuer: sim.config.pfsIssuer,
+        testData,
+        faults: opts.referenceFaults,
+        stateFile: path.join(opts.stateDir, 'reference-provider.json'),
+      });
+      config = {
+        provider: {
+          name: 'cda-sim reference provider',
+          findUrl: provider.findUrl,
+          viewUrl: provider.viewUrl,
+          holdernameGuids: testData.holdernames.map((h) => h.holdernameGuid),
+          viewTokenKey: { jwksUrl: provider.jwksUrl },
+        },
+        budgets: { ...DEFAULT_BUDGETS },
+      };
+      progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
+    }
+    progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
+
+    const toProvider = providerTls(config, sim);
+    const entries: JournalEntry[] = [];
+    sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
+    // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
+    const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
+    const ctx: RunContext = {
+      clock,
+      sim,
+      config,
+      users: sim.users,
+      testData,
+      entries,
+      finds: new Map(),
+      views: new Map(),
+      progress,
+      pfs: new PfsDriver({
+        clock,
+        journal: sim.journal,
+        pfsSigner: await createSigner(sim.material.keys.pfs),
+        rogueSigner: await createSigner(sim.material.keys.rogue),
+        pfsIssuer: sim.config.pfsIssuer,
+        caTokenEndpoint: () => tokenEndpoint(sim.endpoints.issuer),
+        findUrl: config.provider.findUrl,
+        tls: toProvider,
+        timeoutMs: config.budgets.requestTimeoutMs,
+      }),
+      dashboard: new DashboardDriver({
+        clock,
+        journal: sim.journal,
+        caTokenUrl: () => caTokenUrl,
+        rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
+        rqpSigner: await createSigner(sim.material.keys.dashboard),
+        dashboardIssuer: DASHBOARD_ISSUER,
+        viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
+        tls: toProvider,
+        timeoutMs: config.budgets.requestTimeoutMs,
+      }),
+    };
+
+    const testCases: TestCaseResult[] = [];
+    for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
+
+    const results: RunResults = {
+      run: {
+        id: runId,
+        cdaSimVersion: packageVersion(),
+        profile: PROFILE,
+        provider: config.provider.name ?? config.provider.findUrl,
+        configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
+        startedAt,
+        finishedAt: new Date(clock.now()).toISOString(),
+        scenarios: scenarios.map((x) => x.id),
+      },
+      summary: summarise(testCases),
+      testCases,
+    };
+    const resultsFile = writeResults(path.join(opts.reportsDir, runId), results);
+    // A run that executed no test case is never a pass.
+    const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
+    return { results, resultsFile, exitCode };
+  } finally {
+    await provider?.close();
+    await sim.close();
+  }
+}

@@ -1,0 +1,61 @@
+// The steps a scenario can play. Each is a value (after MSW's handlers): the engine looks it up by name.
+import type { FindVariant } from '../pfs/find-request.js';
+import { FIND_VARIANTS } from '../pfs/find-request.js';
+import { caCalls, registrations, at, bodyOf } from './correlation.js';
+import { expectationFor, expectedPei, findByName, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
+import type { StepSpec } from './types.js';
+
+/** How long the provider must have been silent at the C&A before "it has finished" is believed. */
+export const QUIET_MS = 750;
+
+type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Promise<void>;
+
+const find: Action<Extract<StepSpec, { do: 'find' }>> = async (ctx, step, tags) => {
+  const variant = (step.variant ?? 'valid') as FindVariant;
+  if (!FIND_VARIANTS.includes(variant)) throw new Error(`unknown find variant "${step.variant}"; known: ${FIND_VARIANTS.join(', ')}`);
+  const user = userById(ctx, step.user);
+  const sent = await ctx.pfs.sendFind(user, variant, tags);
+  ctx.finds.set(step.as, sent);
+  ctx.progress(`    find ${step.as} (${user.id}, ${variant}) → ${sent.response?.status ?? sent.error?.code} in ${sent.ackMs.toFixed(0)} ms`);
+};
+
+/**
+ * Wait until every registration the find should cause has arrived, then until the provider has
+ * been quiet at the C&A for a moment (so late or extra calls are seen), within the registration window.
+ */
+const awaitMatching: Action<Extract<StepSpec, { do: 'await-matching' }>> = async (ctx, step) => {
+  const f = findByName(ctx, step.find);
+  const expected = f.request.variant === 'valid' ? expectationFor(ctx, f.user.id).records.map((id) => expectedPei(ctx, recordById(ctx, id))) : [];
+  const window = ctx.config.budgets.registrationWindowMs;
+  const registered = () =>
+    new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
+  const started = Date.now();
+  await waitFor(() => expected.every((n) => registered().has(n)), window);
+  const lastCall = () => Math.max(f.sentAt + (f.ackMs ?? 0), ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+  await waitFor(() => Date.now() - lastCall() >= QUIET_MS, Math.max(0, window - (Date.now() - started)));
+};
+
+const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) => {
+  const f = findByName(ctx, step.find);
+  const expectation = expectationFor(ctx, f.user.id);
+  const recordId = expectation.records[step.record ?? 0];
+  if (!recordId) throw new Error(`the find "${step.find}" (${f.user.id}) has no expected record number ${step.record ?? 0}`);
+  const record = recordById(ctx, recordId);
+  const rpt = step.rptFrom ? viewByName(ctx, step.rptFrom).rpt : undefined;
+  if (step.rptFrom && !rpt) throw new Error(`the view "${step.rptFrom}" obtained no RPT to present`);
+  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, tags });
+  ctx.views.set(step.as, {
+    ...outcome,
+    user: f.user,
+    record,
+    pei: expectedPei(ctx, record),
+    expectedStatus: expectation.outcome === 'match-possible' ? 'match-possible' : 'match-yes',
+  });
+  ctx.progress(`    view ${step.as} (${record.recordId}) → ${outcome.final?.status ?? outcome.errors[0]}`);
+};
+
+export const ACTIONS: Record<StepSpec['do'], Action<never>> = {
+  find: find as Action<never>,
+  'await-matching': awaitMatching as Action<never>,
+  view: view as Action<never>,
+};

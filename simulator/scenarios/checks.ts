@@ -1,0 +1,282 @@
+// The checks a scenario can expect. Each collects EVERY violation it finds (never just the first),
+// says in plain words what passed, and names the exchanges it judged, for the evidence report.
+import { epochSeconds } from '../core/clock.js';
+import { checkViewData } from '../dashboard/view-data-check.js';
+import type { JournalEntry } from '../store/journal.js';
+import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, responseOf, tokenParams, UMA_TICKET, within } from './correlation.js';
+import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
+import type { ExpectSpec } from './types.js';
+
+export interface CheckOutcome {
+  violations: string[];
+  notes: string[];
+  exchanges: JournalEntry[];
+}
+
+type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
+
+const outcome = (): CheckOutcome => ({ violations: [], notes: [], exchanges: [] });
+
+/** Outbound entries of a driver call, by X-Request-ID. */
+function outbound(ctx: RunContext, requestIds: (string | undefined)[]): JournalEntry[] {
+  const ids = new Set(requestIds.filter(Boolean));
+  return ctx.entries.filter((e) => e.direction === 'out' && e.requestId && ids.has(e.requestId));
+}
+
+/** The PAT the C&A issued to a user (PATs are per user). */
+function patOf(ctx: RunContext, sub: string): string | undefined {
+  return ctx.sim.store.patForUser(sub)?.token;
+}
+
+const findAcknowledged: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  o.exchanges.push(...outbound(ctx, [f.request.requestId]));
+  const budget = ctx.config.budgets.findAckMs;
+  if (f.error) o.violations.push(`the find request failed: ${f.error.message}`);
+  else if (f.response!.status !== 202) o.violations.push(`the find was answered ${f.response!.status}; a valid find must be acknowledged with 202 Accepted, and matching done afterwards`);
+  else o.notes.push(`acknowledged with 202 in ${f.ackMs.toFixed(0)} ms`);
+  if (!f.error && f.ackMs > budget) o.violations.push(`the acknowledgement took ${f.ackMs.toFixed(0)} ms; the budget is ${budget} ms`);
+  return o;
+};
+
+const findRefused: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  o.exchanges.push(...outbound(ctx, [f.request.requestId]));
+  if (f.error) o.notes.push(`the provider refused the connection (${f.error.code})`);
+  else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`refused with ${f.response!.status}`);
+  else o.violations.push(`a ${f.request.variant} find was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
+  return o;
+};
+
+const patObtained: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  const userToken = JSON.parse(f.request.body).user_token as string;
+  const exchanges = patExchanges(ctx.entries).filter((x) => x.assertion === userToken);
+  o.exchanges.push(...exchanges.map((x) => x.entry));
+  const ok = exchanges.find((x) => x.entry.status === 200);
+  if (!exchanges.length) {
+    const anyForUser = patExchanges(ctx.entries).filter((x) => x.sub === f.user.sub && at(x.entry) >= f.sentAt);
+    if (!anyForUser.length && !ctx.sim.store.patForUser(f.user.sub)) o.violations.push(`no PAT was requested with the find's user token: the provider must exchange it, unchanged, at /token (jwt-bearer grant, scope uma_protection)`);
+    else if (anyForUser.length) o.violations.push(`the provider exchanged a user token other than the one in the find (it must pass it on unchanged)`);
+    else o.notes.push(`the provider reused the PAT it already held for this user`);
+  } else if (!ok) {
+    o.violations.push(`every PAT request with the find's user token was refused: ${exchanges.map((x) => describe(x.entry)).join('; ')}`);
+  } else {
+    o.notes.push(`PAT obtained with the find's user token (${describe(ok.entry)})`);
+    const firstReg = registrations(ctx.entries).find((e) => at(e) >= f.sentAt && bearerOf(e) === ok.pat);
+    if (firstReg && at(firstReg) < at(ok.entry)) o.violations.push('a registration was sent before the PAT was obtained');
+  }
+  return o;
+};
+
+const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  const expectation = expectationFor(ctx, f.user.id);
+  const window = ctx.config.budgets.registrationWindowMs;
+  const fromFind = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt);
+  const pat = patOf(ctx, f.user.sub);
+  const mine = fromFind.filter((e) => (pat && bearerOf(e) === pat) || bodyOf(e).inbound_request_id === f.request.requestId);
+  o.exchanges.push(...mine);
+  const seenRequestIds = new Set<string>();
+  for (const recordId of expectation.records) {
+    const record = recordById(ctx, recordId);
+    const name = expectedPei(ctx, record);
+    const attempts = mine.filter((e) => bodyOf(e).name === name);
+    const ok = attempts.find((e) => e.status === 201 || e.status === 200);
+    if (!ok) {
+      o.violations.push(
+        attempts.length
+          ? `the registration of ${name} was not accepted: ${attempts.map(describe).join('; ')}`
+          : `${name} (${record.schemeName}) was not registered within ${window / 1000} s of the find`,
+      );
+      continue;
+    }
+    const b = bodyOf<{ match_status?: string; description?: string; inbound_request_id?: string }>(ok);
+    const problems: string[] = [];
+    const expectedStatus = expectation.outcome === 'match-possible' ? 'match-possible' : 'match-yes';
+    if (b.match_status !== expectedStatus) problems.push(`match_status is ${b.match_status}; expected ${expectedStatus} (${expectation.reason})`);
+    if (b.description !== record.schemeName) problems.push(`description is "${b.description}"; it must equal the scheme name the view data carries, "${record.schemeName}"`);
+    if (b.inbound_request_id === undefined) problems.push(`inbound_request_id is missing; it must be the find request's X-Request-ID ${f.request.requestId}`);
+    else if (b.inbound_request_id !== f.request.requestId) problems.push(`inbound_request_id is ${b.inbound_request_id}; it must be the find request's X-Request-ID ${f.request.requestId}`);
+    if (ok.requestId && (ok.requestId === f.request.requestId || seenRequestIds.has(ok.requestId))) problems.push(`the registration reused X-Request-ID ${ok.requestId}; every call needs its own`);
+    if (ok.requestId) seenRequestIds.add(ok.requestId);
+    if (at(ok) - f.sentAt > window) problems.push(`registered ${((at(ok) - f.sentAt) / 1000).toFixed(1)} s after the find; the window is ${window / 1000} s`);
+    if (pat && bearerOf(ok) !== pat) problems.push('registered with a PAT that is not the one the C&A issued to this user');
+    if (problems.length) o.violations.push(...problems.map((p) => `${name}: ${p}`));
+    else o.notes.push(`${name} registered ${b.match_status} ${((at(ok) - f.sentAt) / 1000).toFixed(2)} s after the find, description "${b.description}", inbound_request_id = the find's X-Request-ID`);
+  }
+  const expectedNames = new Set(expectation.records.map((id) => expectedPei(ctx, recordById(ctx, id))));
+  for (const e of mine.filter((x) => x.status < 300 && !expectedNames.has(String(bodyOf(x).name)))) {
+    o.violations.push(`an unexpected PeI was registered for ${f.user.id}: ${String(bodyOf(e).name)} (${expectation.reason})`);
+  }
+  return o;
+};
+
+const noRegistration: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  const ids = new Set([f.request.requestId, f.request.tokenRequestId].filter(Boolean));
+  const pat = patOf(ctx, f.user.sub);
+  const regs = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt && (ids.has(String(bodyOf(e).inbound_request_id)) || (pat && bearerOf(e) === pat)));
+  o.exchanges.push(...regs, ...outbound(ctx, [f.request.requestId]));
+  if (regs.length) o.violations.push(`the provider registered after this find, which must register nothing: ${regs.map(describe).join('; ')}`);
+  else o.notes.push('nothing was registered');
+  return o;
+};
+
+/** The C&A calls made while a view call was being answered. */
+function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
+  if (!viewCall) return [];
+  return caCalls(ctx.entries).filter((e) => e.path === path && within(e, at(viewCall) - 5, endOf(viewCall) + 5));
+}
+
+function viewEntries(ctx: RunContext, v: ViewRecord): JournalEntry[] {
+  return outbound(ctx, v.requestIds).sort((a, b) => a.seq - b.seq);
+}
+
+function asUriAccepted(ctx: RunContext, asUri: string): boolean {
+  const bases = [ctx.sim.endpoints.issuer, ctx.sim.endpoints.https, ctx.sim.endpoints.http].filter(Boolean).map((b) => b!.replace(/\/$/, ''));
+  return bases.some((b) => asUri.replace(/\/$/, '') === b || asUri.replace(/\/$/, '') === `${b}/token`);
+}
+
+const viewChallenged: Check<{ view: string }> = (ctx, spec) => {
+  const o = outcome();
+  const v = viewByName(ctx, spec.view);
+  const [first] = viewEntries(ctx, v);
+  const perms = duringCall(ctx, first, '/perm');
+  o.exchanges.push(...(first ? [first] : []), ...perms);
+  if (!v.first) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
+  if (v.first.status !== 401) return { ...o, violations: [`a view without a token was answered ${v.first.status}; it must be 401 with a UMA challenge`] };
+  const c = v.challenge;
+  if (!c) return { ...o, violations: ['the 401 has no WWW-Authenticate header: it must carry as_uri and ticket'] };
+  if (!c.asUri) o.violations.push(`the challenge has no as_uri: ${c.raw}`);
+  else if (!asUriAccepted(ctx, c.asUri)) o.violations.push(`as_uri is ${c.asUri}; it must be the C&A issuer ${ctx.sim.endpoints.issuer} or its token endpoint`);
+  if (!c.ticket) {
+    o.violations.push(`the challenge has no ticket: ${c.raw}`);
+    return o;
+  }
+  const issued = perms.find((e) => e.status === 201 && responseOf<{ ticket?: string }>(e).ticket === c.ticket);
+  if (!issued) {
+    o.violations.push('the ticket in the challenge was not issued by /perm while the view was being answered: the provider must ask /perm for a ticket for this PeI');
+    return o;
+  }
+  const resource = ctx.sim.store.liveResourceByName(v.pei);
+  const askedFor = bodyOf<{ resource_id?: string }>(issued).resource_id;
+  if (!resource || askedFor !== resource.resource_id) o.violations.push(`/perm was asked for resource ${askedFor}; the viewed PeI ${v.pei} is ${resource?.resource_id ?? 'not registered'}`);
+  const pat = patOf(ctx, v.user.sub);
+  if (bearerOf(issued) !== pat) o.violations.push('/perm was called with a PAT that is not the owning user’s');
+  if (!o.violations.length) o.notes.push(`401 with ${c.umaScheme ? 'a UMA' : 'an'} challenge (realm ${c.realm ?? 'none'}), as_uri ${c.asUri}, and a ticket /perm issued for ${v.pei}`);
+  return o;
+};
+
+const rptIssued: Check<{ view: string }> = (ctx, spec) => {
+  const o = outcome();
+  const v = viewByName(ctx, spec.view);
+  const exchanges = ctx.entries.filter((e) => e.direction === 'in' && e.path === '/token' && tokenParams(e).grant_type === UMA_TICKET && tokenParams(e).ticket === v.challenge?.ticket);
+  o.exchanges.push(...exchanges);
+  if (!v.rptResponse) o.violations.push('no RPT could be requested: the challenge carried no usable ticket');
+  else if (v.rptResponse.status !== 200) o.violations.push(`the C&A refused the ticket: ${v.rptResponse.status} ${v.rptResponse.text}`);
+  else o.notes.push('the ticket was exchanged for an RPT at the C&A');
+  return o;
+};
+
+const viewIntrospected: Check<{ view: string }> = (ctx, spec) => {
+  const o = outcome();
+  const v = viewByName(ctx, spec.view);
+  const second = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
+  const intro = duringCall(ctx, second, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
+  o.exchanges.push(...(second ? [second] : []), ...intro);
+  if (!v.second) return { ...o, violations: ['the view was never retried with an RPT (see the challenge and RPT checks)'] };
+  if (!intro.length) {
+    o.violations.push(`the provider answered the view (${v.second.status}) without introspecting the RPT at the C&A`);
+    return o;
+  }
+  const pat = patOf(ctx, v.user.sub);
+  const ok = intro.find((e) => e.status === 200);
+  if (!ok) o.violations.push(`introspection did not succeed: ${intro.map(describe).join('; ')}`);
+  else if (bearerOf(ok) !== pat) o.violations.push('the RPT was introspected with a PAT that is not the owning user’s');
+  else if (at(ok) > at(second!) + second!.durationMs) o.violations.push('introspection happened after the view was answered');
+  else o.notes.push(`RPT introspected with the owning PAT (${describe(ok)}) before the answer`);
+  return o;
+};
+
+const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
+  const o = outcome();
+  const v = viewByName(ctx, spec.view);
+  o.exchanges.push(...viewEntries(ctx, v));
+  const final = v.final;
+  if (!final) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
+  if (final.status !== 200) return { ...o, violations: [`the view with a valid RPT was answered ${final.status}; expected 200 {view_data_token}`] };
+  if (!v.viewDataToken) return { ...o, violations: [`the 200 body has no view_data_token string: ${final.text.slice(0, 200)}`] };
+  if (v.signatureError) o.violations.push(`the view_data_token signature does not verify against the provider's key: ${v.signatureError}`);
+  const h = v.tokenHeader ?? {};
+  if (h.alg !== 'RS256') o.violations.push(`the view_data_token is signed with alg ${String(h.alg)}; RS256 is expected`);
+  const c = v.tokenClaims ?? {};
+  const now = epochSeconds(ctx.clock);
+  if (typeof c.exp !== 'number') o.violations.push('the view_data_token has no exp claim');
+  else if (c.exp <= now) o.violations.push(`the view_data_token expired at ${new Date(c.exp * 1000).toISOString()}`);
+  if (typeof c.iat === 'number' && c.iat > now + 60) o.violations.push('the view_data_token was issued in the future (iat)');
+  if (ctx.config.provider.viewTokenIssuer && c.iss !== ctx.config.provider.viewTokenIssuer) o.violations.push(`the view_data_token iss is ${String(c.iss)}; configured ${ctx.config.provider.viewTokenIssuer}`);
+  if (c.view_data === undefined) o.violations.push('the view_data_token has no view_data claim');
+  const registered = ctx.sim.store.liveResourceByName(v.pei);
+  const schemeName = registered?.description ?? v.record.schemeName;
+  const possible = (registered?.match_status ?? v.expectedStatus) === 'match-possible';
+  if (c.view_data !== undefined) {
+    for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible })) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail} [${p.code}]`);
+  }
+  const slowAfter = ctx.config.budgets.viewResponseMs;
+  if (final.durationMs > slowAfter) o.notes.push(`REPORTABLE: the view took ${final.durationMs.toFixed(0)} ms, over ${slowAfter} ms: it must be reported on /view-response/response-time`);
+  if (!o.violations.length) o.notes.push(`signed view data (kid ${String(h.kid)}), valid against the view data schema and cross-field rules, scheme name "${schemeName}"${possible ? ', possible-match arrangement only' : ''}`);
+  return o;
+};
+
+const noViewData: Check<{ view: string }> = (ctx, spec) => {
+  const o = outcome();
+  const v = viewByName(ctx, spec.view);
+  o.exchanges.push(...viewEntries(ctx, v));
+  const final = v.final;
+  if (!final) o.notes.push(`the provider refused the call (${v.errors.join('; ')})`);
+  else if (v.viewDataToken || final.status === 200) o.violations.push(`the provider returned view data (${final.status}) where it must return none`);
+  else if (final.status !== 401 && final.status !== 403) o.violations.push(`answered ${final.status}; no data is right, but 401 or 403 is expected`);
+  else o.notes.push(`no data: answered ${final.status}`);
+  return o;
+};
+
+/** Every C&A call during the scenario is explained by a find or a view of the run. */
+const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
+  const o = outcome();
+  const userTokens = new Set([...ctx.finds.values()].map((f) => JSON.parse(f.request.variant === 'unparseable-body' ? '{}' : f.request.body).user_token));
+  const findIds = new Set([...ctx.finds.values()].map((f) => f.request.requestId));
+  const ownCalls = new Set(ctx.entries.filter((e) => e.direction === 'out').map((e) => e.requestId));
+  const views = [...ctx.views.values()];
+  const inView = (e: JournalEntry) => views.some((v) => viewEntries(ctx, v).some((c) => within(e, at(c) - 5, endOf(c) + 5)));
+  for (const e of caCalls(ctx.entries)) {
+    if (ownCalls.has(e.requestId)) continue; // the dashboard's own RPT exchanges
+    if (e.path === '/token' && userTokens.has(tokenParams(e).assertion)) continue;
+    if (e.path === '/rreguri' && e.method === 'POST' && findIds.has(String(bodyOf(e).inbound_request_id))) continue;
+    if ((e.path === '/perm' || e.path === '/introspect') && inView(e)) continue;
+    if (e.path === '/jwk_uri' || e.path === '/.well-known/jwks.json' || e.path === '/.well-known/uma2-configuration') continue;
+    o.violations.push(`a C&A call no find or view of this scenario explains: ${describe(e)}`);
+    o.exchanges.push(e);
+  }
+  if (!o.violations.length) o.notes.push(`every one of ${caCalls(ctx.entries).length} C&A calls is explained by a find or a view`);
+  return o;
+};
+
+export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
+  'find-acknowledged': findAcknowledged as Check<never>,
+  'find-refused': findRefused as Check<never>,
+  'pat-obtained': patObtained as Check<never>,
+  'registered-as-expected': registeredAsExpected as Check<never>,
+  'no-registration': noRegistration as Check<never>,
+  'view-challenged': viewChallenged as Check<never>,
+  'rpt-issued': rptIssued as Check<never>,
+  'view-introspected': viewIntrospected as Check<never>,
+  'view-data-valid': viewDataValid as Check<never>,
+  'no-view-data': noViewData as Check<never>,
+  'no-unexpected-calls': noUnexpectedCalls as Check<never>,
+};

@@ -1,0 +1,120 @@
+// Everything a running scenario needs: the simulator (C&A, journal), the drivers, the provider
+// under test's configuration, the test data, and what the steps have done so far.
+import fs from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import { createVerifier, decodeUnverified, type Jwk, type Verifier } from '../crypto/jose.js';
+import type { ProviderConfig } from '../config/provider-config.js';
+import { call } from '../http/client.js';
+import type { TlsClientOptions } from '../http/client.js';
+import type { Simulator } from '../server/simulator.js';
+import type { JournalEntry } from '../store/journal.js';
+import type { ExpectedOutcome, PensionRecord, TestDataPack } from '../testdata/records.js';
+import type { TestUser } from '../testdata/users.js';
+import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
+import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
+
+export interface ViewRecord extends ViewOutcome {
+  user: TestUser;
+  record: PensionRecord;
+  /** The PeI name viewed, as the provider should have registered it. */
+  pei: string;
+  /** The match status expected for it. */
+  expectedStatus: 'match-yes' | 'match-possible';
+}
+
+export interface RunContext {
+  clock: Clock;
+  sim: Simulator;
+  config: ProviderConfig;
+  users: TestUser[];
+  testData: TestDataPack;
+  pfs: PfsDriver;
+  dashboard: DashboardDriver;
+  /** Every journal entry since the run started, in order. */
+  entries: JournalEntry[];
+  finds: Map<string, SentFind>;
+  views: Map<string, ViewRecord>;
+  progress: (line: string) => void;
+}
+
+export function userById(ctx: RunContext, id: string): TestUser {
+  const u = ctx.users.find((x) => x.id === id);
+  if (!u) throw new Error(`the scenario names test user "${id}", which is not in the test users file`);
+  return u;
+}
+
+export function expectationFor(ctx: RunContext, userId: string): ExpectedOutcome {
+  const e = ctx.testData.expectations.find((x) => x.user === userId);
+  if (!e) throw new Error(`the test data pack has no expected outcome for user "${userId}"`);
+  return e;
+}
+
+export function recordById(ctx: RunContext, id: string): PensionRecord {
+  const r = ctx.testData.records.find((x) => x.recordId === id);
+  if (!r) throw new Error(`the test data pack has no record "${id}"`);
+  return r;
+}
+
+/**
+ * The PeI name the provider under test should register for a record. The pack's holdername GUIDs
+ * map onto the provider's configured ones by position (all onto the first when it has only one).
+ */
+export function expectedPei(ctx: RunContext, r: PensionRecord): string {
+  const index = ctx.testData.holdernames.findIndex((h) => h.holdernameGuid === r.holdernameGuid);
+  const mine = ctx.config.provider.holdernameGuids;
+  const holder = mine[Math.min(Math.max(index, 0), mine.length - 1)];
+  return `urn:pei:${holder}:${r.assetGuid}`;
+}
+
+export function findByName(ctx: RunContext, name: string): SentFind {
+  const f = ctx.finds.get(name);
+  if (!f) throw new Error(`no find named "${name}" was sent earlier in this run`);
+  return f;
+}
+
+export function viewByName(ctx: RunContext, name: string): ViewRecord {
+  const v = ctx.views.get(name);
+  if (!v) throw new Error(`no view named "${name}" was made earlier in this run`);
+  return v;
+}
+
+/** Wait (in real time) until `done` holds, or `timeoutMs` passes. */
+export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (done()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return done();
+}
+
+/**
+ * A verifier for the provider's view data tokens, from the config: a JWKS URL (fetched once, and
+ * again on an unknown kid), a JWKS file, or a PEM public key (matched whatever kid the token names).
+ */
+export function viewTokenVerifier(key: ProviderConfig['provider']['viewTokenKey'], tls?: TlsClientOptions): () => Promise<Verifier> {
+  let cached: Promise<Verifier> | undefined;
+  const fromJwks = async (): Promise<Verifier> => {
+    if (key.jwksFile) return createVerifier((JSON.parse(fs.readFileSync(key.jwksFile, 'utf8')) as { keys: Jwk[] }).keys);
+    const res = await call({ method: 'GET', url: key.jwksUrl!, tls, timeoutMs: 10000 });
+    if (res.status !== 200) throw new Error(`the provider's JWKS at ${key.jwksUrl} answered ${res.status}`);
+    return createVerifier((res.json as { keys: Jwk[] }).keys);
+  };
+  if (key.pemFile) {
+    const jwk = createPublicKey(fs.readFileSync(key.pemFile, 'utf8')).export({ format: 'jwk' }) as Jwk;
+    return async () => ({
+      verify: async (token: string) => {
+        const kid = decodeUnverified(token)?.header.kid ?? 'provider-key';
+        return (await createVerifier([{ ...jwk, kid, alg: 'RS256', use: 'sig' }])).verify(token);
+      },
+    });
+  }
+  return async () => {
+    cached ??= fromJwks().catch((err) => {
+      cached = undefined;
+      throw err;
+    });
+    return cached;
+  };
+}

@@ -1,0 +1,87 @@
+// The scenario engine: loads scenario files (data), plays each test case's steps, judges its
+// expectations, and collects every violation. A test case whose steps throw is an error, not a pass.
+import fs from 'node:fs';
+import path from 'node:path';
+import { scenariosDir } from '../core/paths.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+import { ACTIONS } from './actions.js';
+import { CHECKS } from './checks.js';
+import { summarise } from './correlation.js';
+import type { RunContext } from './context.js';
+import type { ScenarioFile, TestCaseResult } from './types.js';
+
+/** Check a scenario file's shape, naming the test case and field at fault. */
+export function validateScenario(s: ScenarioFile, file: string): void {
+  const fail = (msg: string) => {
+    throw new CliError(`scenario ${file}: ${msg}`, EXIT.usage);
+  };
+  for (const k of ['id', 'title', 'phase'] as const) if (typeof s[k] !== 'string' || !s[k]) fail(`"${k}" is required`);
+  if (!Array.isArray(s.testCases) || s.testCases.length === 0) fail('"testCases" must list at least one test case');
+  const ids = new Set<string>();
+  for (const [i, tc] of s.testCases.entries()) {
+    const where = `testCases[${i}]${tc?.id ? ` (${tc.id})` : ''}`;
+    for (const k of ['id', 'title', 'rule', 'reference'] as const) if (typeof tc[k] !== 'string' || !tc[k]) fail(`${where}.${k} is required`);
+    if (ids.has(tc.id)) fail(`${where}: the id ${tc.id} is used twice`);
+    ids.add(tc.id);
+    for (const [j, step] of (tc.steps ?? []).entries()) if (!(step.do in ACTIONS)) fail(`${where}.steps[${j}].do "${step.do}" is not a step; known: ${Object.keys(ACTIONS).join(', ')}`);
+    if (!Array.isArray(tc.expect) || tc.expect.length === 0) fail(`${where}.expect must list at least one check`);
+    for (const [j, e] of tc.expect.entries()) if (!(e.check in CHECKS)) fail(`${where}.expect[${j}].check "${e.check}" is not a check; known: ${Object.keys(CHECKS).join(', ')}`);
+  }
+}
+
+export function loadScenario(nameOrFile: string): ScenarioFile {
+  const file = fs.existsSync(nameOrFile) ? nameOrFile : path.join(scenariosDir, `${nameOrFile}.json`);
+  if (!fs.existsSync(file)) throw new CliError(`no scenario "${nameOrFile}" (looked for ${file})`, EXIT.usage);
+  let s: ScenarioFile;
+  try {
+    s = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`scenario ${file} is not valid JSON: ${(err as Error).message}`, EXIT.usage);
+  }
+  validateScenario(s, file);
+  return s;
+}
+
+export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
+  const results: TestCaseResult[] = [];
+  const total = scenario.testCases.length;
+  ctx.progress(`${scenario.title} (${scenario.id}): ${total} test case(s)`);
+  for (const [i, tc] of scenario.testCases.entries()) {
+    const started = Date.now();
+    const tags = { testCase: tc.id, scenario: scenario.id };
+    ctx.progress(`  [${i + 1}/${total}] ${tc.id} ${tc.title}`);
+    const reasons: string[] = [];
+    const notes: string[] = [];
+    const exchanges = new Map<number, ReturnType<typeof summarise>>();
+    let verdict: TestCaseResult['verdict'] = 'pass';
+    try {
+      for (const step of tc.steps ?? []) await ACTIONS[step.do](ctx, step as never, tags);
+      for (const spec of tc.expect) {
+        const o = CHECKS[spec.check](ctx, spec as never);
+        reasons.push(...o.violations);
+        notes.push(...o.notes);
+        for (const e of o.exchanges) exchanges.set(e.seq * 10 + (e.direction === 'in' ? 0 : 1), summarise(e));
+      }
+      if (reasons.length) verdict = 'fail';
+    } catch (err) {
+      verdict = 'error';
+      reasons.push(`the test case could not run: ${(err as Error).message}`);
+    }
+    const result: TestCaseResult = {
+      id: tc.id,
+      title: tc.title,
+      rule: tc.rule,
+      reference: tc.reference,
+      scenario: scenario.id,
+      phase: scenario.phase,
+      verdict,
+      reasons: verdict === 'pass' ? notes : reasons,
+      exchanges: [...exchanges.values()].sort((a, b) => a.time.localeCompare(b.time)),
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+    };
+    results.push(result);
+    ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${reasons.join(' | ')}`}`);
+  }
+  return results;
+}

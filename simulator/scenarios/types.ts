@@ -1,0 +1,73 @@
+// Scenario files (scenarios/*.json) are data: test cases with stable ids, the rule each checks and
+// where the rule comes from, the steps to play and the expectations to judge. The vocabulary of
+// steps and checks is fixed in actions.ts and checks.ts.
+
+export interface ScenarioFile {
+  id: string;
+  title: string;
+  /** Which phase of PDP testing this rehearses, e.g. "connection-proving". */
+  phase: string;
+  description?: string;
+  testCases: TestCaseSpec[];
+}
+
+export interface TestCaseSpec {
+  /** Stable id, e.g. CP-01: reports, issues and CI history refer to it. */
+  id: string;
+  title: string;
+  /** The rule, in plain words. */
+  rule: string;
+  /** Where the rule comes from (a reference section or a regulation). */
+  reference: string;
+  steps?: StepSpec[];
+  expect: ExpectSpec[];
+}
+
+export type StepSpec =
+  /** Send a find request for a test user (a broken variant when `variant` is given); name it `as`. */
+  | { do: 'find'; user: string; as: string; variant?: string }
+  /** Wait until the provider has registered what the find should produce, or gone quiet. */
+  | { do: 'await-matching'; find: string }
+  /** View the find's n-th expected PeI (full dance), or present the RPT another view obtained. */
+  | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string };
+
+export type ExpectSpec =
+  | { check: 'find-acknowledged'; find: string }
+  | { check: 'find-refused'; find: string }
+  | { check: 'pat-obtained'; find: string }
+  | { check: 'registered-as-expected'; find: string }
+  | { check: 'no-registration'; find: string }
+  | { check: 'view-challenged'; view: string }
+  | { check: 'rpt-issued'; view: string }
+  | { check: 'view-introspected'; view: string }
+  | { check: 'view-data-valid'; view: string }
+  | { check: 'no-view-data'; view: string }
+  | { check: 'no-unexpected-calls' };
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface ExchangeSummary {
+  time: string;
+  direction: 'in' | 'out';
+  role: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  requestId?: string;
+}
+
+export interface TestCaseResult {
+  id: string;
+  title: string;
+  rule: string;
+  reference: string;
+  scenario: string;
+  phase: string;
+  verdict: Verdict;
+  /** Plain-words reasons: every violation found, or what passed. */
+  reasons: string[];
+  exchanges: ExchangeSummary[];
+  startedAt: string;
+  durationMs: number;
+}
