@@ -1,0 +1,113 @@
+// The provider under test's configuration, and a rehearsal driven by one, as a user runs it:
+// `cda-sim provider` in one process, `cda-sim rehearse --config …` in another.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { loadProviderConfig, EXAMPLE_CONFIG } from '../simulator/config/provider-config.js';
+import { loadTestData } from '../simulator/testdata/records.js';
+import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { CLI } from './helpers/spawn-sim.js';
+
+function write(name: string, text: string): string {
+  const file = path.join(tempDir(), name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): Error & { exitCode?: number } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { exitCode?: number };
+  }
+  throw new Error('expected an error');
+}
+
+test('`cda-sim init` writes an annotated example that loads as a valid config', () => {
+  const cwd = tempDir();
+  const r = spawnSync(process.execPath, [CLI, 'init'], { cwd, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const file = path.join(cwd, 'cda-sim.config.yaml');
+  assert.is(fs.readFileSync(file, 'utf8'), EXAMPLE_CONFIG);
+  assert.match(EXAMPLE_CONFIG, /# Where cda-sim, playing the pension finder service, POSTs find requests/);
+  const cfg = loadProviderConfig(file);
+  assert.is(cfg.provider.findUrl, 'https://localhost:9443/find');
+  assert.is(cfg.budgets.registrationWindowMs, 60000);
+  const again = spawnSync(process.execPath, [CLI, 'init'], { cwd, encoding: 'utf8' });
+  assert.is(again.status, 2);
+  assert.match(again.stderr, /already exists/);
+});
+
+test('a bad config names every field at fault and exits 2', () => {
+  const file = write(
+    'cda-sim.config.json',
+    JSON.stringify({ provider: { findUrl: 'ftp://x', viewUrl: 'https://p/view', holdernameGuids: ['not-a-guid'], viewTokenKey: { jwksUrl: 'https://p/jwks', pemFile: 'k.pem' }, colour: 'red' }, budgets: { findAckMs: 0 } }),
+  );
+  const err = errorOf(() => loadProviderConfig(file));
+  assert.is(err.exitCode, 2);
+  for (const field of ['provider.findUrl', 'provider.holdernameGuids[0]', 'provider.viewTokenKey', 'provider.colour', 'budgets.findAckMs']) assert.ok(err.message.includes(field), `${field} in ${err.message}`);
+  assert.match(errorOf(() => loadProviderConfig(write('c.json', '{"provider": '))).message, /not valid JSON/);
+  assert.match(errorOf(() => loadProviderConfig(write('c.yaml', 'provider: [unclosed'))).message, /not valid YAML/);
+  assert.match(errorOf(() => loadProviderConfig(write('c.yaml', 'budgets: {}\n'))).message, /provider: is required/);
+  assert.match(errorOf(() => loadProviderConfig('/nonexistent/cda-sim.config.json')).message, /does not exist.*cda-sim init/);
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('rehearse --config runs connection proving against a provider in another process', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const providerState = tempDir();
+  const provider = spawn(process.execPath, [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${httpPort}`, '--ca-issuer', `https://localhost:${httpsPort}`, '--certs-dir', certsDir, '--state-dir', providerState], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  provider.stdout!.on('data', (d) => (out += d));
+  provider.stderr!.on('data', (d) => (out += d));
+  try {
+    const deadline = Date.now() + 15000;
+    while (!out.includes('Press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(out)?.[1];
+    assert.ok(url('find URL'), out);
+    const cfgFile = write(
+      'cda-sim.config.yaml',
+      [
+        'provider:',
+        '  name: reference provider in its own process',
+        `  findUrl: ${url('find URL')}`,
+        `  viewUrl: ${url('view URL')}`,
+        '  holdernameGuids:',
+        ...loadTestData().holdernames.map((h) => `    - ${h.holdernameGuid}`),
+        '  viewTokenKey:',
+        `    jwksUrl: ${url('JWKS')}`,
+        'simulator:',
+        `  httpsPort: ${httpsPort}`,
+        `  httpPort: ${httpPort}`,
+        `  adminPort: ${adminPort}`,
+        '',
+      ].join('\n'),
+    );
+    const cwd = tempDir();
+    const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--config', cfgFile, '--certs-dir', certsDir, '--state-dir', path.join(cwd, 'state')], { cwd, encoding: 'utf8', timeout: 120000 });
+    assert.is(r.status, 0, `${r.stdout}\n${r.stderr}\n--- provider ---\n${out}`);
+    assert.match(r.stdout, /9 passed, 0 failed/);
+    assert.match(r.stdout, /CP-06\s+The view returns signed, valid view data/);
+    const resultsFile = /results: (\S+)/.exec(r.stdout)![1];
+    const results = JSON.parse(fs.readFileSync(path.resolve(cwd, resultsFile), 'utf8'));
+    assert.is(results.run.provider, 'reference provider in its own process');
+  } finally {
+    provider.kill('SIGTERM');
+  }
+});
+
+test.run();
