@@ -14,6 +14,23 @@ export interface TlsClientOptions {
   rejectUnauthorized?: boolean;
 }
 
+/**
+ * Keep-alive agents, one per TLS identity (trust + client certificate), so repeated calls to a
+ * provider reuse connections as a real CDA service would, instead of a TLS handshake per call.
+ */
+const agents = new Map<string, http.Agent>();
+function agentFor(isHttps: boolean, t: TlsClientOptions | undefined): http.Agent {
+  const key = `${isHttps}|${[t?.ca].flat().join('')}|${t?.cert ?? ''}|${t?.key ?? ''}|${t?.rejectUnauthorized ?? true}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = isHttps
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, ca: t?.ca, cert: t?.cert, key: t?.key, rejectUnauthorized: t?.rejectUnauthorized ?? true, minVersion: 'TLSv1.2' })
+      : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 export interface CallOptions {
   method: string;
   url: string;
@@ -25,6 +42,8 @@ export interface CallOptions {
   role?: string;
   tags?: Record<string, string>;
   now?: () => number;
+  /** A fresh connection for this call (e.g. to test a handshake), instead of a pooled one. */
+  freshConnection?: boolean;
 }
 
 export interface CallResult {
@@ -96,9 +115,9 @@ export function call(opts: CallOptions): Promise<CallResult> {
       {
         method: opts.method,
         headers,
-        agent: false,
+        agent: opts.freshConnection ? false : agentFor(isHttps, opts.tls),
         timeout: opts.timeoutMs ?? 30000,
-        ...(isHttps
+        ...(isHttps && opts.freshConnection
           ? { ca: opts.tls?.ca, cert: opts.tls?.cert, key: opts.tls?.key, rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true, minVersion: 'TLSv1.2' as const }
           : {}),
       },
