@@ -70,8 +70,10 @@ export function stopServer(s: Server): Promise<number> {
       s.child.kill('SIGKILL');
       reject(new Error('server did not stop within 60 s of SIGTERM'));
     }, 60_000);
-    s.child.once('exit', () => {
+    s.child.once('exit', (code, signal) => {
       clearTimeout(timer);
+      // Killed by the signal itself means its handler was not installed yet: no graceful save.
+      if (signal) console.warn(`[bench] warning: pid ${s.child.pid} was killed by ${signal} instead of shutting down gracefully`);
       resolve(performance.now() - t0);
     });
     s.child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // `npm run bench`: POST /rreguri throughput and p99 of the real cda-sim C&A (its own process, plain
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
-// and the restart time at that size. Prints a table and writes bench-results/latest.json.
+// and the restart time at that size; then find requests per second through the PFS driver against the
+// reference provider next to signing alone. Prints a table and writes bench-results/latest.json.
 //
 //   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--profile]
 //
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSummary } from './cpuprofile.js';
+import { measureFinds } from './finds.js';
 import { firstAnswerMs, getPat, registrationLoad, ROOT, startBareExpress, startCdaSim, stopServer, type LoadFigures, type Server } from './lib.js';
 
 const TARGET = { ratio: 0.8, p99Ms: 25, restartS: 3 };
@@ -30,6 +32,8 @@ const PEIS = Number(argv.peis);
 const CONNECTIONS = Number(argv.connections);
 
 const log = (msg: string) => console.log(`[bench] ${msg}`);
+// Other work on the machine skews every figure: record how busy it was when we began.
+const loadBefore = os.loadavg()[0];
 
 /** Warm up (JIT, connection pools), then the measured run. */
 async function measure(label: string, server: Server, base: string, pat: string): Promise<LoadFigures> {
@@ -77,7 +81,11 @@ async function main() {
 
   // 2. cda-sim from an empty state directory. The first start creates the crypto material, so
   // restart once to get the fixed start-up cost at zero PeIs (what the 100,000 figure adds to).
-  await stop(await start('first start: creates the crypto material'));
+  const first = await start('first start: creates the crypto material');
+  // Answering a request first also means its SIGTERM handler is in place (the ready lines are
+  // printed a moment before it is: a SIGTERM right after them kills it without a graceful save).
+  const firstStartMs = await firstAnswerMs(first, `${first.urls['C&A (HTTP)']}/jwk_uri`);
+  await stop(first);
   let sim = await start('empty load + preload');
   const restartEmptyMs = await firstAnswerMs(sim, `${sim.urls['C&A (HTTP)']}/jwk_uri`);
   let pat = await getPat(sim.urls['admin API'], sim.urls['C&A (HTTP)']);
@@ -107,11 +115,16 @@ async function main() {
   const full = await measure(`cda-sim, ${peis} PeIs`, sim, sim.urls['C&A (HTTP)'], pat);
   await stop(sim);
 
+  // 6. Find requests: the PFS driver against the reference provider, next to sign-only.
+  const finds = argv.profile ? undefined : await measureFinds({ durationS: Math.min(DURATION, 8), connections: CONNECTIONS, log });
+
   // ---- report ----
   const runs = { bare, empty, full, ...(preload ? { preload } : {}) };
   const invalid = Object.entries(runs).filter(([, f]) => f.non2xx > 0 || f.non201 > 0 || f.errors > 0).map(([k]) => k);
   const ratioEmpty = empty.reqPerSec / bare.reqPerSec;
   const ratioFull = full.reqPerSec / bare.reqPerSec;
+  // The same ratio from server CPU per request: steadier when other work shares the machine.
+  const cpuRatio = (f: LoadFigures) => (f.serverCpuUsPerReq && bare.serverCpuUsPerReq ? (bare.serverCpuUsPerReq / f.serverCpuUsPerReq).toFixed(2) : 'n/a');
   const ok = (b: boolean) => (b ? 'ok' : 'MISSED');
   const cpu = (f: LoadFigures) => `${String(f.serverCpuUsPerReq ?? 'n/a').padStart(9)} ${String(f.serverCpuPercent ?? 'n/a').padStart(6)}`;
   const row = (label: string, f: LoadFigures, target = '') =>
@@ -120,18 +133,29 @@ async function main() {
   const lines = [
     '',
     `cda-sim bench: POST /rreguri over plain HTTP, ${CONNECTIONS} connections, ${DURATION} s measured after ${WARMUP} s warm-up${argv.profile ? ' (UNDER --cpu-prof: figures are slowed)' : ''}`,
+    `machine: ${os.cpus().length} cores; 1-minute load average ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0].toFixed(2)} after (much above 1 means other work competed)`,
     `${'scenario'.padEnd(36)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'non-2xx'.padStart(8)} ${'cpu µs/req'.padStart(9)} ${'cpu %'.padStart(6)}`,
     row('bare express (json + fixed 201)', bare),
     row('cda-sim, empty state', empty, `p99 target <= ${TARGET.p99Ms} ms: ${ok(empty.p99Ms <= TARGET.p99Ms)}`),
-    `${'ratio cda-sim / bare, empty'.padEnd(36)} ${ratioEmpty.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioEmpty >= TARGET.ratio)}`,
+    `${'ratio cda-sim / bare, empty'.padEnd(36)} ${ratioEmpty.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioEmpty >= TARGET.ratio)}   (by CPU/req: ${cpuRatio(empty)})`,
     row(`cda-sim, ${n} PeIs`, full, `p99 target <= ${TARGET.p99Ms} ms: ${ok(full.p99Ms <= TARGET.p99Ms)}`),
-    `${`ratio cda-sim / bare, ${n} PeIs`.padEnd(36)} ${ratioFull.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioFull >= TARGET.ratio)}`,
+    `${`ratio cda-sim / bare, ${n} PeIs`.padEnd(36)} ${ratioFull.toFixed(2).padStart(8)}   target >= ${TARGET.ratio}: ${ok(ratioFull >= TARGET.ratio)}   (by CPU/req: ${cpuRatio(full)})`,
     ...(preload ? [row(`preload ${preload.requests.toLocaleString('en-GB')} PeIs (${preload.seconds.toFixed(1)} s)`, preload)] : []),
     `${'graceful stop (snapshot write)'.padEnd(36)} ${(stopMs / 1000).toFixed(2).padStart(8)} s`,
+    `${'first start (makes crypto material)'.padEnd(36)} ${(firstStartMs / 1000).toFixed(2).padStart(8)} s`,
     `${'restart at 0 PeIs (fixed cost)'.padEnd(36)} ${(restartEmptyMs / 1000).toFixed(2).padStart(8)} s`,
     `${`restart at ${n} PeIs`.padEnd(36)} ${(restartMs / 1000).toFixed(2).padStart(8)} s   target <= ${TARGET.restartS} s: ${ok(restartMs / 1000 <= TARGET.restartS)}`,
     '(cpu µs/req and cpu %: the server process\'s own CPU per request and use of one core, from /proc)',
     invalid.length ? `INVALID: non-2xx, non-201 or connection errors in: ${invalid.join(', ')}` : 'valid: every request answered 201, no connection errors',
+    ...(finds
+      ? [
+          '',
+          `find requests (${CONNECTIONS} connections, HTTPS + mTLS to the reference provider, which verifies both tokens and answers 202)`,
+          `${'sign only (user token + find request token)'.padEnd(44)} ${finds.signOnlyPerSec.toFixed(0).padStart(8)} /s`,
+          `${'PFS driver → reference provider'.padEnd(44)} ${finds.driverPerSec.toFixed(0).padStart(8)} /s   p99 ${finds.p99Ms.toFixed(1)} ms, non-202 ${finds.non202}`,
+          `${'ratio driver / sign only'.padEnd(44)} ${finds.ratio.toFixed(2).padStart(8)}`,
+        ]
+      : []),
   ];
   console.log(lines.join('\n'));
 
@@ -139,6 +163,7 @@ async function main() {
     when: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
+    loadAverage: { before: loadBefore, after: os.loadavg()[0] },
     profiled: argv.profile,
     settings: { connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, peis: PEIS },
     targets: TARGET,
@@ -147,9 +172,11 @@ async function main() {
     full: { ...full, peis, ratio: ratioFull },
     preload,
     stopMs,
+    firstStartMs,
     restartEmptyMs,
     restartMs,
     restartReadyLineMs: sim.readyMs,
+    finds,
     stateBytes,
     valid: invalid.length === 0,
     targetsMet: ratioEmpty >= TARGET.ratio && ratioFull >= TARGET.ratio && empty.p99Ms <= TARGET.p99Ms && full.p99Ms <= TARGET.p99Ms && restartMs / 1000 <= TARGET.restartS,

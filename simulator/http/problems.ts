@@ -59,7 +59,8 @@ export function problemBody(name: ProblemName, errors: Violation[], detail?: str
 export function sendProblem(res: Response, name: ProblemName, errors: Violation[], detail?: string): void {
   const requestId = res.req.get('x-request-id') ?? undefined;
   const body = problemBody(name, errors, detail, requestId);
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  // res.json keeps a Content-Type already set; the journal picks the body up from res.json.
+  res.status(body.status).type('application/problem+json').json(body);
 }
 
 export type OAuthErrorCode =

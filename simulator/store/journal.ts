@@ -80,13 +80,12 @@ export class Journal extends EventEmitter {
   }
 
   record(e: NewJournalEntry): JournalEntry {
-    const entry: JournalEntry = {
-      seq: ++this.seq,
-      time: e.time ?? new Date(this.now()).toISOString(),
-      ...e,
-      requestBody: clipBody(e.requestBody),
-      responseBody: clipBody(e.responseBody),
-    };
+    // The caller's object becomes the entry (no copy: this runs for every exchange).
+    const entry = e as JournalEntry;
+    entry.seq = ++this.seq;
+    entry.time ??= new Date(this.now()).toISOString();
+    if (typeof e.requestBody === 'string') entry.requestBody = clipBody(e.requestBody);
+    if (typeof e.responseBody === 'string') entry.responseBody = clipBody(e.responseBody);
     fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
     this.emit('entry', entry);
     return entry;

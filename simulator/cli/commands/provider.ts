@@ -59,6 +59,11 @@ export const providerCommand = defineCommand({
       if (err instanceof CliError) throw err;
       throw new CliError(`the reference provider cannot start: ${(err as Error).message}`, EXIT.usage);
     }
+    // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     console.log(
       [
         `reference provider is running (${testData.records.length} pension record(s), holdername GUID(s) ${provider.holdernameGuids.join(', ')})`,
@@ -70,10 +75,7 @@ export const providerCommand = defineCommand({
         'Press Ctrl+C to stop.',
       ].join('\n'),
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await stopped;
     await provider.close();
     console.log('reference provider stopped; PATs and registered PeIs saved.');
     return EXIT.ok;

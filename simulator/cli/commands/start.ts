@@ -38,6 +38,11 @@ export const startCommand = defineCommand({
       fsync: args.fsync,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
+    // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     const e = sim.endpoints;
     const lines = [
       `cda-sim ${packageVersion()} (profile ${PROFILE}) is running`,
@@ -52,11 +57,7 @@ export const startCommand = defineCommand({
     ].filter(Boolean);
     console.log(lines.join('\n'));
     for (const w of expiryWarnings(sim.material, systemClock)) console.error(`warning: ${w}`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     await sim.close();
     console.log('cda-sim stopped; state saved.');
     return EXIT.ok;
