@@ -112,7 +112,7 @@ test('reset clears registrations, PATs and the journal', async () => {
   assert.is(res.status, 200);
   assert.ok(res.body.cleared.registrations >= 1);
   const status = await admin('GET', '/admin/status');
-  assert.equal(status.body.counts, { registrations: 0, deleted: 0, pats: 0, rpts: 0 });
+  assert.equal(status.body.counts, { registrations: 0, deleted: 0, pats: 0, rpts: 0, reportingSubmissions: 0 });
   assert.is((await admin('GET', '/admin/journal')).body.entries.length, 0);
 });
 

@@ -31,6 +31,9 @@ test('the reference provider passes every connection-proving test case', async (
   assert.ok(results.summary.total >= 9);
   const ids = results.testCases.map((t) => t.id);
   for (const id of ['CP-01', 'CP-02', 'CP-03', 'CP-04', 'CP-05', 'CP-06', 'CP-07', 'CP-08', 'CP-09']) assert.ok(ids.includes(id), id);
+  // The reporting phase: the reference provider's own daily reports pass PDP's pipeline.
+  for (const id of ['REP-01', 'REP-02', 'REP-03', 'REP-04', 'REP-05', 'REP-06', 'REP-07']) assert.ok(ids.includes(id), id);
+  assert.match(results.testCases.find((t) => t.id === 'REP-03')!.reasons.join(), /req_count 5 \(cda-sim sent 5\)/);
   // The results are written as JSON with run metadata and correlated exchanges.
   const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as RunResults;
   assert.is(saved.run.profile, 'pdp-v2.0-reconstructed');

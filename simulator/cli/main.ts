@@ -12,6 +12,7 @@ import { usersCommand } from './commands/users.js';
 import { rehearseCommand } from './commands/rehearse.js';
 import { initCommand } from './commands/init.js';
 import { providerCommand } from './commands/provider.js';
+import { reportingCommand } from './commands/reporting.js';
 
 export async function main(argv: string[]): Promise<number> {
   outcome.code = EXIT.ok;
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(startCommand)
     .command(providerCommand)
     .command(initCommand)
+    .command(reportingCommand)
     .command(certsCommand)
     .command(tokenCommand)
     .command(usersCommand)

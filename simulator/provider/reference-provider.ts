@@ -24,6 +24,7 @@ import { RecordBook } from './records.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
+import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
 
 export type { ProviderFault } from './faults.js';
@@ -81,6 +82,8 @@ export interface ReferenceProvider {
   holdernameGuids: string[];
   /** Resolves when every find received so far has finished matching and registering. */
   idle(): Promise<void>;
+  /** Send the six daily reports for a UTC day (default today) to the CDA's reporting service. */
+  submitDailyReporting(day?: string): Promise<{ endpoint: string; status: number; attempts: number }[]>;
   close(): Promise<void>;
 }
 
@@ -127,7 +130,8 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
   app.disable('x-powered-by');
   // The body is read as text and parsed by the find handler, so a malformed body gets a 400 that says so.
   app.post('/find', express.text({ type: () => true, limit: '1mb' }), findHandler({ verification, records, background, faults, log, registration: { ca, pats, store, faults, now, log } }));
-  app.get('/view-data/:assetGuid', viewHandler({ ca, store, records, issuer, faults, asUri: caIssuer, now, log }));
+  const ledger = new ServedViewLedger(records, store, now);
+  app.get('/view-data/:assetGuid', ledger.middleware(), viewHandler({ ca, store, records, issuer, faults, asUri: caIssuer, now, log }));
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(issuer.publicJwks);
   });
@@ -165,6 +169,9 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     publicJwks: issuer.publicJwks,
     holdernameGuids: records.holdernameGuids,
     idle: () => background.idle(),
+    // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
+    submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
+      submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -20,7 +20,10 @@ import { loadScenario, runScenario } from '../scenarios/engine.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
-import { summarise, writeResults, type RunResults } from '../reports/results.js';
+import { summarise, type RunResults } from '../reports/results.js';
+import { writeReports } from '../reports/write-all.js';
+import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
+import { expectedPei } from '../scenarios/context.js';
 
 export const DEFAULT_SCENARIOS = ['connection-proving'];
 export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
@@ -37,6 +40,8 @@ export interface RehearseOptions {
   progress?: (line: string) => void;
   /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
   referenceFaults?: ProviderFault[];
+  /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
+  reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
 }
@@ -44,6 +49,7 @@ export interface RehearseOptions {
 export interface RehearsalOutcome {
   results: RunResults;
   resultsFile: string;
+  reports: { json: string; junit: string; html: string; pdf: string };
   exitCode: number;
 }
 
@@ -162,6 +168,19 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     const testCases: TestCaseResult[] = [];
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
 
+    // The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them.
+    if (provider || opts.reporting) {
+      const day = utcDay(clock.now());
+      if (provider) {
+        progress(`reporting: the reference provider submits its daily reports for ${day}`);
+        await provider.submitDailyReporting(day);
+      }
+      const holderOf = new Map(testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
+      const rep = runReportingPipeline({ day, submissions: sim.submissions.all(), journal: entries, holdernameGuids: config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
+      for (const t of rep) progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
+      testCases.push(...rep);
+    }
+
     const results: RunResults = {
       run: {
         id: runId,
@@ -171,15 +190,15 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
         configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
         startedAt,
         finishedAt: new Date(clock.now()).toISOString(),
-        scenarios: scenarios.map((x) => x.id),
+        scenarios: [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])],
       },
       summary: summarise(testCases),
       testCases,
     };
-    const resultsFile = writeResults(path.join(opts.reportsDir, runId), results);
+    const reports = await writeReports(path.join(opts.reportsDir, runId), results);
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
-    return { results, resultsFile, exitCode };
+    return { results, resultsFile: reports.json, reports, exitCode };
   } finally {
     await provider?.close();
     await sim.close();

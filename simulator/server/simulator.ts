@@ -14,6 +14,9 @@ import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
 import { createAdminApp } from '../admin/admin-app.js';
+import { createReportingApp } from '../reporting/reporting-app.js';
+import { SubmissionStore } from '../reporting/submissions.js';
+import type { RequestListener } from 'node:http';
 import { mintUserToken, type UserTokenVariant } from '../pfs/user-token.js';
 import { listenHttp, listenHttps, type Listener, type MtlsMode } from './listeners.js';
 import { readLock, removeLock, writeLock } from './lock.js';
@@ -38,13 +41,15 @@ export interface SimulatorOptions {
   fsync?: boolean;
   clock?: Clock;
   /** Preloaded OpenAPI documents (tests load them once). */
-  apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend };
+  apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
 }
 
 export interface Simulator {
   endpoints: { https?: string; http?: string; admin?: string; issuer: string };
   store: Store;
   journal: Journal;
+  /** Reporting API submissions, with their receipt times. */
+  submissions: SubmissionStore;
   material: Material;
   users: TestUser[];
   config: CaConfig;
@@ -73,12 +78,17 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const mint = async (user: TestUser, variant: UserTokenVariant = 'valid', lifetimeSeconds?: number) =>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
+  const submissions = SubmissionStore.open(opts.stateDir);
   const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting });
+  // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
+  const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
+  const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
   const listeners: Listener[] = [];
   const endpoints: Simulator['endpoints'] = { issuer: '' };
   try {
     if (opts.httpsPort !== null) {
-      const l = await listenHttps(caApp, {
+      const l = await listenHttps(cdaApp, {
         host,
         port: opts.httpsPort ?? 8443,
         mtls: opts.mtls ?? 'need',
@@ -89,7 +99,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       endpoints.https = l.url;
     }
     if (opts.httpPort !== null) {
-      const l = await listenHttp(caApp, { host, port: opts.httpPort ?? 8081, what: 'the C&A HTTP' });
+      const l = await listenHttp(cdaApp, { host, port: opts.httpPort ?? 8081, what: 'the C&A HTTP' });
       listeners.push(l);
       endpoints.http = l.url;
     }
@@ -118,6 +128,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
               deleted: all.filter((r) => r.deleted_at).length,
               pats: Object.keys(store.data.pats).length,
               rpts: Object.keys(store.data.rpts).length,
+              reportingSubmissions: submissions.all().length,
             },
             certificateWarnings: expiryWarnings(material, clock),
           };
@@ -126,6 +137,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
           const cleared = { registrations: store.resources().length, pats: Object.keys(store.data.pats).length, rpts: Object.keys(store.data.rpts).length };
           store.reset();
           journal.clear();
+          submissions.clear();
           return cleared;
         },
       });
@@ -137,6 +149,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     await Promise.all(listeners.map((l) => l.close()));
     await store.close();
     journal.close();
+    submissions.close();
     throw err;
   }
 
@@ -153,6 +166,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     endpoints,
     store,
     journal,
+    submissions,
     material,
     users,
     config,
@@ -167,6 +181,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       await Promise.all(listeners.map((l) => l.close()));
       await store.close();
       journal.close();
+      submissions.close();
       removeLock(opts.stateDir);
     },
   };

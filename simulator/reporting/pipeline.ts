@@ -1,0 +1,226 @@
+// The daily reporting pipeline, as PDP runs it in reporting integration testing: take only the
+// submissions received on one UTC day, check every endpoint got at least one valid submission,
+// check each is internally consistent, and, where cda-sim itself sent the view traffic that day,
+// cross-check the counts. One REP-* test case per endpoint, plus one on submission timing.
+// (reporting-api.md §10–12; the day boundary and the deadline are settings, as the reference marks them unknown.)
+import { decodeUnverified } from '../crypto/jose.js';
+import type { JournalEntry } from '../store/journal.js';
+import type { ExchangeSummary, TestCaseResult } from '../scenarios/types.js';
+import { validateSubmission } from './rules.js';
+import type { ReportingEndpoint, StoredSubmission } from './submissions.js';
+
+export interface PipelineOptions {
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  /** Every stored submission; the pipeline keeps only those received on `day`. */
+  submissions: StoredSubmission[];
+  /** The journal, for cross-checks against the view traffic cda-sim sent that day. */
+  journal?: JournalEntry[];
+  /** Which holdername an asset GUID belongs to (for the cross-checks). */
+  holdernameOfAsset?: (assetGuid: string) => string | undefined;
+  /** Holdername GUIDs that must each be reported on (request-number, unavailable, …). */
+  holdernameGuids?: string[];
+  /** A submission for period P is late after P + 1 day + this many hours (unknown publicly; default 24). */
+  lateAfterHours?: number;
+}
+
+const SLOW_MS = 10_000;
+const DAY_MS = 86_400_000;
+
+interface Case {
+  id: string;
+  title: string;
+  rule: string;
+  reference: string;
+  endpoint?: ReportingEndpoint;
+}
+
+const CASES: Case[] = [
+  { id: 'REP-01', endpoint: 'service-availability/find', title: 'Find service availability reported', rule: 'At least one valid submission to /service-availability/find on the day (a null submission naming the holdernames when there was no downtime); every period inside the reporting day, ending after it starts', reference: 'reporting-api.md §4.1, §5, §10' },
+  { id: 'REP-02', endpoint: 'service-availability/view', title: 'View service availability reported', rule: 'At least one valid submission to /service-availability/view on the day; every period inside the reporting day, ending after it starts', reference: 'reporting-api.md §4.2, §5, §10' },
+  { id: 'REP-03', endpoint: 'view-response/request-number', title: 'Number of view requests reported', rule: 'A valid request-number submission for every holdername; req_count covers at least the view requests cda-sim sent that day', reference: 'reporting-api.md §4.3, §11.1' },
+  { id: 'REP-04', endpoint: 'view-response/response-time', title: 'Slow view responses reported', rule: 'A valid response-time submission for every holdername; every item really over 10 s and inside the day; every view cda-sim saw take over 10 s is reported', reference: 'reporting-api.md §4.4, §11.1' },
+  { id: 'REP-05', endpoint: 'view-response/calculations', title: 'Calculations reported', rule: 'A valid calculations submission for every holdername; every calculation ends after it starts', reference: 'reporting-api.md §4.5' },
+  { id: 'REP-06', endpoint: 'view-response/unavailable', title: 'Unavailable and contact indicators reported', rule: 'A valid unavailable submission for every holdername; its counters cover at least the flags in the view data cda-sim received that day', reference: 'reporting-api.md §4.6, §11.1; data-standards.md §7' },
+  { id: 'REP-07', title: 'Submission status matches timing', rule: 'reporting_period_start is a UTC midnight; "on time" only before the deadline, "late" only after it; "correction" only with a resubmission or null submission', reference: 'reporting-api.md §10' },
+];
+
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const summary = (s: StoredSubmission): ExchangeSummary => ({ time: s.receivedAt, direction: 'in', role: 'reporting', method: 'POST', path: `/${s.endpoint}`, status: 202, durationMs: 0, requestId: s.requestId });
+
+function within(ts: unknown, start: number): boolean {
+  const t = Date.parse(String(ts));
+  return Number.isFinite(t) && t >= start && t < start + DAY_MS;
+}
+
+/** The latest valid submission per holdername (resubmissions and corrections supersede earlier ones). */
+function latestByHoldername(subs: StoredSubmission[]): Map<string, StoredSubmission> {
+  const out = new Map<string, StoredSubmission>();
+  for (const s of subs) out.set(String(s.body.holdernameGuid), s);
+  return out;
+}
+
+interface ViewSeen {
+  holdername: string;
+  durationMs: number;
+  viewData?: { arrangements?: Record<string, unknown>[] };
+}
+
+/** Views cda-sim (as a dashboard) made that day, with what came back. */
+function viewsSeen(opts: PipelineOptions, dayStart: number): ViewSeen[] {
+  const out: ViewSeen[] = [];
+  for (const e of opts.journal ?? []) {
+    if (e.direction !== 'out' || e.role !== 'dashboard' || e.method !== 'GET' || !within(e.time, dayStart)) continue;
+    const asset = decodeURIComponent(e.path.split('/').pop() ?? '');
+    const holdername = opts.holdernameOfAsset?.(asset);
+    if (!holdername) continue;
+    const token = (e.responseBody as { view_data_token?: string } | undefined)?.view_data_token;
+    const viewData = token ? (decodeUnverified(token)?.payload.view_data as ViewSeen['viewData']) : undefined;
+    out.push({ holdername, durationMs: e.durationMs, viewData });
+  }
+  return out;
+}
+
+function flagCounts(views: ViewSeen[]): Record<string, number> {
+  const c: Record<string, number> = { contact_count: 0, missingadmin_count: 0, temperror_count: 0 };
+  for (const v of views) {
+    for (const a of v.viewData?.arrangements ?? []) {
+      if (a.possibleMatch === true) continue;
+      if (a.contactScheme === true) c.contact_count++;
+      if (a.administrativeDetailsNotAvailable === true) c.missingadmin_count++;
+      if (a.temporarySystemError === true) c.temperror_count++;
+    }
+  }
+  return c;
+}
+
+export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
+  const dayStart = Date.parse(`${opts.day}T00:00:00.000Z`);
+  const todays = opts.submissions.filter((s) => utcDay(Date.parse(s.receivedAt)) === opts.day);
+  const views = viewsSeen(opts, dayStart);
+  const lateAfterMs = (opts.lateAfterHours ?? 24) * 3_600_000;
+  const started = new Date().toISOString();
+
+  return CASES.map((c) => {
+    const reasons: string[] = [];
+    const notes: string[] = [];
+    const subs = c.endpoint ? todays.filter((s) => s.endpoint === c.endpoint) : todays;
+    const valid = subs.filter((s) => validateSubmission(s.endpoint, s.body).length === 0);
+    for (const s of subs.filter((x) => !valid.includes(x))) {
+      reasons.push(`a stored ${s.endpoint} submission (X-Request-ID ${s.requestId}) breaks the rules: ${validateSubmission(s.endpoint, s.body).map((v) => v.code).join(', ')}`);
+    }
+
+    if (c.endpoint && valid.length === 0) {
+      reasons.push(`no valid submission to /${c.endpoint} was received on ${opts.day} (UTC): the pipeline counts only that day's submissions`);
+    }
+
+    if (c.endpoint === 'service-availability/find' || c.endpoint === 'service-availability/view') {
+      for (const s of valid) {
+        const items = (s.body.items as unknown[]) ?? [];
+        for (const item of items) {
+          if (typeof item === 'string') continue; // a null submission names the holdername only
+          for (const [holder, periods] of Object.entries(item as Record<string, Record<string, unknown>[]>)) {
+            for (const p of periods) {
+              const start = Date.parse(String(p.start_date_ts));
+              const end = Date.parse(String(p.end_date_ts));
+              if (end < start) reasons.push(`${holder}: an unavailability period ends (${p.end_date_ts}) before it starts (${p.start_date_ts})`);
+              const periodStart = Date.parse(String(s.body.reporting_period_start));
+              if (!within(p.start_date_ts, periodStart)) reasons.push(`${holder}: a period starting ${p.start_date_ts} lies outside the reporting day starting ${s.body.reporting_period_start}`);
+            }
+          }
+        }
+      }
+      if (valid.length) notes.push(`${valid.length} valid submission(s) on ${opts.day}${valid.every((s) => s.body.submission_reason === 'null submission') ? ' (null: no downtime)' : ''}`);
+    }
+
+    const perHolder = (holders: string[], what: string) => {
+      const latest = latestByHoldername(valid);
+      for (const h of holders) if (!latest.has(h)) reasons.push(`no valid ${what} submission for holdername ${h} on ${opts.day}`);
+      return latest;
+    };
+    const holders = opts.holdernameGuids ?? [...new Set(valid.map((s) => String(s.body.holdernameGuid)))];
+
+    if (c.endpoint === 'view-response/request-number') {
+      const latest = perHolder(holders, 'request-number');
+      for (const h of holders) {
+        const sent = views.filter((v) => v.holdername === h).length;
+        const reported = Number(latest.get(h)?.body.req_count ?? NaN);
+        if (latest.has(h) && reported < sent) reasons.push(`holdername ${h}: req_count ${reported}, but cda-sim alone sent ${sent} view request(s) that day`);
+        else if (latest.has(h)) notes.push(`${h}: req_count ${reported} (cda-sim sent ${sent})`);
+      }
+    }
+
+    if (c.endpoint === 'view-response/response-time') {
+      const latest = perHolder(holders, 'response-time');
+      for (const s of valid) {
+        for (const item of (s.body.items as Record<string, unknown>[] | undefined) ?? []) {
+          const ms = Date.parse(String(item.resp_date_ts)) - Date.parse(String(item.req_date_ts));
+          if (!(ms > SLOW_MS)) reasons.push(`an item took ${ms} ms, which is not over 10 s: only responses over 10 s are reported (${item.req_date_ts} → ${item.resp_date_ts})`);
+          if (!within(item.req_date_ts, Date.parse(String(s.body.reporting_period_start)))) reasons.push(`an item at ${item.req_date_ts} lies outside its reporting day`);
+        }
+      }
+      for (const h of holders) {
+        const slow = views.filter((v) => v.holdername === h && v.durationMs > SLOW_MS).length;
+        const reported = ((latest.get(h)?.body.items as unknown[] | undefined) ?? []).length;
+        if (reported < slow) reasons.push(`holdername ${h}: cda-sim saw ${slow} view(s) take over 10 s, but ${reported} were reported`);
+        else if (latest.has(h)) notes.push(`${h}: ${reported} slow view(s) reported (cda-sim saw ${slow})`);
+      }
+    }
+
+    if (c.endpoint === 'view-response/calculations') {
+      perHolder(holders, 'calculations');
+      for (const s of valid) {
+        const lists = [(s.body.single_calculation as { items?: unknown[] } | undefined)?.items, ...Object.values((s.body.multiple_calculation as Record<string, { items?: unknown[] }> | undefined) ?? {}).map((x) => x.items)];
+        for (const item of lists.flat().filter(Boolean) as Record<string, unknown>[]) {
+          if (Date.parse(String(item.calculation_end_date)) < Date.parse(String(item.calculation_start_date))) reasons.push(`a ${item.value_code} calculation ends (${item.calculation_end_date}) before it starts (${item.calculation_start_date})`);
+        }
+      }
+      if (!reasons.length) notes.push(`${valid.length} valid calculations submission(s)`);
+    }
+
+    if (c.endpoint === 'view-response/unavailable') {
+      const latest = perHolder(holders, 'unavailable');
+      for (const h of holders) {
+        const seen = flagCounts(views.filter((v) => v.holdername === h));
+        const body = latest.get(h)?.body;
+        if (!body) continue;
+        for (const [counter, n] of Object.entries(seen)) {
+          if (Number(body[counter]) < n) reasons.push(`holdername ${h}: ${counter} is ${body[counter]}, but the view data cda-sim received that day carried the flag ${n} time(s)`);
+        }
+        notes.push(`${h}: contact ${body.contact_count}, missing admin ${body.missingadmin_count}, temporary error ${body.temperror_count}`);
+      }
+    }
+
+    if (c.id === 'REP-07') {
+      for (const s of valid) {
+        const period = Date.parse(String(s.body.reporting_period_start));
+        const received = Date.parse(s.receivedAt);
+        const status = String(s.body.submission_status);
+        if (new Date(period).toISOString().slice(11) !== '00:00:00.000Z') reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): reporting_period_start ${s.body.reporting_period_start} is not a UTC midnight`);
+        const late = received > period + DAY_MS + lateAfterMs;
+        if (status === 'on time' && late) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "on time" for the period starting ${s.body.reporting_period_start}, but received ${s.receivedAt}, after the deadline`);
+        if (status === 'late' && !late) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "late", but received ${s.receivedAt}, before the deadline`);
+        if (status === 'correction' && !['resubmission', 'null submission'].includes(String(s.body.submission_reason))) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "correction" with submission_reason "${s.body.submission_reason}"`);
+      }
+      if (!todays.length) reasons.push(`no submission at all was received on ${opts.day}`);
+      else if (!reasons.length) notes.push(`${valid.length} submission(s): status consistent with their timing`);
+    }
+
+    return {
+      id: c.id,
+      title: c.title,
+      rule: c.rule,
+      reference: c.reference,
+      scenario: 'reporting',
+      phase: 'reporting',
+      verdict: reasons.length ? 'fail' : 'pass',
+      reasons: reasons.length ? reasons : notes,
+      exchanges: subs.map(summary),
+      startedAt: started,
+      durationMs: 0,
+    } satisfies TestCaseResult;
+  });
+}

@@ -1,0 +1,206 @@
+// What every evidence report (JUnit, HTML, PDF) is drawn from: the run results made safe to print.
+// Results files are read back from disk and later phases add test cases, so nothing here trusts the
+// shape of its input: a missing field becomes an empty one, never an exception in a report writer.
+import type { RunResults } from './results.js';
+import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
+
+export interface ReportExchange {
+  time: string;
+  direction: string;
+  role: string;
+  method: string;
+  path: string;
+  /** Empty when the exchange has no status (no answer). */
+  status: string;
+  durationMs: number | undefined;
+  requestId: string;
+}
+
+export interface ReportCase {
+  id: string;
+  title: string;
+  rule: string;
+  reference: string;
+  scenario: string;
+  phase: string;
+  verdict: Verdict;
+  /** Set when the results carried a verdict this version does not know (reported as an error). */
+  unknownVerdict?: string;
+  reasons: string[];
+  exchanges: ReportExchange[];
+  startedAt: string;
+  durationMs: number | undefined;
+}
+
+export interface ReportPhase {
+  name: string;
+  cases: ReportCase[];
+  summary: { total: number; passed: number; failed: number; errors: number };
+  /** Response times (ms) of cda-sim's own calls to the provider (find and view) in this phase. */
+  providerTimes: number[];
+}
+
+export interface ReportModel {
+  run: {
+    id: string;
+    cdaSimVersion: string;
+    profile: string;
+    provider: string;
+    configDigest: string;
+    startedAt: string;
+    finishedAt: string;
+    scenarios: string[];
+    /** Wall-clock run time in seconds, when both ends parse. */
+    durationS: number | undefined;
+  };
+  summary: { total: number; passed: number; failed: number; errors: number };
+  phases: ReportPhase[];
+}
+
+export function str(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return String(v);
+  }
+}
+
+function num(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function exchange(v: unknown): ReportExchange {
+  const e = obj(v);
+  const status = num(e.status);
+  return {
+    time: str(e.time),
+    direction: str(e.direction),
+    role: str(e.role),
+    method: str(e.method),
+    path: str(e.path),
+    status: status === undefined ? '' : String(status),
+    durationMs: num(e.durationMs),
+    requestId: str(e.requestId),
+  };
+}
+
+function testCase(v: unknown, index: number): ReportCase {
+  const t = obj(v);
+  const raw = str(t.verdict);
+  const known = raw === 'pass' || raw === 'fail' || raw === 'error';
+  return {
+    id: str(t.id) || `#${index + 1}`,
+    title: str(t.title),
+    rule: str(t.rule),
+    reference: str(t.reference),
+    scenario: str(t.scenario),
+    phase: str(t.phase) || 'unspecified phase',
+    verdict: known ? raw : 'error',
+    ...(known ? {} : { unknownVerdict: raw || '(none)' }),
+    reasons: [...(known ? [] : [`the results carry the verdict "${raw || '(none)'}", which this version of cda-sim does not know`]), ...arr(t.reasons).map(str)],
+    exchanges: arr(t.exchanges).map(exchange),
+    startedAt: str(t.startedAt),
+    durationMs: num(t.durationMs),
+  };
+}
+
+function count(cases: ReportCase[]): ReportPhase['summary'] {
+  return {
+    total: cases.length,
+    passed: cases.filter((c) => c.verdict === 'pass').length,
+    failed: cases.filter((c) => c.verdict === 'fail').length,
+    errors: cases.filter((c) => c.verdict === 'error').length,
+  };
+}
+
+/**
+ * A call cda-sim made to the provider (the PFS's find, the dashboard's view). Calls to cda-sim's own
+ * /token are the C&A's response times, not the provider's, so they are left out.
+ */
+export function isProviderCall(e: Pick<ExchangeSummary, 'direction' | 'role' | 'path'> | ReportExchange): boolean {
+  const p = str(e.path).split('?')[0];
+  return e.direction === 'out' && (e.role === 'pfs' || e.role === 'dashboard') && !/\/token$/.test(p);
+}
+
+/** Several test cases cite the same exchange; each call counts once in a phase's response times. */
+function providerTimes(cases: ReportCase[]): number[] {
+  const seen = new Set<string>();
+  const out: number[] = [];
+  for (const c of cases) {
+    for (const e of c.exchanges) {
+      if (!isProviderCall(e) || e.durationMs === undefined) continue;
+      const key = e.requestId ? `id:${e.requestId}` : `${e.time} ${e.method} ${e.path} ${e.status}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(e.durationMs);
+    }
+  }
+  return out;
+}
+
+export function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Milliseconds as people read them: 0.8, 12.3, 1,204. */
+export function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms >= 100 ? Math.round(ms).toLocaleString('en-GB') : String(Math.round(ms * 10) / 10);
+}
+
+export function toModel(results: RunResults | unknown): ReportModel {
+  const r = obj(results);
+  const run = obj(r.run);
+  const cases = arr(r.testCases).map(testCase);
+  // Phases in the order they first appear: the order the run played them.
+  const byPhase = new Map<string, ReportCase[]>();
+  for (const c of cases) {
+    const list = byPhase.get(c.phase) ?? [];
+    list.push(c);
+    byPhase.set(c.phase, list);
+  }
+  const started = Date.parse(str(run.startedAt));
+  const finished = Date.parse(str(run.finishedAt));
+  return {
+    run: {
+      id: str(run.id),
+      cdaSimVersion: str(run.cdaSimVersion),
+      profile: str(run.profile),
+      provider: str(run.provider),
+      configDigest: str(run.configDigest),
+      startedAt: str(run.startedAt),
+      finishedAt: str(run.finishedAt),
+      scenarios: arr(run.scenarios).map(str),
+      durationS: Number.isFinite(started) && Number.isFinite(finished) ? (finished - started) / 1000 : undefined,
+    },
+    // Counted from the test cases themselves, so a report never disagrees with its own rows.
+    summary: count(cases),
+    phases: [...byPhase].map(([name, list]) => ({ name, cases: list, summary: count(list), providerTimes: providerTimes(list) })),
+  };
+}
+
+/** The one-line outcome every report leads with. */
+export function outcomeLine(s: ReportModel['summary']): string {
+  if (s.total === 0) return 'No test case ran: the run proves nothing.';
+  const bad = s.failed + s.errors;
+  return `${s.passed} passed, ${bad} failed (${s.total} test case${s.total === 1 ? '' : 's'}${s.errors ? `, ${s.errors} could not run` : ''})`;
+}
+
+export function verdictWord(c: ReportCase): string {
+  return c.verdict.toUpperCase();
+}

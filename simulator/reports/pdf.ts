@@ -1,0 +1,308 @@
+// The evidence report as a PDF, for a test manager to file: the same content as the HTML page
+// (run metadata, summary, response times, every test case with its rule, reasons and exchanges).
+// pdfkit's built-in Helvetica needs no font file, and its text stays extractable; but the built-in
+// fonts only carry the Windows-1252 repertoire, so other characters are spelled out (see pdfText).
+import fs from 'node:fs';
+import path from 'node:path';
+import PDFDocument from 'pdfkit';
+import type { RunResults } from './results.js';
+import { fmtMs, median, outcomeLine, toModel, type ReportCase, type ReportModel } from './model.js';
+
+// Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
+const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
+const SPELLED: Record<string, string> = {
+  '→': '->', '←': '<-', '⇒': '=>', '↔': '<->', '≤': '<=', '≥': '>=', '≠': '!=', '≈': '~', '×': 'x',
+  '✓': 'ok', '✔': 'ok', '✗': 'x', '✘': 'x', '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '−': '-', '‐': '-', '‑': '-',
+};
+
+/**
+ * Text the built-in fonts can draw: Windows-1252 characters as they are, accents folded where the
+ * base letter exists, known symbols spelled, anything else as <U+XXXX> so nothing silently vanishes.
+ */
+export function pdfText(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\n') out += '\n';
+    else if (c === 0x9) out += ' ';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += ' ';
+    else if (c < 0x100 || CP1252_EXTRA.has(ch)) out += ch;
+    else if (SPELLED[ch] !== undefined) out += SPELLED[ch];
+    else {
+      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += base && [...base].every((b) => b.codePointAt(0)! < 0x100) ? base : `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
+    }
+  }
+  return out;
+}
+
+const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#9a6700', text: '#1b1f24', muted: '#57606a', rule: '#d0d7de', dot: '#0969da' };
+
+type Doc = PDFKit.PDFDocument;
+
+function contentWidth(doc: Doc): number {
+  return doc.page.width - doc.page.margins.left - doc.page.margins.right;
+}
+
+function bottom(doc: Doc): number {
+  return doc.page.height - doc.page.margins.bottom;
+}
+
+/** Start a new page unless `h` points of room remain: keeps headings with what follows them. */
+function need(doc: Doc, h: number): void {
+  if (doc.y + h > bottom(doc)) doc.addPage();
+}
+
+function write(doc: Doc, s: string, opts: { font?: string; size?: number; colour?: string; gap?: number; indent?: number } = {}): void {
+  doc.font(opts.font ?? 'Helvetica').fontSize(opts.size ?? 9).fillColor(opts.colour ?? COLOURS.text);
+  const indent = opts.indent ?? 0;
+  doc.text(pdfText(s), doc.page.margins.left + indent, doc.y, { width: contentWidth(doc) - indent });
+  if (opts.gap) doc.moveDown(opts.gap);
+}
+
+function heading(doc: Doc, s: string, size = 13): void {
+  need(doc, size * 4);
+  doc.moveDown(0.6);
+  write(doc, s, { font: 'Helvetica-Bold', size });
+  const y = doc.y + 1;
+  doc.moveTo(doc.page.margins.left, y).lineTo(doc.page.width - doc.page.margins.right, y).lineWidth(0.6).strokeColor(COLOURS.rule).stroke();
+  doc.moveDown(0.4);
+}
+
+function labelled(doc: Doc, label: string, value: string, indent = 0): void {
+  doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOURS.text);
+  const x = doc.page.margins.left + indent;
+  doc.text(pdfText(`${label}: `), x, doc.y, { continued: true, width: contentWidth(doc) - indent });
+  doc.font('Helvetica').text(pdfText(value || 'not recorded'));
+}
+
+function metadata(doc: Doc, m: ReportModel): void {
+  heading(doc, 'Run');
+  labelled(doc, 'Run', m.run.id);
+  labelled(doc, 'cda-sim version', m.run.cdaSimVersion);
+  labelled(doc, 'Spec profile', m.run.profile);
+  labelled(doc, 'Provider', m.run.provider);
+  labelled(doc, 'Config digest', m.run.configDigest);
+  labelled(doc, 'Started', m.run.startedAt);
+  labelled(doc, 'Finished', m.run.finishedAt + (m.run.durationS !== undefined ? ` (${m.run.durationS.toFixed(1)} s)` : ''));
+  labelled(doc, 'Scenarios', m.run.scenarios.join(', '));
+}
+
+function summary(doc: Doc, m: ReportModel): void {
+  heading(doc, 'Summary');
+  const cols = [0, 200, 270, 330, 390];
+  const x0 = doc.page.margins.left;
+  const row = (cells: string[], bold: boolean) => {
+    need(doc, 14);
+    const y = doc.y;
+    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9).fillColor(COLOURS.text);
+    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 480) - cols[i] - 6, lineBreak: i === 0 }));
+    doc.x = x0;
+    doc.y = Math.max(doc.y, y + 12);
+  };
+  row(['Phase', 'Test cases', 'Passed', 'Failed', 'Could not run'], true);
+  for (const p of m.phases) row([p.name, String(p.summary.total), String(p.summary.passed), String(p.summary.failed), String(p.summary.errors)], false);
+  const s = m.summary;
+  row(['All phases', String(s.total), String(s.passed), String(s.failed), String(s.errors)], true);
+}
+
+/** The provider's response times: per phase a strip of dots, the median marked, the max labelled. */
+function chart(doc: Doc, m: ReportModel): void {
+  heading(doc, 'Provider response times');
+  write(doc, "Response time (ms) of the provider to cda-sim's find and view calls, per phase. Bar: median.", { size: 8, colour: COLOURS.muted, gap: 0.3 });
+  const all = m.phases.flatMap((p) => p.providerTimes);
+  const x0 = doc.page.margins.left;
+  const left = x0 + 150;
+  const right = doc.page.width - doc.page.margins.right - 10;
+  let max = Math.max(0, ...all);
+  const p10 = max > 0 ? 10 ** Math.floor(Math.log10(max)) : 1;
+  max = max > 0 ? [1, 2, 5, 10].map((k) => k * p10).find((v) => v >= max)! : 1;
+  const x = (ms: number) => left + (Math.min(Math.max(ms, 0), max) / max) * (right - left);
+  const rowH = 34;
+  for (const p of m.phases) {
+    need(doc, rowH + 24);
+    const y = doc.y;
+    const cy = y + rowH / 2;
+    doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOURS.text).text(pdfText(p.name), x0, cy - 10, { width: 145, height: 11, lineBreak: false, ellipsis: true });
+    const ts = p.providerTimes;
+    doc.font('Helvetica').fontSize(8).fillColor(COLOURS.muted).text(ts.length ? `${ts.length} call${ts.length === 1 ? '' : 's'}` : 'no provider calls', x0, cy + 2, { width: 145, lineBreak: false });
+    doc.moveTo(left, cy).lineTo(right, cy).lineWidth(0.4).strokeColor(COLOURS.rule).stroke();
+    ts.forEach((t, j) => {
+      doc.save().fillOpacity(0.55).circle(x(t), cy + (((j * 7) % 5) - 2) * 2, 2.6).fill(COLOURS.dot).restore();
+    });
+    if (ts.length) {
+      const med = median(ts)!;
+      const mx = Math.max(...ts);
+      doc.moveTo(x(med), cy - 9).lineTo(x(med), cy + 9).lineWidth(1.4).strokeColor(COLOURS.text).stroke();
+      doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.text).text(`median ${fmtMs(med)}`, x(med) - 40, cy - 19, { width: 80, align: 'center', lineBreak: false });
+      const mxX = Math.min(x(mx), right - 30);
+      doc.fillColor(COLOURS.fail).text(`max ${fmtMs(mx)}`, mxX - 40, cy + 10, { width: 80, align: 'center', lineBreak: false });
+    }
+    doc.x = x0;
+    doc.y = y + rowH;
+  }
+  // Axis.
+  need(doc, 20);
+  const ay = doc.y + 2;
+  doc.moveTo(left, ay).lineTo(right, ay).lineWidth(0.6).strokeColor(COLOURS.muted).stroke();
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    doc.moveTo(x(v), ay).lineTo(x(v), ay + 3).stroke();
+    doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.muted).text(`${fmtMs(v)}${i === 4 ? ' ms' : ''}`, x(v) - 30, ay + 5, { width: 60, align: 'center', lineBreak: false });
+  }
+  doc.x = x0;
+  doc.y = ay + 18;
+}
+
+/** An exchange's fields; kept whole when a line wraps, since a request id split at a hyphen misleads. */
+function exchangeParts(e: ReportCase['exchanges'][number]): string[] {
+  return [
+    e.time,
+    `${e.direction} ${e.role}`,
+    `${e.method} ${e.path}`,
+    `-> ${e.status || 'no answer'}`,
+    ...(e.durationMs === undefined ? [] : [`${fmtMs(e.durationMs)} ms`]),
+    ...(e.requestId ? [`id ${e.requestId}`] : []),
+  ].map(pdfText);
+}
+
+/** Lay parts out on lines, breaking only between parts; a part wider than a line wraps on its own. */
+function writeParts(doc: Doc, parts: string[], size: number, indent: number): void {
+  doc.font('Helvetica').fontSize(size).fillColor(COLOURS.text);
+  const width = contentWidth(doc) - indent;
+  const gap = '   ';
+  const lines: string[] = [];
+  let line = '';
+  for (const p of parts) {
+    const candidate = line ? `${line}${gap}${p}` : p;
+    if (!line || doc.widthOfString(candidate) <= width) line = candidate;
+    else {
+      lines.push(line);
+      line = p;
+    }
+  }
+  if (line) lines.push(line);
+  lines.forEach((l, i) => {
+    // Continuation lines are indented a little more, so each exchange reads as one entry.
+    const extra = i === 0 ? 0 : 10;
+    doc.text(l, doc.page.margins.left + indent + extra, doc.y, { width: width - extra });
+  });
+}
+
+function testCase(doc: Doc, c: ReportCase): void {
+  need(doc, 70);
+  doc.moveDown(0.5);
+  const y = doc.y;
+  doc.rect(doc.page.margins.left, y, 3, 12).fill(COLOURS[c.verdict]);
+  // Id and verdict on one line first, so a reader (or pdftotext) finds them together.
+  doc.font('Helvetica-Bold').fontSize(10.5).fillColor(COLOURS.text);
+  doc.text(pdfText(`${c.id}  `), doc.page.margins.left + 8, y, { continued: true, width: contentWidth(doc) - 8 });
+  doc.fillColor(COLOURS[c.verdict]).text(`${c.verdict.toUpperCase()}  `, { continued: true });
+  doc.fillColor(COLOURS.text).text(pdfText(c.title || ''));
+  doc.moveDown(0.15);
+  labelled(doc, 'Rule', c.rule, 8);
+  labelled(doc, 'Reference', c.reference, 8);
+  write(doc, `Scenario ${c.scenario || '-'} · started ${c.startedAt || '-'} · ${fmtMs(c.durationMs) || '-'} ms`, { size: 8, colour: COLOURS.muted, indent: 8 });
+  doc.moveDown(0.15);
+  write(doc, c.verdict === 'pass' ? 'What passed:' : c.verdict === 'fail' ? 'Why it failed:' : 'Why it could not run:', { font: 'Helvetica-Bold', indent: 8 });
+  if (c.reasons.length === 0) write(doc, '- no reason recorded', { indent: 16, colour: COLOURS.muted });
+  for (const r of c.reasons) write(doc, `- ${r}`, { indent: 16 });
+  doc.moveDown(0.15);
+  write(doc, c.exchanges.length ? 'Exchanges (out: cda-sim called the provider; in: the provider called cda-sim):' : 'No exchanges are cited for this test case.', {
+    font: 'Helvetica-Bold',
+    size: 8,
+    indent: 8,
+  });
+  for (const e of c.exchanges) writeParts(doc, exchangeParts(e), 7.5, 16);
+}
+
+function footers(doc: Doc, m: ReportModel): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    // Drawing in the bottom margin would otherwise make pdfkit start a new page.
+    const saved = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.muted);
+    doc.text(pdfText(`cda-sim ${m.run.cdaSimVersion} · run ${m.run.id} · page ${i - range.start + 1} of ${range.count}`), doc.page.margins.left, doc.page.height - saved + 14, {
+      width: contentWidth(doc),
+      align: 'center',
+      lineBreak: false,
+    });
+    doc.page.margins.bottom = saved;
+  }
+}
+
+function render(doc: Doc, m: ReportModel): void {
+  const ok = m.summary.total > 0 && m.summary.passed === m.summary.total;
+  write(doc, 'cda-sim evidence report', { font: 'Helvetica-Bold', size: 20 });
+  write(doc, 'A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP\'s own testing.', {
+    size: 8.5,
+    colour: COLOURS.muted,
+    gap: 0.4,
+  });
+  write(doc, `${ok ? 'PASSED' : 'FAILED'}: ${outcomeLine(m.summary)}`, { font: 'Helvetica-Bold', size: 12, colour: ok ? COLOURS.pass : COLOURS.fail });
+  metadata(doc, m);
+  summary(doc, m);
+  chart(doc, m);
+  for (const p of m.phases) {
+    doc.addPage();
+    heading(doc, `Phase: ${p.name}`, 15);
+    const s = p.summary;
+    write(doc, `${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}.`, { gap: 0.2 });
+    // An index of the phase first, as in the HTML table.
+    for (const c of p.cases) {
+      need(doc, 12);
+      const y = doc.y;
+      doc.font('Helvetica-Bold').fontSize(8.5).fillColor(COLOURS.text).text(pdfText(c.id), doc.page.margins.left, y, { width: 70, lineBreak: false, ellipsis: true });
+      doc.fillColor(COLOURS[c.verdict]).text(c.verdict.toUpperCase(), doc.page.margins.left + 72, y, { width: 40, lineBreak: false });
+      doc.font('Helvetica').fillColor(COLOURS.text).text(pdfText(c.title), doc.page.margins.left + 114, y, { width: contentWidth(doc) - 114, height: 11, lineBreak: false, ellipsis: true });
+      doc.x = doc.page.margins.left;
+      doc.y = y + 11;
+    }
+    for (const c of p.cases) testCase(doc, c);
+  }
+  footers(doc, m);
+}
+
+function pdfDate(s: string): Date | undefined {
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
+export async function writePdf(results: RunResults, file: string): Promise<void> {
+  const m = toModel(results);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  const created = pdfDate(m.run.finishedAt) ?? pdfDate(m.run.startedAt);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: 48, bottom: 48, left: 48, right: 48 },
+    bufferPages: true,
+    info: {
+      Title: pdfText(`cda-sim evidence report ${m.run.id}`),
+      Author: 'cda-sim',
+      Subject: pdfText(outcomeLine(m.summary)),
+      Creator: pdfText(`cda-sim ${m.run.cdaSimVersion}`),
+      // The run's own time, not the time of writing: the same results give the same metadata.
+      ...(created ? { CreationDate: created } : {}),
+    },
+  });
+  const out = fs.createWriteStream(tmp);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', () => resolve());
+    out.on('error', reject);
+    doc.on('error', reject);
+  });
+  doc.pipe(out);
+  try {
+    render(doc, m);
+  } catch (err) {
+    // Still close a readable PDF that says what went wrong, rather than leave a broken file.
+    doc.addPage();
+    write(doc, `The report could not be completed from these results: ${err instanceof Error ? err.message : String(err)}`, { font: 'Helvetica-Bold', colour: COLOURS.fail });
+  }
+  doc.end();
+  await done;
+  fs.renameSync(tmp, file);
+}
