@@ -110,4 +110,20 @@ test('rehearse --config runs connection proving against a provider in another pr
   }
 });
 
+test('rehearse against a provider that is not running exits 3 (environment), naming the URL', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const [httpsPort, httpPort, adminPort, deadPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const cfgFile = write(
+    'cda-sim.config.json',
+    JSON.stringify({
+      provider: { findUrl: `https://localhost:${deadPort}/find`, viewUrl: `https://localhost:${deadPort}/view-data`, holdernameGuids: [loadTestData().holdernames[0].holdernameGuid], viewTokenKey: { jwksUrl: `https://localhost:${deadPort}/jwks` } },
+      simulator: { httpsPort, httpPort, adminPort },
+    }),
+  );
+  const cwd = tempDir();
+  const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--config', cfgFile, '--certs-dir', certsDir, '--state-dir', path.join(cwd, 'state')], { cwd, encoding: 'utf8', timeout: 60000 });
+  assert.is(r.status, 3, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`find endpoint https://localhost:${deadPort}/find cannot be reached \\(ECONNREFUSED\\)`));
+});
+
 test.run();

@@ -10,6 +10,10 @@ import { createReportingApp } from '../simulator/reporting/reporting-app.js';
 import { SubmissionStore, type StoredSubmission } from '../simulator/reporting/submissions.js';
 import { runReportingPipeline } from '../simulator/reporting/pipeline.js';
 import { tempDir } from './helpers/fixtures.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CLI } from './helpers/spawn-sim.js';
 
 const H = 'd70f7b57-5fbc-46a9-8cf4-a97cb7cd67d3';
 const DAY = '2026-03-10';
@@ -118,6 +122,28 @@ test('just before and just after a UTC midnight count in the right day (ManualCl
   }
   submissions.close();
   journal.close();
+});
+
+test('`cda-sim reporting verify --date` judges that day from the state directory and writes the reports', () => {
+  const stateDir = tempDir();
+  const store = SubmissionStore.open(stateDir);
+  for (const s of goodDay()) store.add({ receivedAt: `${DAY}T10:00:00.000Z`, requestId: randomUUID(), ...s });
+  store.close();
+  const reportsDir = tempDir();
+  const run = (date: string) => spawnSync(process.execPath, [CLI, 'reporting', 'verify', '--state-dir', stateDir, '--date', date, '--reports-dir', reportsDir, '--holdername', H], { encoding: 'utf8', timeout: 60000 });
+  const ok = run(DAY);
+  assert.is(ok.status, 0, ok.stdout + ok.stderr);
+  for (const id of ['REP-01', 'REP-02', 'REP-03', 'REP-04', 'REP-05', 'REP-06', 'REP-07']) assert.match(ok.stdout, new RegExp(`${id}\\s+.*PASS`));
+  assert.match(ok.stdout, /6 submission\(s\) received that day/);
+  const runDir = fs.readdirSync(reportsDir).find((d) => d.startsWith(DAY))!;
+  for (const f of ['results.json', 'junit.xml', 'report.html', 'report.pdf']) assert.ok(fs.existsSync(path.join(reportsDir, runDir, f)), f);
+  // The next day holds nothing: every endpoint fails, exit 1.
+  const empty = run('2026-03-11');
+  assert.is(empty.status, 1);
+  assert.match(empty.stdout, /0 passed, 7 failed/);
+  const bad = spawnSync(process.execPath, [CLI, 'reporting', 'verify', '--state-dir', stateDir, '--date', '10/03/2026'], { encoding: 'utf8' });
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--date must be a UTC day as YYYY-MM-DD/);
 });
 
 test.run();

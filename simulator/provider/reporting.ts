@@ -10,6 +10,9 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response, NextFunction } from 'express';
 import { call } from '../http/client.js';
 import type { RecordBook } from './records.js';
+// The reporting API's vocabulary (endpoint paths, counter names), shared with cda-sim's reporting service.
+import type { ReportingEndpoint } from '../reporting/submissions.js';
+import { UNAVAILABLE_COUNTERS } from '../reporting/rules.js';
 import type { ProviderStore } from './store.js';
 
 export interface ServedView {
@@ -55,16 +58,8 @@ export class ServedViewLedger {
   }
 }
 
-export type ReportingEndpointPath =
-  | 'service-availability/find'
-  | 'service-availability/view'
-  | 'view-response/request-number'
-  | 'view-response/response-time'
-  | 'view-response/calculations'
-  | 'view-response/unavailable';
-
 export interface DailyReport {
-  endpoint: ReportingEndpointPath;
+  endpoint: ReportingEndpoint;
   body: Record<string, unknown>;
 }
 
@@ -108,17 +103,7 @@ export function buildDailyReports(day: string, holdernameGuids: string[], ledger
         : { ...common('null submission'), holdernameGuid },
     });
     reports.push({ endpoint: 'view-response/calculations', body: { ...common('null submission'), holdernameGuid } });
-    const counts: Record<string, number> = {
-      contact_count: 0,
-      missingadmin_count: 0,
-      temperror_count: 0,
-      eri_unavail_ano_count: 0,
-      eri_unavail_ppf_count: 0,
-      eri_unavail_trn_count: 0,
-      accrued_unavail_ano_count: 0,
-      accrued_unavail_ppf_count: 0,
-      accrued_unavail_trn_count: 0,
-    };
+    const counts: Record<string, number> = Object.fromEntries(Object.keys(UNAVAILABLE_COUNTERS).map((c) => [c, 0]));
     for (const v of mine.filter((x) => x.fullData)) {
       for (const a of records.byAssetGuid(v.assetGuid)?.viewData.arrangements ?? []) countFlags(a, counts);
     }

@@ -6,10 +6,10 @@ import tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { packageVersion } from '../core/paths.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
-import type { TlsClientOptions } from '../http/client.js';
+import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
 import { startSimulator, PROFILE, type Simulator } from '../server/simulator.js';
 import { tokenEndpoint } from '../ca/config.js';
 import { loadTestData } from '../testdata/records.js';
@@ -64,6 +64,19 @@ function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
     key: read(t.clientKeyFile) ?? sim.material.cdaClient.key,
     rejectUnauthorized: !t.insecureSkipVerify,
   };
+}
+
+/**
+ * Before judging anything, make sure the provider answers at all: an unreachable endpoint or a TLS
+ * failure is an environment problem (exit 3), not a failed test case.
+ */
+async function assertReachable(url: string, tls: TlsClientOptions): Promise<void> {
+  try {
+    await call({ method: 'HEAD', url, tls, timeoutMs: 10000, freshConnection: true });
+  } catch (err) {
+    const e = err as CallFailed;
+    throw new CliError(`the provider's find endpoint ${url} cannot be reached (${e.code}): ${e.message}. Check that it is running, the URL, and the TLS settings (trustCaFile, client certificate) in your config`, EXIT.environment);
+  }
 }
 
 export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome> {
@@ -127,6 +140,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
 
     const toProvider = providerTls(config, sim);
+    await assertReachable(config.provider.findUrl, toProvider);
     const entries: JournalEntry[] = [];
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.

@@ -35,25 +35,15 @@ export interface ReportCase {
 export interface ReportPhase {
   name: string;
   cases: ReportCase[];
-  summary: { total: number; passed: number; failed: number; errors: number };
+  summary: RunResults['summary'];
   /** Response times (ms) of cda-sim's own calls to the provider (find and view) in this phase. */
   providerTimes: number[];
 }
 
 export interface ReportModel {
-  run: {
-    id: string;
-    cdaSimVersion: string;
-    profile: string;
-    provider: string;
-    configDigest: string;
-    startedAt: string;
-    finishedAt: string;
-    scenarios: string[];
-    /** Wall-clock run time in seconds, when both ends parse. */
-    durationS: number | undefined;
-  };
-  summary: { total: number; passed: number; failed: number; errors: number };
+  /** The run metadata of RunResults, plus the wall-clock run time in seconds when both ends parse. */
+  run: RunResults['run'] & { durationS: number | undefined };
+  summary: RunResults['summary'];
   phases: ReportPhase[];
 }
 
