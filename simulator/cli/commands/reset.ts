@@ -1,4 +1,4 @@
-// `cda-sim reset`: clear registrations, tokens and the journal; keep crypto material.
+// `cda-sim reset`: clear registrations, tokens, reporting submissions and the journal; keep crypto material.
 // When a simulator is running on the state directory, ask it (through its admin API) rather
 // than writing underneath it.
 import fs from 'node:fs';
@@ -7,10 +7,11 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { readLock } from '../../server/lock.js';
 import { Store } from '../../store/state.js';
 import { Journal } from '../../store/journal.js';
+import { SubmissionStore } from '../../reporting/submissions.js';
 
 export const resetCommand = defineCommand({
   command: 'reset',
-  describe: 'Clear registrations, tokens and the journal (crypto material is kept)',
+  describe: 'Clear registrations, tokens, reporting submissions and the journal (crypto material is kept)',
   builder: (y) => withDirs(y),
   run: async (args) => {
     const dir = args['state-dir'];
@@ -33,8 +34,11 @@ export const resetCommand = defineCommand({
       const journal = new Journal(dir, Date.now);
       journal.clear();
       journal.close();
+      const submissions = SubmissionStore.open(dir);
+      submissions.clear();
+      submissions.close();
     }
-    console.log(`reset ${dir}: cleared ${cleared.registrations} registration(s), ${cleared.pats} PAT(s), ${cleared.rpts} RPT(s) and the journal; crypto material kept`);
+    console.log(`reset ${dir}: cleared ${cleared.registrations} registration(s), ${cleared.pats} PAT(s), ${cleared.rpts} RPT(s), reporting submissions and the journal; crypto material kept`);
     return EXIT.ok;
   },
 });
