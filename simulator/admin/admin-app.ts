@@ -11,6 +11,7 @@ import { readJournal, type Journal } from '../store/journal.js';
 import type { Store } from '../store/state.js';
 import type { TestUser } from '../testdata/users.js';
 import type { UserTokenVariant } from '../pfs/user-token.js';
+import { CaFaults, validateFaultRule, type FaultRule } from '../ca/faults.js';
 
 export const ADMIN_SPEC = path.join(openapiDir, 'admin.yaml');
 
@@ -22,7 +23,9 @@ export interface AdminDeps {
   mintUserToken: (user: TestUser, variant: UserTokenVariant, lifetimeSeconds?: number) => Promise<{ token: string; claims: Record<string, unknown> }>;
   status: () => Record<string, unknown>;
   /** Clear registrations, tokens and the journal. */
-  reset: () => { registrations: number; pats: number; rpts: number };
+  reset: () => { registrations: number; pats: number; rpts: number; faults?: number };
+  /** The C&A's fault rules (the same instance the C&A app reads). */
+  faults?: CaFaults;
   api?: OpenAPIBackend;
 }
 
@@ -31,7 +34,24 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
   const userById = new Map(deps.users.map((u) => [u.id, u]));
   const userIdBySub = new Map(deps.users.map((u) => [u.sub, u.id]));
 
+  const faults = deps.faults ?? new CaFaults({ clock: deps.clock });
+
   const handlers: Record<string, OperationHandler> = {
+    listFaults: (_req, res) => {
+      res.json({ faults: faults.list() });
+    },
+    addFault: (req, res) => {
+      const rule = req.body as Record<string, unknown>;
+      const violations = validateFaultRule(rule, deps.clock.now());
+      if (violations.length) throw new HttpProblem('invalid-request', violations);
+      // A test user id is accepted for `user` and stored as that user's sub.
+      const user = typeof rule.user === 'string' ? (userById.get(rule.user)?.sub ?? rule.user) : undefined;
+      faults.add({ ...rule, ...(user ? { user } : {}) } as unknown as FaultRule);
+      res.status(201).json({ faults: faults.list() });
+    },
+    clearFaults: (_req, res) => {
+      res.json({ cleared: faults.clear() });
+    },
     status: (_req, res) => {
       res.json(deps.status());
     },

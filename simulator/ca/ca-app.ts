@@ -10,10 +10,11 @@ import { HttpProblem, OAuthProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
 import { journalMiddleware } from '../http/journal-middleware.js';
 import type { Journal } from '../store/journal.js';
-import type { DeletionReason, MatchStatus, Resource, Store } from '../store/state.js';
+import type { DeletionReason, MatchStatus, Resource, RptRecord, Store } from '../store/state.js';
 import { ownedResource, requirePat } from './auth.js';
 import { tokenEndpoint, type CaConfig, type CaUrls } from './config.js';
 import type { CaKeys } from './keys.js';
+import { assertionSub, fixtureBody, type CaFaults, type FaultEndpoint } from './faults.js';
 import {
   issuePat,
   issueRpt,
@@ -35,6 +36,8 @@ export interface CaDeps {
   urls: () => CaUrls;
   /** A loaded OpenAPI document; by default openapi/ca.yaml. */
   api?: OpenAPIBackend;
+  /** Injected fault responses (admin API); none by default. */
+  faults?: CaFaults;
 }
 
 export const CA_SPEC = path.join(openapiDir, 'ca.yaml');
@@ -72,6 +75,16 @@ export function newResourceId(format: CaConfig['resourceIdFormat']): string {
 function lastSegment(req: Request): string {
   return decodeURIComponent(req.path.split('/').pop() ?? '');
 }
+
+/** The operations a fault rule can target, by operationId. */
+const FAULT_ENDPOINT_OF: Record<string, FaultEndpoint> = {
+  token: 'token',
+  registerPei: 'rreguri-post',
+  updatePei: 'rreguri-patch',
+  deletePei: 'rreguri-delete',
+  requestPermission: 'perm',
+  introspect: 'introspect',
+};
 
 function requestId(req: Request): string {
   return String(req.get('x-request-id'));
@@ -207,6 +220,15 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
     res.status(201).json({ ticket });
   };
 
+  const introspectionBody = (rpt: RptRecord) => ({
+    active: true,
+    token_type: 'pension_dashboard_rpt',
+    exp: rpt.exp,
+    iss: rpt.iss,
+    // The introspect spec allows owner and value only; delegate is dropped, as the harness does.
+    permissions: rpt.permissions.map((p) => ({ resource_id: p.resource_id, resource_scopes: p.resource_scopes.filter((s) => s !== 'delegate'), exp: p.exp })),
+  });
+
   const introspect: OperationHandler = async (req, res) => {
     const pat = requirePat(req, store, clock);
     const token = String((req.body as { token: string }).token);
@@ -218,14 +240,48 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
       return;
     }
     for (const p of rpt.permissions) ownedResource(store, pat, p.resource_id, 'token');
-    res.json({
-      active: true,
-      token_type: 'pension_dashboard_rpt',
-      exp: rpt.exp,
-      iss: rpt.iss,
-      // The introspect spec allows owner and value only; delegate is dropped, as the harness does.
-      permissions: rpt.permissions.map((p) => ({ resource_id: p.resource_id, resource_scopes: p.resource_scopes.filter((s) => s !== 'delegate'), exp: p.exp })),
-    });
+    res.json(introspectionBody(rpt));
+  };
+
+  /**
+   * Answer an injected fault, if a rule matches, before the handler runs (so no state changes).
+   * Only calls that passed request validation get here, as with the reporting service's injection.
+   * An introspection fixture applies only to a known RPT whose resources the caller's PAT owns:
+   * its body is the consistent one with one thing broken.
+   */
+  const faulty = (operationId: string, handler: OperationHandler): OperationHandler => {
+    const endpoint = FAULT_ENDPOINT_OF[operationId];
+    const faults = deps.faults;
+    if (!endpoint || !faults) return handler;
+    return async (req, res, op) => {
+      if (faults.empty) return handler(req, res, op);
+      let user: string | undefined;
+      let rpt: RptRecord | undefined;
+      if (endpoint === 'token') {
+        user = assertionSub((req.body as Record<string, unknown> | undefined)?.assertion ?? req.query.assertion);
+      } else {
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+        const pat = bearer ? store.patByToken(bearer) : undefined;
+        user = pat?.sub;
+        if (endpoint === 'introspect' && pat && pat.exp > Math.floor(clock.now() / 1000)) {
+          const jti = await rptJti(tokens, String((req.body as { token?: unknown }).token));
+          const found = jti ? store.rpt(jti) : undefined;
+          const owned = found?.permissions.every((p) => {
+            const r = store.resource(p.resource_id);
+            return r && !r.deleted_at && r.owner === pat.sub;
+          });
+          if (found && owned) rpt = found;
+        }
+      }
+      const rule = faults.take(endpoint, { user, fixtures: rpt !== undefined });
+      if (!rule) return handler(req, res, op);
+      if ('fixture' in rule) {
+        res.json(fixtureBody(rule.fixture, introspectionBody(rpt!), Math.floor(clock.now() / 1000)));
+        return;
+      }
+      const answer = faults.answer(rule, req.get('x-request-id') ?? undefined);
+      res.status(answer.status).set(answer.headers).type(answer.contentType).json(answer.body);
+    };
   };
 
   const jwks: OperationHandler = (_req, res) => {
@@ -255,7 +311,9 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
   app.use(journalMiddleware(journal, 'ca', () => clock.now()));
   app.use(
     specRouter(api, {
-      handlers: { token, registerPei, getPei, updatePei, deletePei, requestPermission, introspect, jwks, jwksWellKnown: jwks, discovery },
+      handlers: Object.fromEntries(
+        Object.entries({ token, registerPei, getPei, updatePei, deletePei, requestPermission, introspect, jwks, jwksWellKnown: jwks, discovery }).map(([id, h]) => [id, faulty(id, h)]),
+      ),
       oauthOperations: ['token'],
       rules: CA_RULES,
     }),

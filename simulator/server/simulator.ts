@@ -12,6 +12,7 @@ import { Store } from '../store/state.js';
 import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
+import { CaFaults } from '../ca/faults.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
 import { createAdminApp } from '../admin/admin-app.js';
 import { createReportingApp } from '../reporting/reporting-app.js';
@@ -79,7 +80,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
   const submissions = SubmissionStore.open(opts.stateDir);
-  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca });
+  const faults = new CaFaults({ clock });
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults });
   const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting });
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
@@ -114,6 +116,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         journal,
         users,
         mintUserToken: mint,
+        faults,
         api: opts.apis?.admin,
         status: () => {
           const all = store.resources();
@@ -134,7 +137,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
           };
         },
         reset: () => {
-          const cleared = { registrations: store.resources().length, pats: Object.keys(store.data.pats).length, rpts: Object.keys(store.data.rpts).length };
+          const cleared = { registrations: store.resources().length, pats: Object.keys(store.data.pats).length, rpts: Object.keys(store.data.rpts).length, faults: faults.clear() };
           store.reset();
           journal.clear();
           submissions.clear();

@@ -9,6 +9,7 @@ import { Store } from '../../simulator/store/state.js';
 import { Journal } from '../../simulator/store/journal.js';
 import { buildCaKeys } from '../../simulator/ca/keys.js';
 import { createCaApp } from '../../simulator/ca/ca-app.js';
+import { CaFaults } from '../../simulator/ca/faults.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../../simulator/ca/config.js';
 import { loadTestUsers, type TestUser } from '../../simulator/testdata/users.js';
 import { mintUserToken, type UserTokenVariant } from '../../simulator/pfs/user-token.js';
@@ -21,7 +22,7 @@ export const DASHBOARD_ISS = 'https://dashboard.cda-sim.localhost';
 
 export type CaHarness = Awaited<ReturnType<typeof caHarness>>;
 
-export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string } = {}) {
+export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string; random?: () => number } = {}) {
   const { material } = await sharedMaterial();
   const stateDir = opts.stateDir ?? tempDir('cda-sim-ca-');
   const clock = new ManualClock(Date.now());
@@ -32,7 +33,9 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
   const keys = await buildCaKeys(material);
   const config: CaConfig = { ...defaultCaConfig, ...opts.config };
   const urls: CaUrls = { issuer: 'https://localhost:8443', bases: ['https://localhost:8443', 'http://localhost:8081'] };
-  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api });
+  // An empty fault registry changes nothing; tests add rules to it directly.
+  const faults = new CaFaults({ clock, random: opts.random });
+  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults });
   const users = loadTestUsers();
   const pfsSigner = await createSigner(material.keys.pfs);
   const rogueSigner = await createSigner(material.keys.rogue);
@@ -46,6 +49,7 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
     clock,
     store,
     journal,
+    faults,
     contract,
     material,
     config,
