@@ -4,7 +4,7 @@ import express, { type Request, type Response } from 'express';
 import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { OpenAPIBackend } from 'openapi-backend';
-import type { Clock } from '../core/clock.js';
+import { epochSeconds, type Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { HttpProblem, OAuthProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
@@ -112,7 +112,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
         const user = await validateUserToken(tokens, p.assertion);
         // One PAT per user: a second exchange for the same user returns the PAT already issued.
         let pat = store.patForUser(user.sub);
-        if (!pat || pat.exp <= Math.floor(clock.now() / 1000)) {
+        if (!pat || pat.exp <= epochSeconds(clock)) {
           pat = await issuePat(tokens, user.sub);
           store.putPat(pat);
         }
@@ -235,7 +235,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
     const jti = await rptJti(tokens, token);
     const rpt = jti ? store.rpt(jti) : undefined;
     // Unknown or expired RPTs are not errors: 200 {active:false}, as MaPS's harness answers.
-    if (!rpt || rpt.exp <= Math.floor(clock.now() / 1000)) {
+    if (!rpt || rpt.exp <= epochSeconds(clock)) {
       res.json({ active: false });
       return;
     }
@@ -263,7 +263,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
         const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
         const pat = bearer ? store.patByToken(bearer) : undefined;
         user = pat?.sub;
-        if (endpoint === 'introspect' && pat && pat.exp > Math.floor(clock.now() / 1000)) {
+        if (endpoint === 'introspect' && pat && pat.exp > epochSeconds(clock)) {
           const jti = await rptJti(tokens, String((req.body as { token?: unknown }).token));
           const found = jti ? store.rpt(jti) : undefined;
           const owned = found?.permissions.every((p) => {
@@ -276,7 +276,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
       const rule = faults.take(endpoint, { user, fixtures: rpt !== undefined });
       if (!rule) return handler(req, res, op);
       if ('fixture' in rule) {
-        res.json(fixtureBody(rule.fixture, introspectionBody(rpt!), Math.floor(clock.now() / 1000)));
+        res.json(fixtureBody(rule.fixture, introspectionBody(rpt!), epochSeconds(clock)));
         return;
       }
       const answer = faults.answer(rule, req.get('x-request-id') ?? undefined);

@@ -7,7 +7,7 @@ import { decodeUnverified } from '../crypto/jose.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ExchangeSummary, TestCaseResult } from '../scenarios/types.js';
 import { validateSubmission } from './rules.js';
-import type { ReportingEndpoint, StoredSubmission } from './submissions.js';
+import { receivedOnUtcDay, type ReportingEndpoint, type StoredSubmission } from './submissions.js';
 
 export interface PipelineOptions {
   /** The UTC day, YYYY-MM-DD. */
@@ -99,7 +99,7 @@ function flagCounts(views: ViewSeen[]): Record<string, number> {
 
 export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
   const dayStart = Date.parse(`${opts.day}T00:00:00.000Z`);
-  const todays = opts.submissions.filter((s) => utcDay(Date.parse(s.receivedAt)) === opts.day);
+  const todays = receivedOnUtcDay(opts.submissions, opts.day);
   const views = viewsSeen(opts, dayStart);
   const lateAfterMs = (opts.lateAfterHours ?? 24) * 3_600_000;
   const started = new Date().toISOString();

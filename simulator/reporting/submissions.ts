@@ -32,6 +32,17 @@ export interface StoredSubmission {
 
 export const SUBMISSIONS_FILE = 'reporting-submissions.ndjson';
 
+/** The submissions received within one UTC calendar day, [00:00:00.000Z, next 00:00:00.000Z). */
+export function receivedOnUtcDay(list: StoredSubmission[], day: string): StoredSubmission[] {
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  if (!Number.isFinite(start)) throw new Error(`not a UTC day (YYYY-MM-DD): ${day}`);
+  const end = start + 86_400_000;
+  return list.filter((s) => {
+    const t = Date.parse(s.receivedAt);
+    return t >= start && t < end;
+  });
+}
+
 export class SubmissionStore {
   private fd: number;
   private list: StoredSubmission[];
@@ -70,13 +81,7 @@ export class SubmissionStore {
 
   /** Submissions received within one UTC calendar day, [00:00:00.000Z, next 00:00:00.000Z). */
   onUtcDay(day: string): StoredSubmission[] {
-    const start = Date.parse(`${day}T00:00:00.000Z`);
-    if (!Number.isFinite(start)) throw new Error(`not a UTC day (YYYY-MM-DD): ${day}`);
-    const end = start + 86_400_000;
-    return this.list.filter((s) => {
-      const t = Date.parse(s.receivedAt);
-      return t >= start && t < end;
-    });
+    return receivedOnUtcDay(this.list, day);
   }
 
   clear(): void {

@@ -7,7 +7,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { packageVersion } from '../../core/paths.js';
 import { PROFILE } from '../../server/simulator.js';
 import { readJournal } from '../../store/journal.js';
-import { SubmissionStore } from '../../reporting/submissions.js';
+import { receivedOnUtcDay, SubmissionStore } from '../../reporting/submissions.js';
 import { runReportingPipeline, utcDay } from '../../reporting/pipeline.js';
 import { loadTestData } from '../../testdata/records.js';
 import { summarise, summaryTable, type RunResults } from '../../reports/results.js';
@@ -48,7 +48,7 @@ export const reportingCommand = defineCommand({
       testCases,
     };
     const files = await writeReports(path.join(args['reports-dir'], results.run.id), results);
-    console.log(`reporting pipeline for ${day} (UTC): ${submissions.filter((s) => utcDay(Date.parse(s.receivedAt)) === day).length} submission(s) received that day\n`);
+    console.log(`reporting pipeline for ${day} (UTC): ${receivedOnUtcDay(submissions, day).length} submission(s) received that day\n`);
     console.log(summaryTable(results, process.stdout.columns ?? 120));
     console.log(`reports: ${files.pdf}, ${files.html}, ${files.junit}, ${files.json}`);
     return results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
