@@ -25,6 +25,7 @@ import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
+import { startRunRecord } from '../runs/run-record.js';
 
 export const DEFAULT_SCENARIOS = ['connection-proving'];
 export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
@@ -47,6 +48,8 @@ export interface RehearseOptions {
   reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
+  /** Test users and test data pack files that win over the config's (a replay uses the recorded ones). */
+  inputs?: { usersFile?: string; testDataFile?: string };
 }
 
 export interface RehearsalOutcome {
@@ -95,7 +98,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
-  const testData = loadTestData(userConfig?.testData);
+  const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
 
   const s = userConfig?.simulator ?? {};
   const sim = await startSimulator({
@@ -107,7 +110,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     adminPort: opts.ports?.admin !== undefined ? opts.ports.admin : (s.adminPort ?? (userConfig ? 8088 : 0)),
     mtls: s.mtls,
     issuer: s.issuer,
-    usersFile: userConfig?.users,
+    usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock,
   });
   let provider: ReferenceProvider | undefined;
@@ -152,6 +155,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     await assertReachable(config.provider.findUrl, toProvider);
     const entries: JournalEntry[] = [];
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
+    // The run keeps its own journal and inputs beside its reports, for export and replay.
+    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined });
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
     const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
     const ctx: RunContext = {
