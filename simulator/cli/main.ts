@@ -13,6 +13,10 @@ import { rehearseCommand } from './commands/rehearse.js';
 import { initCommand } from './commands/init.js';
 import { providerCommand } from './commands/provider.js';
 import { reportingCommand } from './commands/reporting.js';
+import { runsCommand } from './commands/runs.js';
+import { exportCommand } from './commands/export.js';
+import { inspectCommand } from './commands/inspect.js';
+import { replayCommand } from './commands/replay.js';
 
 export async function main(argv: string[]): Promise<number> {
   outcome.code = EXIT.ok;
@@ -30,6 +34,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(usersCommand)
     .command(resetCommand)
     .command(journalCommand)
+    .command(runsCommand)
+    .command(exportCommand)
+    .command(inspectCommand)
+    .command(replayCommand)
     .demandCommand(1, 'Name a command; `cda-sim --help` lists them.')
     .strict()
     .env('CDA_SIM')

@@ -1,0 +1,142 @@
+// A failed run carried to another machine: rehearse against a broken reference provider (real
+// loopback sockets, TLS with mTLS both ways, real signatures), list it with `cda-sim runs`, export
+// it, inspect the bundle from a folder with no state, and replay it against the same broken
+// variant: the same failing test id comes back. Replayed against the honest provider, it differs.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { readBundle } from '../simulator/runs/bundle.js';
+import { readRunJournal } from '../simulator/runs/run-record.js';
+import { listRuns } from '../simulator/runs/run-store.js';
+import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { CLI } from './helpers/spawn-sim.js';
+
+/** The CLI as a user runs it, without blocking the event loop (a replay runs servers of its own). */
+function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const state: { stateDir: string; runId: string; bundle: string; certsDir: string } = { stateDir: '', runId: '', bundle: '', certsDir: '' };
+
+test('a run against a provider that skips introspection fails CP-05, and keeps what a bundle needs', async () => {
+  const { dir } = await sharedMaterial();
+  state.certsDir = dir;
+  state.stateDir = tempDir();
+  const { results, exitCode } = await rehearse({ stateDir: state.stateDir, certsDir: dir, referenceFaults: ['skip-introspection'], progress: () => {} });
+  assert.is(exitCode, 1);
+  assert.is(results.testCases.find((t) => t.id === 'CP-05')!.verdict, 'fail');
+  state.runId = results.run.id;
+  const runFolder = path.join(state.stateDir, 'runs', state.runId);
+  for (const f of ['results.json', 'junit.xml', 'report.html', 'report.pdf', 'journal.ndjson', 'config.json', 'versions.json', 'scenarios/connection-proving.json', 'inputs/test-users.json', 'inputs/testdata.json']) {
+    assert.ok(fs.existsSync(path.join(runFolder, f)), `the run folder keeps ${f}`);
+  }
+  // The run's own journal holds its exchanges: the finds and views cda-sim sent, and the provider's C&A calls.
+  const journal = readRunJournal(runFolder);
+  assert.ok(journal.some((e) => e.direction === 'out' && e.role === 'pfs' && e.tags?.testCase === 'CP-01'));
+  assert.ok(journal.some((e) => e.direction === 'in' && e.role === 'ca' && e.path === '/rreguri'));
+  const config = JSON.parse(fs.readFileSync(path.join(runFolder, 'config.json'), 'utf8'));
+  assert.equal([config.referenceProvider, config.referenceFaults], [true, ['skip-introspection']]);
+  assert.match(JSON.parse(fs.readFileSync(path.join(runFolder, 'versions.json'), 'utf8')).cdaSim, /^\d+\.\d+\.\d+/);
+});
+
+test('cda-sim runs lists the run with its verdict and failing ids', async () => {
+  const r = await cli(['runs', '--state-dir', state.stateDir], state.stateDir);
+  assert.is(r.code, 0, r.stderr);
+  const line = r.stdout.split('\n').find((l) => l.startsWith(state.runId));
+  assert.ok(line, r.stdout);
+  assert.match(line!, /FAILED/);
+  assert.match(line!, /CP-05/);
+  const json = await cli(['runs', '--state-dir', state.stateDir, '--json'], state.stateDir);
+  const row = JSON.parse(json.stdout.trim().split('\n')[0]);
+  assert.is(row.id, state.runId);
+  assert.is(row.verdict, 'failed');
+  assert.ok(row.failing.includes('CP-05'));
+});
+
+test('cda-sim export writes one tar.gz bundle that standard tar reads', async () => {
+  const out = path.join(tempDir(), 'support', 'run.tar.gz');
+  const r = await cli(['export', state.runId, '--out', out, '--state-dir', state.stateDir], state.stateDir);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /redacted/);
+  state.bundle = out;
+  const listing = spawnSync('tar', ['-tzf', out], { encoding: 'utf8' });
+  assert.is(listing.status, 0, listing.stderr);
+  const folder = `cda-sim-run-${state.runId}`;
+  for (const f of ['bundle.json', 'results.json', 'journal.ndjson', 'config.json', 'versions.json', 'scenarios/connection-proving.json', 'inputs/testdata.json', 'junit.xml', 'report.html', 'report.pdf']) {
+    assert.ok(listing.stdout.split('\n').includes(`${folder}/${f}`), `${f} in ${listing.stdout}`);
+  }
+  const b = readBundle(out);
+  assert.is(b.manifest.format, 'cda-sim-bundle');
+  assert.is(b.results.run.id, state.runId);
+  assert.ok(b.journal.length > 10);
+  assert.is(b.reports['report.pdf'].subarray(0, 5).toString(), '%PDF-');
+  // An unknown run is a usage error naming where runs are looked for.
+  const missing = await cli(['export', '20990101T000000Z-00000000', '--out', path.join(tempDir(), 'x.tar.gz'), '--state-dir', state.stateDir], state.stateDir);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /no run "20990101T000000Z-00000000" in .*runs/);
+});
+
+test('cda-sim inspect shows the timeline and the failure, from a folder with no state', async () => {
+  const elsewhere = tempDir();
+  const r = await cli(['inspect', state.bundle], elsewhere);
+  assert.is(r.code, 0, r.stderr);
+  assert.not.ok(fs.existsSync(path.join(elsewhere, '.cda-sim')), 'inspect needs and makes no state');
+  assert.match(r.stdout, new RegExp(`run ${state.runId}`));
+  assert.match(r.stdout, /deliberate faults: skip-introspection/);
+  assert.match(r.stdout, /verdict:\s+FAILED/);
+  // The timeline: test cases in order, each with the exchanges it caused.
+  const timeline = r.stdout.slice(r.stdout.indexOf('timeline'), r.stdout.indexOf('failures'));
+  assert.ok(timeline.indexOf('CP-01') < timeline.indexOf('CP-05'));
+  assert.match(timeline, /CP-01\s+PASS/);
+  assert.match(timeline, /pfs →\s+POST\s+\/find\s+202/);
+  assert.match(timeline, /→ ca\s+POST\s+\/rreguri\s+201/);
+  // The failures: id, rule, reference, reason, and the exchange cited.
+  const failures = r.stdout.slice(r.stdout.indexOf('failures ('));
+  assert.match(failures, /CP-05\s+FAIL/);
+  assert.match(failures, /rule:\s+Presented with an RPT/);
+  assert.match(failures, /without introspecting/);
+  assert.match(failures, /cites dashboard → GET \/view-data\/\S+ 200/);
+});
+
+test('cda-sim replay against the broken variant reproduces the failing test id (exit 0: same as recorded)', async () => {
+  const replayState = tempDir();
+  const r = await cli(['replay', state.bundle, '--reference-fault', 'skip-introspection', '--state-dir', replayState, '--certs-dir', state.certsDir, '--ci'], tempDir());
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /CP-05\s+FAIL\s+FAIL\s+same: reproduced/);
+  assert.match(r.stdout, /SAME as the recording; failing test id\(s\) reproduced: .*CP-05/);
+  // Real calls were re-sent (finds and views), and the replay is a run of its own.
+  const resent = Number(/re-sent (\d+) call/.exec(r.stdout)?.[1]);
+  assert.ok(resent >= 5, r.stdout);
+  const kept = listRuns(replayState);
+  assert.is(kept.length, 1);
+  assert.is(kept[0].results!.testCases.find((t) => t.id === 'CP-05')!.verdict, 'fail');
+  assert.not.equal(kept[0].id, state.runId);
+});
+
+test('cda-sim replay against the honest provider shows where it differs (exit 1)', async () => {
+  const r = await cli(['replay', state.bundle, '--state-dir', tempDir(), '--certs-dir', state.certsDir, '--ci'], tempDir());
+  assert.is(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /made against the reference provider with deliberate faults \(skip-introspection\)/);
+  assert.match(r.stdout, /CP-05\s+FAIL\s+PASS\s+DIFFERS/);
+  assert.match(r.stdout, /CP-01\s+PASS\s+PASS\s+same/);
+  // CP-08's crossed view: the honest provider refuses it, where the recording got view data.
+  assert.match(r.stdout, /CP-08 #\d+ view \S+\?scope=owner\n\s+- status was 200, now 403/);
+  assert.match(r.stdout, /response body view_data_token \(JWS\) is gone/);
+  assert.match(r.stdout, /DIFFERS from the recording/);
+});
+
+test.run();
