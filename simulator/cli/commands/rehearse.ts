@@ -6,6 +6,8 @@ import path from 'node:path';
 import { summaryTable } from '../../reports/results.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
 import { EXIT } from '../exit-codes.js';
+import { writeFileAtomic } from '../../runs/run-record.js';
+import { liveProgressFor } from '../progress.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -18,10 +20,13 @@ export const rehearseCommand = defineCommand({
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
-      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' }),
+      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
+      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down (3h, 90m, 1h30m); a window budget of the run wins' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
+    // On a terminal, a live status line under the progress lines; in CI, plain lines only.
+    const display = liveProgressFor(args);
     const { results, reports, exitCode } = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -29,14 +34,13 @@ export const rehearseCommand = defineCommand({
       scenarios: args.scenario,
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
-      progress: (line) => console.log(line),
-    });
+      progress: display?.log ?? ((line) => console.log(line)),
+      onEvent: display?.onEvent,
+    }).finally(() => display?.stop());
     console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
     console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
-    if (args.junit) {
-      fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
-      fs.copyFileSync(reports.junit, args.junit);
-    }
+    console.log(`run ${results.run.id} is kept; \`cda-sim export ${results.run.id} --out run.tar.gz\` bundles it for someone else`);
+    if (args.junit) writeFileAtomic(path.resolve(args.junit), fs.readFileSync(reports.junit));
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
     if (o.expected.length) console.log(`expected failures (listed, not failing the run): ${o.expected.join(', ')}`);
