@@ -65,7 +65,11 @@ function jsonText(value: unknown): Buffer {
 async function redactedRunFiles(dir: string, results: RunResults): Promise<{ files: TarFile[]; missing: string[] }> {
   const files: TarFile[] = [];
   const missing: string[] = [];
-  const read = (name: string) => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name)) : (missing.push(name), undefined));
+  const read = (name: string): Buffer | undefined => {
+    if (fs.existsSync(path.join(dir, name))) return fs.readFileSync(path.join(dir, name));
+    missing.push(name);
+    return undefined;
+  };
 
   const redactedResults = redactValue(results) as RunResults;
   const resultsChanged = JSON.stringify(redactedResults) !== JSON.stringify(results);
@@ -191,7 +195,7 @@ export function readBundle(file: string): Bundle {
   }
   return {
     file,
-    manifest,
+    manifest: { ...manifest, missing: Array.isArray(manifest.missing) ? manifest.missing : [] },
     results: parse<RunResults>(RUN_FILES.results, results),
     journal,
     scenarios,
