@@ -11,6 +11,10 @@ import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { readBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { listRuns } from '../simulator/runs/run-store.js';
+import net from 'node:net';
+import { startReferenceProvider } from '../simulator/provider/reference-provider.js';
+import { defaultCaConfig } from '../simulator/ca/config.js';
+import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { CLI } from './helpers/spawn-sim.js';
 
@@ -137,6 +141,50 @@ test('cda-sim replay against the honest provider shows where it differs (exit 1)
   assert.match(r.stdout, /CP-08 #\d+ view \S+\?scope=owner\n\s+- status was 200, now 403/);
   assert.match(r.stdout, /response body view_data_token \(JWS\) is gone/);
   assert.match(r.stdout, /DIFFERS from the recording/);
+});
+
+/** A port free right now (the config must name the C&A's ports before the provider starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+test('cda-sim replay --config: the same finds and views sent to a provider of the user’s own, judged the same way', async () => {
+  const { dir, material } = await sharedMaterial();
+  const [https, http, admin] = [await freePort(), await freePort(), await freePort()];
+  const testData = loadTestData();
+  // "The user's provider": the reference provider with the same defect, on its own, reached only
+  // through the config (HTTPS, mTLS both ways), calling the C&A the replay starts.
+  const provider = await startReferenceProvider({
+    tls: { cert: material.server.cert, key: material.server.key, clientCa: [material.ca.cert], mtls: 'need' },
+    ca: { baseUrl: `https://localhost:${https}`, issuer: `https://localhost:${https}`, jwksUrl: `https://localhost:${https}/jwk_uri`, tls: { ca: material.ca.cert, cert: material.providerClient.cert, key: material.providerClient.key } },
+    pfsIssuer: defaultCaConfig.pfsIssuer,
+    testData,
+    faults: ['skip-introspection'],
+  });
+  try {
+    const cwd = tempDir();
+    const config = path.join(cwd, 'cda-sim.config.json');
+    fs.writeFileSync(config, JSON.stringify({
+      provider: { name: 'Example Pensions (test)', findUrl: provider.findUrl, viewUrl: provider.viewUrl, holdernameGuids: testData.holdernames.map((h) => h.holdernameGuid), viewTokenKey: { jwksUrl: provider.jwksUrl }, tls: { trustCaFile: path.join(dir, 'ca.crt') } },
+      simulator: { host: '127.0.0.1', httpsPort: https, httpPort: http, adminPort: admin },
+    }));
+    const r = await cli(['replay', state.bundle, '--config', config, '--state-dir', path.join(cwd, 'state'), '--certs-dir', dir, '--ci'], cwd);
+    assert.match(r.stdout, /against Example Pensions \(test\)/, r.stdout + r.stderr);
+    assert.match(r.stdout, /CP-05\s+FAIL\s+FAIL\s+same: reproduced/);
+    assert.match(r.stdout, /CP-03\s+PASS\s+PASS\s+same/);
+    // Calls are compared relative to each side's find and view URLs, so they line up.
+    assert.match(r.stdout, /provider calls: all \d+ answered as recorded/);
+    // A provider of one's own submits no reports in the replay, where the recording's did: that differs.
+    assert.match(r.stdout, /REP-01\s+PASS\s+FAIL\s+DIFFERS/);
+    assert.is(r.code, 1);
+  } finally {
+    await provider.close();
+  }
 });
 
 test.run();
