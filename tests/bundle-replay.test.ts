@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import { readBundle } from '../simulator/runs/bundle.js';
+import { readBundle, unpackBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { listRuns } from '../simulator/runs/run-store.js';
 import net from 'node:net';
@@ -88,6 +88,12 @@ test('cda-sim export writes one tar.gz bundle that standard tar reads', async ()
   assert.is(b.results.run.id, state.runId);
   assert.ok(b.journal.length > 10);
   assert.is(b.reports['report.pdf'].subarray(0, 5).toString(), '%PDF-');
+  // Laid out as a state directory, the bundle's run is a run like any other (for the console, `runs`).
+  const unpacked = tempDir();
+  unpackBundle(b, unpacked);
+  assert.equal(listRuns(unpacked).map((x) => [x.id, x.state]), [[state.runId, 'complete']]);
+  assert.is(readRunJournal(path.join(unpacked, 'runs', state.runId)).length, b.journal.length);
+  assert.ok(fs.existsSync(path.join(unpacked, 'journal.ndjson')));
   // An unknown run is a usage error naming where runs are looked for.
   const missing = await cli(['export', '20990101T000000Z-00000000', '--out', path.join(tempDir(), 'x.tar.gz'), '--state-dir', state.stateDir], state.stateDir);
   assert.is(missing.code, 2);

@@ -53,6 +53,8 @@ export interface Bundle {
   versions?: Versions;
   /** The reports, by file name (junit.xml, report.html, report.pdf). */
   reports: Record<string, Buffer>;
+  /** Every file of the run, by its name in the run folder (the manifest excepted). */
+  files: Map<string, Buffer>;
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -204,5 +206,21 @@ export function readBundle(file: string): Bundle {
     config: json(RUN_FILES.config),
     versions: json(RUN_FILES.versions),
     reports,
+    files: new Map([...byName].filter(([name]) => name !== MANIFEST)),
   };
+}
+
+/**
+ * Lay a bundle out as a state directory: its run in runs/<run id>/ (so `cda-sim runs` and anything
+ * that reads the run store sees it) and its journal as the directory's journal.ndjson.
+ */
+export function unpackBundle(b: Bundle, stateDir: string): string {
+  const dir = runDir(stateDir, b.results.run.id);
+  for (const [name, data] of b.files) {
+    if (name.split('/').some((part) => part === '..' || part === '')) continue; // never outside the run folder
+    writeFileAtomic(path.join(dir, name), data);
+  }
+  const journal = b.files.get(RUN_FILES.journal);
+  if (journal) writeFileAtomic(path.join(stateDir, RUN_FILES.journal), journal);
+  return dir;
 }
