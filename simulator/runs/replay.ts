@@ -107,7 +107,8 @@ export function diffShapes(recorded: Map<string, string>, replayed: Map<string, 
   const changed = [...recorded.keys()].filter((p) => replayed.has(p) && replayed.get(p) !== recorded.get(p));
   const name = (p: string) => p || '(the whole body)';
   const out = [
-    ...changed.filter((p) => !changed.some((q) => inside(p, q) && recorded.get(q) !== 'object' && recorded.get(q) !== 'array')).map((p) => `${what} ${name(p)} was ${recorded.get(p)}, now ${replayed.get(p)}`),
+    // A part whose type changed (say a JWS that became a plain string) is named once, not with every member under it.
+    ...top(changed).map((p) => `${what} ${name(p)} was ${recorded.get(p)}, now ${replayed.get(p)}`),
     ...top(gone).filter((p) => !changed.some((q) => inside(p, q))).map((p) => `${what} ${name(p)} (${recorded.get(p)}) is gone`),
     ...top(added).filter((p) => !changed.some((q) => inside(p, q))).map((p) => `${what} ${name(p)} (${replayed.get(p)}) is new`),
   ];
