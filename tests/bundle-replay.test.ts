@@ -135,6 +135,12 @@ test('cda-sim replay against the broken variant reproduces the failing test id (
   assert.is(kept.length, 1);
   assert.is(kept[0].results!.testCases.find((t) => t.id === 'CP-05')!.verdict, 'fail');
   assert.not.equal(kept[0].id, state.runId);
+  const comparison = JSON.parse(fs.readFileSync(path.join(kept[0].dir, 'replay.json'), 'utf8'));
+  assert.is(comparison.recordedRunId, state.runId);
+  assert.is(comparison.differs, false);
+  const cp05 = comparison.verdicts.find((v: { id: string }) => v.id === 'CP-05');
+  assert.equal([cp05.recorded, cp05.replayed, cp05.same], ['fail', 'fail', true]);
+  assert.match(cp05.reasons.join(), /without introspecting/);
 });
 
 test('cda-sim replay against the honest provider shows where it differs (exit 1)', async () => {

@@ -20,9 +20,12 @@ import { isProviderCall } from '../reports/model.js';
 import { parseUmaChallenge } from '../dashboard/dashboard-driver.js';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import { runDir } from './run-store.js';
-import { readRunJournal, RUN_FILES, type RecordedConfig } from './run-record.js';
+import { readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig } from './run-record.js';
 import { redactValue } from './redact.js';
 import type { Bundle } from './bundle.js';
+
+/** In a replay's run folder: the comparison with the recording (the ReplayReport without the results). */
+export const REPLAY_FILE = 'replay.json';
 
 export interface ReplayOptions {
   stateDir: string;
@@ -214,7 +217,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       }
     }
     const resent = [...nowCalls.values()].reduce((n, l) => n + l.length, 0);
-    return {
+    const report: ReplayReport = {
       recordedRunId: recorded.run.id,
       replayRunId: replayed.run.id,
       replayRunDir: dir,
@@ -225,6 +228,10 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       differs: verdicts.some((v) => !v.same) || exchanges.some((e) => e.differences.length > 0),
       results: replayed,
     };
+    // Kept beside the replay run's reports: what it was a replay of, and how it compared.
+    const { results: _omitted, ...comparison } = report;
+    writeFileAtomic(path.join(dir, REPLAY_FILE), JSON.stringify(comparison, null, 2));
+    return report;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
