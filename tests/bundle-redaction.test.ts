@@ -151,6 +151,7 @@ test('a file that is not a bundle, or a damaged one, is refused with what is wro
     ['gz-not-tar.gz', zlib.gzipSync(Buffer.alloc(1024, 65)), /not a tar archive/],
     ['no-manifest.tar.gz', createTarGz([{ name: 'r/results.json', data: Buffer.from('{}') }], new Date()), /no bundle\.json manifest/],
     ['foreign.tar.gz', createTarGz([manifest({ format: 'something-else' })], new Date()), /"format" is "something-else"; a cda-sim bundle says "cda-sim-bundle"/],
+    ['no-file-list.tar.gz', createTarGz([manifest({ files: 'all' })], new Date()), /"files" must list the archive's files/],
     ['newer.tar.gz', createTarGz([manifest({ formatVersion: 9 })], new Date()), /"formatVersion" is 9; .* reads format version 1/],
     ['tampered.tar.gz', createTarGz([manifest({ files: [{ name: 'results.json', bytes: 2, sha256: '0'.repeat(64) }] }), { name: 'r/results.json', data: Buffer.from('{}') }], new Date()), /results\.json does not match its sha256/],
   ];

@@ -164,7 +164,8 @@ export function readBundle(file: string): Bundle {
   if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > BUNDLE_FORMAT_VERSION) {
     fail(`${MANIFEST} "formatVersion" is ${JSON.stringify(manifest.formatVersion)}; this cda-sim (${packageVersion()}) reads format version ${BUNDLE_FORMAT_VERSION} and older: use a newer cda-sim`);
   }
-  for (const f of manifest.files ?? []) {
+  if (!Array.isArray(manifest.files)) fail(`${MANIFEST} "files" must list the archive's files with their sha256`);
+  for (const f of manifest.files) {
     const data = byName.get(f.name);
     if (!data) fail(`${f.name}, listed in ${MANIFEST}, is not in the archive`);
     else if (sha256(data) !== f.sha256) fail(`${f.name} does not match its sha256 in ${MANIFEST} (the file was changed or damaged)`);
