@@ -88,6 +88,11 @@ test('a real run exported: no token, signature, secret or private key survives a
   const credentials = credentialsIn(raw);
   // The run did exchange PATs, RPTs, tickets, user tokens and signed view data.
   assert.ok(credentials.length >= 15, `only ${credentials.length} credentials found`);
+  // Whatever else a run folder holds travels too, redacted; key files never do.
+  const runFolder = path.join(stateDir, 'runs', results.run.id);
+  fs.writeFileSync(path.join(runFolder, 'update-file.csv'), `test_id,note\nS2-01,sent with Bearer ${credentials[0]}\n`);
+  fs.writeFileSync(path.join(runFolder, 'extra.json'), JSON.stringify({ access_token: 'opaque-extra-secret' }));
+  fs.writeFileSync(path.join(runFolder, 'stray.key'), material.cdaClient.key);
   const out = path.join(tempDir(), 'b.tar.gz');
   await exportRun(stateDir, results.run.id, out);
   // Every byte of every member, decompressed (the PDF's streams too).
@@ -100,6 +105,10 @@ test('a real run exported: no token, signature, secret or private key survives a
     for (const p of parts.length === 3 ? [parts[2]] : parts.length === 5 ? parts.slice(1) : []) if (p.length > 8) assert.not.ok(all.includes(p), `part of a token survived: ${p.slice(0, 30)}…`);
   }
   assert.not.ok(/PRIVATE KEY/.test(all), 'a PEM private key survived');
+  assert.not.ok(all.includes('opaque-extra-secret'));
+  const names = members.map((m) => m.name.split('/').slice(1).join('/'));
+  assert.ok(names.includes('update-file.csv') && names.includes('extra.json'), names.join(', '));
+  assert.not.ok(names.includes('stray.key'));
   for (const key of [material.cdaClient.key, material.server.key]) assert.not.ok(all.includes(key.split('\n')[1]), 'cda-sim key material survived');
   // Redaction keeps the evidence readable: the bundle still explains each test case.
   const b = readBundle(out);

@@ -18,7 +18,7 @@ import type { ScenarioFile } from '../scenarios/types.js';
 import type { TestUser } from '../testdata/users.js';
 import type { TestDataPack } from '../testdata/records.js';
 import { readResults, runDir, runsDir } from './run-store.js';
-import { readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type Versions } from './run-record.js';
+import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type Versions } from './run-record.js';
 import { redactText, redactValue } from './redact.js';
 import { createTarGz, readTarGz, type TarFile } from './tar.js';
 
@@ -63,6 +63,15 @@ function jsonText(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2));
 }
 
+/** A JSON file redacted field by field; one that does not parse is redacted as text. */
+function redactedJson(data: Buffer): Buffer {
+  try {
+    return jsonText(redactValue(JSON.parse(data.toString('utf8'))));
+  } catch {
+    return Buffer.from(redactText(data.toString('utf8')));
+  }
+}
+
 /** The run folder's files, redacted, as archive members (names relative to the run folder). */
 async function redactedRunFiles(dir: string, results: RunResults): Promise<{ files: TarFile[]; missing: string[] }> {
   const files: TarFile[] = [];
@@ -84,12 +93,12 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
 
   for (const name of [RUN_FILES.config, RUN_FILES.versions, RUN_FILES.users, RUN_FILES.testData]) {
     const data = read(name);
-    if (data) files.push({ name, data: jsonText(redactValue(JSON.parse(data.toString('utf8')))) });
+    if (data) files.push({ name, data: redactedJson(data) });
   }
   const scenariosDir = path.join(dir, RUN_FILES.scenarios);
   if (fs.existsSync(scenariosDir)) {
     for (const f of fs.readdirSync(scenariosDir).filter((n) => n.endsWith('.json')).sort()) {
-      files.push({ name: `${RUN_FILES.scenarios}/${f}`, data: jsonText(redactValue(JSON.parse(fs.readFileSync(path.join(scenariosDir, f), 'utf8')))) });
+      files.push({ name: `${RUN_FILES.scenarios}/${f}`, data: redactedJson(fs.readFileSync(path.join(scenariosDir, f))) });
     }
   } else missing.push(`${RUN_FILES.scenarios}/`);
 
@@ -104,6 +113,16 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
     }
     const data = read(name);
     if (data) files.push({ name, data: name.endsWith('.pdf') ? data : Buffer.from(redactText(data.toString('utf8'))) });
+  }
+  // Whatever else the run keeps (a Stage 2 update file, a replay's comparison, …) goes too, redacted.
+  const taken = new Set(files.map((f) => f.name));
+  // Key material never travels, whatever put it there.
+  const keep = (n: string) => !taken.has(n) && !n.endsWith('.tmp') && !/\.(key|pem|p12|pfx)$/i.test(n);
+  for (const name of filesUnder(dir).filter(keep).sort()) {
+    const data = fs.readFileSync(path.join(dir, name));
+    if (name.endsWith('.json')) files.push({ name, data: redactedJson(data) });
+    else if (/\.(ndjson|csv|txt|xml|html|md|ya?ml)$/.test(name)) files.push({ name, data: Buffer.from(redactText(data.toString('utf8'))) });
+    else files.push({ name, data });
   }
   return { files, missing };
 }

@@ -59,7 +59,8 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
 
 const digest = (data: Buffer | string) => createHash('sha256').update(data).digest('hex').slice(0, 16);
 
-function filesUnder(dir: string, base = dir): string[] {
+/** Every regular file under a folder, '/'-separated and relative to it. */
+export function filesUnder(dir: string, base = dir): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const p = path.join(dir, d.name);
