@@ -5,6 +5,8 @@
 //                          which cda-sim it was made, the redaction rule, and every file's size and sha256
 //   results.json, junit.xml, report.html, report.pdf
 //   journal.ndjson, config.json, versions.json, scenarios/<id>.json, inputs/*.json
+//   and anything else the run folder keeps (a Stage 2 update file, a replay's comparison), but
+//   never a key file
 // Everything is redacted on the way out (see redact.ts): no private key, secret or usable token.
 import fs from 'node:fs';
 import os from 'node:os';
