@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { readBundle, unpackBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
@@ -16,23 +16,10 @@ import { startReferenceProvider } from '../simulator/provider/reference-provider
 import { defaultCaConfig } from '../simulator/ca/config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { CLI } from './helpers/spawn-sim.js';
+import { cliProcess } from './helpers/cli-process.js';
 
-/** The CLI as a user runs it, without blocking the event loop (a replay runs servers of its own). */
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The CLI in a child process, as CI runs it. */
+const cli = (args: string[], cwd: string) => cliProcess(args, cwd, { CI: 'true' });
 
 const state: { stateDir: string; runId: string; bundle: string; certsDir: string } = { stateDir: '', runId: '', bundle: '', certsDir: '' };
 

@@ -5,24 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { CLI } from './helpers/spawn-sim.js';
+import { cliProcess } from './helpers/cli-process.js';
 
-function cli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], cwd: string) => cliProcess(args, cwd);
 
 test('rehearse --ci: plain progress lines, JUnit where asked, exit 0, and the run exportable as "latest"', async () => {
   const { dir } = await sharedMaterial();
