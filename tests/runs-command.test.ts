@@ -84,6 +84,9 @@ test('usage errors name the field and the rule: export of an incomplete run, ins
   const replay = await cli(['replay', path.join(state, 'missing.tar.gz')]);
   assert.is(replay.code, 2);
   assert.match(replay.stderr, /missing\.tar\.gz is not a readable cda-sim bundle: the file does not exist/);
+  const both = await cli(['replay', path.join(state, 'missing.tar.gz'), '--config', 'c.yaml', '--reference-fault', 'ack-200']);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /--reference-fault gives the built-in reference provider defects; with --config/);
   const budget = await cli(['rehearse', '--budget', 'soon', '--state-dir', state]);
   assert.is(budget.code, 2);
   assert.match(budget.stderr, /--budget "soon" is not a duration/);

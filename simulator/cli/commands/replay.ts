@@ -2,7 +2,7 @@
 // provider unless --config names one) and show where it differs from the recording.
 // Exit 0: the same verdicts and answers as recorded; 1: they differ; 2: a bad bundle or option; 3: environment.
 import { defineCommand, withDirs } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
 import { renderReplay, replayBundle } from '../../runs/replay.js';
 import { liveProgressFor } from '../progress.js';
@@ -19,8 +19,9 @@ export const replayCommand = defineCommand({
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' })
       .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down' }),
   run: async (args) => {
-    const bundle = bundleFor(String(args.file));
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
+    if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
+    const bundle = bundleFor(String(args.file));
     const recordedFaults = bundle.config?.referenceFaults ?? [];
     if (!args.config && !faults?.length && recordedFaults.length) {
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
