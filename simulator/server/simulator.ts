@@ -54,6 +54,8 @@ export interface Simulator {
   material: Material;
   users: TestUser[];
   config: CaConfig;
+  /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
+  faults: CaFaults;
   mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
   close(): Promise<void>;
 }
@@ -82,7 +84,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const submissions = SubmissionStore.open(opts.stateDir);
   const faults = new CaFaults({ clock });
   const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults });
-  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
   const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
@@ -173,6 +175,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     material,
     users,
     config,
+    faults,
     mintUserToken: (userId, variant, life) => {
       const user = users.find((u) => u.id === userId);
       if (!user) throw new CliError(`unknown test user "${userId}"; known: ${users.map((u) => u.id).join(', ')}`);
