@@ -16,6 +16,7 @@ import { tokenEndpoint, type CaConfig, type CaUrls } from './config.js';
 import type { CaKeys } from './keys.js';
 import { assertionSub, caFaultAnswer, fixtureBody, type CaFaults, type FaultEndpoint } from './faults.js';
 import { isFixture, isSlow } from '../faults/registry.js';
+import { harnessCompat, type CompatMode } from './compat.js';
 import {
   issuePat,
   issueRpt,
@@ -39,6 +40,8 @@ export interface CaDeps {
   api?: OpenAPIBackend;
   /** Injected fault responses (admin API); none by default. */
   faults?: CaFaults;
+  /** Answer as MaPS's harness does where it differs (compat.ts). */
+  compat?: CompatMode;
 }
 
 export const CA_SPEC = path.join(openapiDir, 'ca.yaml');
@@ -315,6 +318,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
   app.set('etag', false);
   app.set('trust proxy', false);
   app.use(journalMiddleware(journal, 'ca', () => clock.now()));
+  if (deps.compat === 'maps-harness') app.use(harnessCompat());
   app.use(
     specRouter(api, {
       handlers: Object.fromEntries(

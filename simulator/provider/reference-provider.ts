@@ -15,7 +15,7 @@ import type { TestDataPack } from '../testdata/records.js';
 import { Background } from './background.js';
 import { CaClient, fetchJwks } from './ca-client.js';
 import { CdaKeys } from './cda-keys.js';
-import { Faults, type ProviderFault } from './faults.js';
+import { bendRetry, Faults, type ProviderFault } from './faults.js';
 import { findHandler } from './find.js';
 import type { FindVerificationContext } from './find-verification.js';
 import { sendProblem } from './http.js';
@@ -106,7 +106,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     baseUrl: opts.ca.baseUrl,
     tls: caTls,
     retry: { ...DEFAULT_RETRY, ...opts.retry },
-    env: { sleep: background.sleep, random: Math.random, now, log },
+    env: { sleep: background.sleep, random: Math.random, now, log, bend: bendRetry(faults) },
   });
   const pats = new PatKeeper(ca, store, now, log);
   const issuer = await createViewTokenIssuer({
@@ -151,7 +151,8 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     ? await listenHttps(app, {
         host,
         port,
-        mtls: opts.tls.mtls ?? 'need',
+        // FAULT (for cda-sim's own tests): ask for a client certificate but accept any.
+        mtls: faults.has('accept-foreign-client-cert') ? 'want' : (opts.tls.mtls ?? 'need'),
         tls: { serverCert: opts.tls.cert, serverKey: opts.tls.key, clientCa: opts.tls.clientCa },
         what: 'the reference provider',
       })

@@ -13,6 +13,7 @@ import type { ExpectedOutcome, PensionRecord, TestDataPack } from '../testdata/r
 import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
+import type { SystemTestTiming } from './system-timing.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -36,6 +37,10 @@ export interface RunContext {
   finds: Map<string, SentFind>;
   views: Map<string, ViewRecord>;
   progress: (line: string) => void;
+  /** How cda-sim reaches the provider (trust, its client certificate): mTLS cases swap the certificate. */
+  providerTls?: TlsClientOptions;
+  /** System-test timings (default DEFAULT_SYSTEM_TIMING). */
+  systemTest?: SystemTestTiming;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {
@@ -78,6 +83,9 @@ export function viewByName(ctx: RunContext, name: string): ViewRecord {
   if (!v) throw new Error(`no view named "${name}" was made earlier in this run`);
   return v;
 }
+
+/** How long the provider must have been silent at the C&A before "it has finished" is believed. */
+export const QUIET_MS = 750;
 
 /** Wait (in real time) until `done` holds, or `timeoutMs` passes. */
 export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {

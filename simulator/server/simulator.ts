@@ -13,6 +13,7 @@ import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
 import { CaFaults } from '../ca/faults.js';
+import type { CompatMode } from '../ca/compat.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
 import { createAdminApp } from '../admin/admin-app.js';
 import { createReportingApp } from '../reporting/reporting-app.js';
@@ -41,6 +42,8 @@ export interface SimulatorOptions {
   /** fsync every state change (survives power loss, not just a killed process). */
   fsync?: boolean;
   clock?: Clock;
+  /** Answer as MaPS's C&A test harness does where it differs (simulator/ca/compat.ts). */
+  compat?: CompatMode;
   /** Preloaded OpenAPI documents (tests load them once). */
   apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
 }
@@ -83,7 +86,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const submissions = SubmissionStore.open(opts.stateDir);
   const faults = new CaFaults({ clock });
-  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults });
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
   const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
@@ -127,6 +130,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             profile: PROFILE,
             endpoints,
             mtls: opts.mtls ?? 'need',
+            ...(opts.compat ? { compat: opts.compat } : {}),
             resourceIdFormat: config.resourceIdFormat,
             counts: {
               registrations: all.filter((r) => !r.deleted_at).length,
