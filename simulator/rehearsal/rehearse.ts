@@ -24,6 +24,9 @@ import { summarise, type RunResults } from '../reports/results.js';
 import { writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
+import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
+import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
+import type { CompatMode } from '../ca/compat.js';
 
 export const DEFAULT_SCENARIOS = ['connection-proving'];
 export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
@@ -44,6 +47,14 @@ export interface RehearseOptions {
   reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
+  /** Only the test cases with these ids (or id prefixes). */
+  only?: string[];
+  /** Driver faults played on every find (`--fault NAME[=VALUE]`). */
+  driverFaults?: string[];
+  /** System-test timings (cda-sim's own tests shorten them). */
+  systemTest?: Partial<SystemTestTiming>;
+  /** Answer as MaPS's C&A test harness does where it differs. */
+  compat?: CompatMode;
 }
 
 export interface RehearsalOutcome {
@@ -85,7 +96,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   const runId = `${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
+  const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(userConfig?.testData);
 
   const s = userConfig?.simulator ?? {};
@@ -100,6 +112,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     issuer: s.issuer,
     usersFile: userConfig?.users,
     clock,
+    compat: opts.compat,
   });
   let provider: ReferenceProvider | undefined;
   try {
@@ -155,6 +168,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       finds: new Map(),
       views: new Map(),
       progress,
+      providerTls: toProvider,
+      systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
       pfs: new PfsDriver({
         clock,
         journal: sim.journal,
@@ -179,6 +194,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       }),
     };
 
+    installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [];
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
 

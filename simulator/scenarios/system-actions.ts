@@ -132,7 +132,7 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
   }
   const probe: TlsProbe = { target: step.target, cert: step.cert, url, sentAt, requestId: headers['X-Request-ID'] ?? requestId, ...(pei ? { pei } : {}) };
   try {
-    probe.response = await call({ method, url, headers, body, tls, freshConnection: true, timeoutMs: 10_000, journal: ctx.sim.journal, role: step.target === 'view' ? 'dashboard' : 'pfs', tags: { ...tags, cert: step.cert }, now: () => ctx.clock.now() });
+    probe.response = await call({ method, url, headers, body, tls, freshConnection: true, timeoutMs: 10_000, journal: ctx.sim.journal, role: 'mtls-probe', tags: { ...tags, cert: step.cert }, now: () => ctx.clock.now() });
   } catch (err) {
     const e = err as CallFailed;
     probe.error = { code: e.code ?? 'ERROR', message: e.message };

@@ -3,7 +3,7 @@
 // its reason, so a failure shows what the provider actually did. Registered in CHECKS (checks.ts).
 import type { JournalEntry } from '../store/journal.js';
 import { retryAfterMs } from '../provider/retry.js';
-import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, within } from './correlation.js';
+import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, tokenParams, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
 import { probeByName } from './system-actions.js';
@@ -168,7 +168,10 @@ const noDataOnCaFailure: Check<Spec<'no-data-on-ca-failure'>> = (ctx, spec) => {
   const v = viewByName(ctx, spec.view);
   const viewCalls = ctx.entries.filter((e) => e.direction === 'out' && e.requestId && v.requestIds.includes(e.requestId));
   const path = `/${spec.endpoint}`;
-  const during = caCalls(ctx.entries).filter((e) => e.path === path && viewCalls.some((c) => within(e, at(c) - 5, endOf(c) + 5)));
+  // /introspect: the calls about the RPT this view presented; /perm: the calls made while a view call was open.
+  const during = caCalls(ctx.entries).filter((e) =>
+    e.path !== path ? false : spec.endpoint === 'introspect' ? !!v.rpt && tokenParams(e).token === v.rpt : viewCalls.some((c) => within(e, at(c), endOf(c) + 2)),
+  );
   o.exchanges.push(...viewCalls, ...during);
   const statuses = during.map((e) => e.status).join(', ') || 'no call';
   const final = v.final;
@@ -182,7 +185,7 @@ const noDataOnCaFailure: Check<Spec<'no-data-on-ca-failure'>> = (ctx, spec) => {
 const mtlsRefused: Check<Spec<'mtls-refused'>> = (ctx, spec) => {
   const o = outcome();
   const p = probeByName(ctx, spec.probe);
-  const what = `${p.target === 'ca' ? 'cda-sim’s own C&A listener' : `the provider’s ${p.target} endpoint`} with ${p.cert === 'none' ? 'no client certificate' : `an ${p.cert === 'expired' ? 'expired' : 'foreign-CA'} client certificate`}`;
+  const what = `${p.target === 'ca' ? 'cda-sim’s own C&A listener' : `the provider’s ${p.target} endpoint`} with ${p.cert === 'none' ? 'no client certificate' : p.cert === 'expired' ? 'an expired client certificate' : 'a foreign-CA client certificate'}`;
   o.exchanges.push(...ctx.entries.filter((e) => e.direction === 'out' && e.requestId === p.requestId));
   if (p.error) {
     o.notes.push(`${what}: refused (${p.error.code}: ${p.error.message})`);
