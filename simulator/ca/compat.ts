@@ -82,7 +82,10 @@ export function harnessCompat() {
       return form(req, res, (err?: unknown) => {
         if (err) return next(err);
         const body = req.body as Record<string, unknown>;
+        const sent = { ...body };
         for (const k of ['token', 'ticket']) if (typeof body[k] === 'string') body[k] = unwrapToken(body[k] as string);
+        // The journal records the body when the exchange closes: give it back what the caller sent.
+        res.once('finish', () => Object.assign(body, sent));
         next();
       });
     }

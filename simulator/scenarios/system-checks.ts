@@ -157,7 +157,7 @@ const noRegistrationWithoutPat: Check<Spec<'no-registration-without-pat'>> = (ct
   if (!tokens.length) o.violations.push('the provider never asked /token for a PAT with the find’s user token: the case did not exercise the fault');
   const got = tokens.find((e) => e.status === 200);
   if (got) o.violations.push(`the C&A issued a PAT (${describe(got)}), so the case did not exercise the failure (${seen})`);
-  if (regs.length) o.violations.push(`registered a PeI although no PAT could be obtained: ${regs.map(describe).join('; ')} (${seen})`);
+  if (regs.length) o.violations.push(`sent a registration although no PAT could be obtained: ${regs.map(describe).join('; ')} (${seen})`);
   if (tokens.length > max) o.violations.push(`not bounded: ${tokens.length} /token attempts, more than ${max} (${seen})`);
   if (!o.violations.length) o.notes.push(`no PAT, and nothing registered; ${seen}`);
   return o;
