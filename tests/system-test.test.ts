@@ -36,6 +36,7 @@ const reasonsOf = (r: RunResults, id: string) => r.testCases.find((t) => t.id ==
 const HARNESS_IDS = [
   'SYS-00a', 'SYS-00b', 'SYS-00c', 'SYS-02', 'SYS-03', 'SYS-04', 'SYS-05a', 'SYS-05b', 'SYS-05c', 'SYS-05d',
   'SYS-06', 'SYS-07', 'SYS-08', 'SYS-09a', 'SYS-09b', 'SYS-09c', 'SYS-09d',
+  'SYS-10', 'SYS-10b', 'SYS-11', 'SYS-12a', 'SYS-12b', 'SYS-12c', 'SYS-12d', 'SYS-13', 'SYS-15', 'SYS-16a', 'SYS-16b', 'SYS-16c', 'SYS-16d',
   'SYS-19', 'SYS-20', 'SYS-21', 'SYS-22a', 'SYS-22b', 'SYS-22c', 'SYS-22d',
   'SYS-23', 'SYS-24', 'SYS-25a', 'SYS-25b', 'SYS-25c', 'SYS-25d',
   'SYS-INT-01', 'SYS-INT-02', 'SYS-INT-03', 'SYS-INT-04', 'SYS-INT-05', 'SYS-INT-06',
@@ -58,6 +59,7 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
   assert.match(reasonsOf(results, 'SYS-04'), /POST \/token timeline: \+0 ms 429 \(Retry-After 1\), \+1\d{3} ms 429 \(Retry-After 1\), \+2\d{3} ms 200/);
   assert.match(reasonsOf(results, 'SYS-09c'), /POST \/rreguri timeline: \+0 ms 503, \+\d+ ms 503, \+\d+ ms 200/);
   assert.match(reasonsOf(results, 'SYS-07'), /stopped after the 404; POST \/rreguri timeline: \+0 ms 404$/);
+  assert.match(reasonsOf(results, 'SYS-15'), /DELETE \/rreguri timeline: \+0 ms 429 \(Retry-After 1\), \+1\d{3} ms 429 \(Retry-After 1\), \+2\d{3} ms 204/);
   assert.match(reasonsOf(results, 'SYS-03'), /no PAT, and nothing registered; POST \/token timeline: \+0 ms 401/);
   assert.match(reasonsOf(results, 'SYS-22c'), /\/introspect answered 503, the view was answered 503/);
   assert.match(reasonsOf(results, 'SYS-TLS-02'), /foreign-CA client certificate: refused/);
@@ -70,7 +72,7 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
 
 const broken: [ProviderFault, string[], string[], RegExp][] = [
   ['retry-429-at-once', ['SYS-04', 'SYS-08'], ['SYS-04', 'SYS-08'], /Retry-After not honoured: attempt 2 came \d+ ms after a 429 that asked for 1 s.*tight loop/],
-  ['give-up-on-5xx', ['SYS-05c', 'SYS-09c'], ['SYS-05c', 'SYS-09c'], /gave up at once: one POST \/(token|rreguri) answered 503 and no retry/],
+  ['give-up-on-5xx', ['SYS-05c', 'SYS-09c', 'SYS-16c'], ['SYS-05c', 'SYS-09c', 'SYS-16c'], /gave up at once: one (POST|DELETE) \/(token|rreguri) answered 503 and no retry/],
   ['register-without-pat', ['SYS-00a', 'SYS-03'], ['SYS-00a', 'SYS-03'], /sent a registration although no PAT could be obtained/],
   ['data-when-introspection-fails', ['SYS-19', 'SYS-22c'], ['SYS-19', 'SYS-22c'], /returned view data \(200\) although \/introspect answered (400|503)/],
   ['accept-foreign-client-cert', ['SYS-TLS-02', 'SYS-TLS-05'], ['SYS-TLS-02', 'SYS-TLS-05'], /foreign-CA client certificate: (the connection was accepted|the provider acted on the request)/],

@@ -26,6 +26,7 @@ import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
 import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
+import { applyUpdate, type UpdateInstruction } from './updates.js';
 
 export type { ProviderFault } from './faults.js';
 export { PROVIDER_FAULTS } from './faults.js';
@@ -82,6 +83,8 @@ export interface ReferenceProvider {
   holdernameGuids: string[];
   /** Resolves when every find received so far has finished matching and registering. */
   idle(): Promise<void>;
+  /** Apply one Stage 2 update instruction at the C&A (updates.ts). */
+  applyUpdate(instruction: UpdateInstruction): Promise<{ ok: boolean; why?: string }>;
   /** Send the six daily reports for a UTC day (default today) to the CDA's reporting service. */
   submitDailyReporting(day?: string): Promise<{ endpoint: string; status: number; attempts: number }[]>;
   close(): Promise<void>;
@@ -170,6 +173,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     publicJwks: issuer.publicJwks,
     holdernameGuids: records.holdernameGuids,
     idle: () => background.idle(),
+    applyUpdate: (instruction) => applyUpdate({ ca, store, log }, instruction),
     // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
     submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
       submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),

@@ -170,6 +170,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       progress,
       providerTls: toProvider,
       systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
+      applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
       pfs: new PfsDriver({
         clock,
         journal: sim.journal,

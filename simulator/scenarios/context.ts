@@ -14,6 +14,7 @@ import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
 import type { SystemTestTiming } from './system-timing.js';
+import type { UpdateInstruction } from '../provider/updates.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -41,6 +42,8 @@ export interface RunContext {
   providerTls?: TlsClientOptions;
   /** System-test timings (default DEFAULT_SYSTEM_TIMING). */
   systemTest?: SystemTestTiming;
+  /** Have the provider apply a Stage 2 update instruction (the reference provider can; a user's own cannot be asked). */
+  applyUpdate?: (instruction: UpdateInstruction) => Promise<{ ok: boolean; why?: string }>;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {

@@ -6,6 +6,8 @@ import { validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
 import { checkDriverFault, playDriverFault } from '../pfs/driver-faults.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
+import { UPDATE_ACTIONS, type UpdateAction } from '../provider/updates.js';
+import type { TestUser } from '../testdata/users.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, waitFor, type RunContext } from './context.js';
 import { at, bodyOf, caCalls, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
@@ -20,7 +22,9 @@ export type SystemStepSpec =
   /** Send finds for a person the broken way a fault names; the first is named `as`, the others `as-2`, `as-3`… */
   | { do: 'driver-fault'; fault: string; user: string; as: string; delayMs?: number; count?: number }
   /** Connect with an expired, foreign-CA or no client certificate to the provider's find or view endpoint, or to cda-sim's own C&A. */
-  | { do: 'tls-probe'; target: 'find' | 'view' | 'ca'; cert: ClientCertChoice; as: string; user?: string };
+  | { do: 'tls-probe'; target: 'find' | 'view' | 'ca'; cert: ClientCertChoice; as: string; user?: string }
+  /** Have the provider apply Stage 2 update instructions (for a user's first pension), all at once, and wait until it has. */
+  | { do: 'update'; updates: { user: string; action: string; as: string }[] };
 
 export type ClientCertChoice = 'expired' | 'foreign' | 'none';
 
@@ -38,6 +42,22 @@ export interface TlsProbe {
 }
 
 const probes = new WeakMap<RunContext, Map<string, TlsProbe>>();
+
+/** An update instruction given to the provider, and what it said of it. */
+export interface SentUpdate {
+  user: TestUser;
+  pei: string;
+  action: string;
+  sentAt: number;
+  result?: { ok: boolean; why?: string };
+}
+const updates = new WeakMap<RunContext, Map<string, SentUpdate>>();
+
+export function updateByName(ctx: RunContext, name: string): SentUpdate {
+  const u = updates.get(ctx)?.get(name);
+  if (!u) throw new Error(`no update named "${name}" was given earlier in this run`);
+  return u;
+}
 
 export function probeByName(ctx: RunContext, name: string): TlsProbe {
   const p = probes.get(ctx)?.get(name);
@@ -143,7 +163,26 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
   ctx.progress(`    ${step.target} with ${step.cert === 'none' ? 'no' : `an ${step.cert}`} client certificate → ${probe.response?.status ?? probe.error?.code}`);
 };
 
+const update: Action<Step<'update'>> = async (ctx, step) => {
+  const apply = ctx.applyUpdate;
+  if (!apply) throw new Error('this case needs the provider to apply a Stage 2 update instruction, and cda-sim has no way to ask this provider to: run it against the reference provider, or judge your provider with the Stage 2 update file');
+  if (!updates.has(ctx)) updates.set(ctx, new Map());
+  await Promise.all(
+    step.updates.map(async (u) => {
+      if (!UPDATE_ACTIONS.includes(u.action as UpdateAction)) throw new Error(`update step: action must be one of ${UPDATE_ACTIONS.join(', ')}, not "${u.action}"`);
+      const user = userById(ctx, u.user);
+      const record = recordById(ctx, expectationFor(ctx, user.id).records[0]);
+      const sent: SentUpdate = { user, pei: expectedPei(ctx, record), action: u.action, sentAt: ctx.clock.now() };
+      updates.get(ctx)!.set(u.as, sent);
+      const window = ctx.config.budgets.registrationWindowMs;
+      sent.result = await Promise.race([apply({ assetGuid: record.assetGuid, action: u.action as UpdateAction }), new Promise<{ ok: boolean; why: string }>((r) => setTimeout(() => r({ ok: false, why: `not done within ${window} ms` }), window).unref())]);
+      ctx.progress(`    update ${u.as} (${u.user}, ${u.action}) → ${sent.result.ok ? 'applied' : `not applied: ${sent.result.why}`}`);
+    }),
+  );
+};
+
 export const SYSTEM_ACTIONS = {
+  update: update as Action<never>,
   fault: fault as Action<never>,
   'clear-faults': clearFaults as Action<never>,
   'await-settled': awaitSettled as Action<never>,

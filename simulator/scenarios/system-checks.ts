@@ -6,18 +6,21 @@ import { retryAfterMs } from '../provider/retry.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, tokenParams, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
-import { probeByName } from './system-actions.js';
+import { probeByName, updateByName } from './system-actions.js';
 import type { CheckOutcome } from './checks.js';
 
-export type RetryEndpoint = 'token' | 'rreguri-post';
+export type RetryEndpoint = 'token' | 'rreguri-post' | 'rreguri-patch' | 'rreguri-delete';
+
+/** What caused the calls judged: a find (token, registration) or a Stage 2 update (PATCH, DELETE). */
+type Cause = { find: string; update?: undefined } | { update: string; find?: undefined };
 
 export type SystemExpectSpec =
   /** After the injected `status`, the provider retried: spacing grows (5xx), Retry-After honoured (429), bounded, then success. */
-  | { check: 'retried'; find: string; endpoint: RetryEndpoint; status: number; maxAttempts?: number; minGapMs?: number }
-  /** After the first `status`, the provider made no further call to the endpoint for this find. */
-  | { check: 'stopped'; find: string; endpoint: RetryEndpoint; status: number }
+  | ({ check: 'retried'; endpoint: RetryEndpoint; status: number; maxAttempts?: number; minGapMs?: number } & Cause)
+  /** After the first `status`, the provider made no further call to the endpoint for this find or update. */
+  | ({ check: 'stopped'; endpoint: RetryEndpoint; status: number } & Cause)
   /** After a 401, at most one more attempt, and only with a PAT exchanged again in between. */
-  | { check: 'refusal-handled'; find: string; endpoint: RetryEndpoint; status: number }
+  | ({ check: 'refusal-handled'; endpoint: RetryEndpoint; status: number } & Cause)
   /** No PAT could be had for the find's user token, and nothing was registered from the find. */
   | { check: 'no-registration-without-pat'; find: string; maxAttempts?: number }
   /** /perm or /introspect failed while the view was answered, and the view returned no data. */
@@ -36,11 +39,24 @@ const TIMER_SLACK_MS = 50;
 export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_MIN_GAP_MS = 100;
 
-const LABEL: Record<RetryEndpoint, string> = { token: 'POST /token', 'rreguri-post': 'POST /rreguri' };
+const LABEL: Record<RetryEndpoint, string> = { token: 'POST /token', 'rreguri-post': 'POST /rreguri', 'rreguri-patch': 'PATCH /rreguri', 'rreguri-delete': 'DELETE /rreguri' };
 
 function userTokenOf(f: SentFind): string | undefined {
   if (f.request.variant === 'unparseable-body') return undefined;
   return (JSON.parse(f.request.body) as { user_token?: string }).user_token;
+}
+
+/** The calls a find or an update caused at an endpoint, with the user and when it began. */
+function causedBy(ctx: RunContext, spec: Cause & { endpoint: RetryEndpoint }): { tl: JournalEntry[]; sub: string; since: number } {
+  if (spec.find !== undefined) {
+    const f = findByName(ctx, spec.find);
+    return { tl: attemptsFor(ctx, f, spec.endpoint), sub: f.user.sub, since: f.sentAt };
+  }
+  const u = updateByName(ctx, spec.update);
+  const ids = new Set(ctx.sim.store.resources().filter((r) => r.name === u.pei).map((r) => r.resource_id));
+  const method = spec.endpoint === 'rreguri-patch' ? 'PATCH' : 'DELETE';
+  const tl = caCalls(ctx.entries).filter((e) => e.method === method && at(e) >= u.sentAt && ids.has(decodeURIComponent(e.path.split('/').pop() ?? '')));
+  return { tl, sub: u.user.sub, since: u.sentAt };
 }
 
 /** The provider's calls to an endpoint that this find caused, in order. */
@@ -72,14 +88,13 @@ export function timeline(attempts: JournalEntry[]): string {
 
 const retried: Check<Spec<'retried'>> = (ctx, spec) => {
   const o = outcome();
-  const f = findByName(ctx, spec.find);
   const label = LABEL[spec.endpoint];
   const max = spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const minGap = spec.minGapMs ?? DEFAULT_MIN_GAP_MS;
-  const tl = attemptsFor(ctx, f, spec.endpoint);
+  const { tl } = causedBy(ctx, spec);
   o.exchanges.push(...tl);
   const seen = `${label} timeline: ${timeline(tl)}`;
-  if (!tl.length) return { ...o, violations: [`the provider never called ${label} after the find`] };
+  if (!tl.length) return { ...o, violations: [`the provider never called ${label} after the ${spec.find !== undefined ? 'find' : 'update'}`] };
   if (tl[0].status !== spec.status) {
     return { ...o, violations: [`the first ${label} was answered ${tl[0].status}, not the injected ${spec.status}: the case did not exercise the fault (${seen})`] };
   }
@@ -114,9 +129,8 @@ const retried: Check<Spec<'retried'>> = (ctx, spec) => {
 
 const stopped: Check<Spec<'stopped'>> = (ctx, spec) => {
   const o = outcome();
-  const f = findByName(ctx, spec.find);
   const label = LABEL[spec.endpoint];
-  const tl = attemptsFor(ctx, f, spec.endpoint);
+  const { tl } = causedBy(ctx, spec);
   o.exchanges.push(...tl);
   const seen = `${label} timeline: ${timeline(tl)}`;
   const at404 = tl.findIndex((e) => e.status === spec.status);
@@ -129,10 +143,9 @@ const stopped: Check<Spec<'stopped'>> = (ctx, spec) => {
 
 const refusalHandled: Check<Spec<'refusal-handled'>> = (ctx, spec) => {
   const o = outcome();
-  const f = findByName(ctx, spec.find);
   const label = LABEL[spec.endpoint];
-  const tl = attemptsFor(ctx, f, spec.endpoint);
-  const tokens = patExchanges(ctx.entries).filter((x) => x.sub === f.user.sub && at(x.entry) >= f.sentAt).map((x) => x.entry);
+  const { tl, sub, since } = causedBy(ctx, spec);
+  const tokens = patExchanges(ctx.entries).filter((x) => x.sub === sub && at(x.entry) >= since).map((x) => x.entry);
   o.exchanges.push(...tl, ...tokens);
   const seen = `${label} timeline: ${timeline(tl)}; PAT exchanges: ${tokens.map(describe).join('; ') || 'none'}`;
   const refused = tl.findIndex((e) => e.status === spec.status);
