@@ -127,15 +127,21 @@ const retried: Check<Spec<'retried'>> = (ctx, spec) => {
   return o;
 };
 
+/** The calls a cause made at an endpoint, and where the first answer with `status` sits among them. */
+function afterFirst(ctx: RunContext, spec: Cause & { endpoint: RetryEndpoint; status: number }) {
+  const label = LABEL[spec.endpoint];
+  const caused = causedBy(ctx, spec);
+  const first = caused.tl.findIndex((e) => e.status === spec.status);
+  const seen = `${label} timeline: ${timeline(caused.tl)}`;
+  const unmet = first < 0 ? `no ${label} was answered ${spec.status}: the case did not exercise the fault (${seen})` : undefined;
+  return { ...caused, label, seen, unmet, after: first < 0 ? [] : caused.tl.slice(first + 1), refused: caused.tl[first] };
+}
+
 const stopped: Check<Spec<'stopped'>> = (ctx, spec) => {
   const o = outcome();
-  const label = LABEL[spec.endpoint];
-  const { tl } = causedBy(ctx, spec);
+  const { tl, label, seen, unmet, after } = afterFirst(ctx, spec);
   o.exchanges.push(...tl);
-  const seen = `${label} timeline: ${timeline(tl)}`;
-  const at404 = tl.findIndex((e) => e.status === spec.status);
-  if (at404 < 0) return { ...o, violations: [`no ${label} was answered ${spec.status}: the case did not exercise the fault (${seen})`] };
-  const after = tl.slice(at404 + 1);
+  if (unmet) return { ...o, violations: [unmet] };
   if (after.length) o.violations.push(`kept calling ${label} ${after.length} more time(s) after ${spec.status}${spec.status === 404 ? ' (the user was removed)' : ''}; it must stop (${seen})`);
   else o.notes.push(`stopped after the ${spec.status}; ${seen}`);
   return o;
@@ -143,19 +149,16 @@ const stopped: Check<Spec<'stopped'>> = (ctx, spec) => {
 
 const refusalHandled: Check<Spec<'refusal-handled'>> = (ctx, spec) => {
   const o = outcome();
-  const label = LABEL[spec.endpoint];
-  const { tl, sub, since } = causedBy(ctx, spec);
-  const tokens = patExchanges(ctx.entries).filter((x) => x.sub === sub && at(x.entry) >= since).map((x) => x.entry);
-  o.exchanges.push(...tl, ...tokens);
-  const seen = `${label} timeline: ${timeline(tl)}; PAT exchanges: ${tokens.map(describe).join('; ') || 'none'}`;
-  const refused = tl.findIndex((e) => e.status === spec.status);
-  if (refused < 0) return { ...o, violations: [`no ${label} was answered ${spec.status}: the case did not exercise the fault (${seen})`] };
-  const after = tl.slice(refused + 1);
-  if (after.length > 1) o.violations.push(`called ${label} ${after.length} more times after a ${spec.status}: a refused PAT is renewed once at most, not retried in a loop (${seen})`);
-  if (after.length === 1 && !tokens.some((t) => at(t) > at(tl[refused]) && at(t) < at(after[0]))) {
-    o.violations.push(`sent ${label} again after a ${spec.status} without exchanging the user token for a PAT first (${seen})`);
+  const r = afterFirst(ctx, spec);
+  const tokens = patExchanges(ctx.entries).filter((x) => x.sub === r.sub && at(x.entry) >= r.since).map((x) => x.entry);
+  o.exchanges.push(...r.tl, ...tokens);
+  const seen = `${r.seen}; PAT exchanges: ${tokens.map(describe).join('; ') || 'none'}`;
+  if (r.unmet) return { ...o, violations: [r.unmet] };
+  if (r.after.length > 1) o.violations.push(`called ${r.label} ${r.after.length} more times after a ${spec.status}: a refused PAT is renewed once at most, not retried in a loop (${seen})`);
+  if (r.after.length === 1 && !tokens.some((t) => at(t) > at(r.refused) && at(t) < at(r.after[0]))) {
+    o.violations.push(`sent ${r.label} again after a ${spec.status} without exchanging the user token for a PAT first (${seen})`);
   }
-  if (!o.violations.length) o.notes.push(after.length ? `renewed the PAT once and tried again; ${seen}` : `stopped after the ${spec.status}; ${seen}`);
+  if (!o.violations.length) o.notes.push(r.after.length ? `renewed the PAT once and tried again; ${seen}` : `stopped after the ${spec.status}; ${seen}`);
   return o;
 };
 
