@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { packageVersion } from '../core/paths.js';
 import { CliError, EXIT } from '../cli/exit-codes.js';
@@ -27,6 +26,8 @@ import { expectedPei } from '../scenarios/context.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
+import { emitter, type RunEventListener } from '../scenarios/events.js';
+import { newRunId, runDir } from '../runs/run-store.js';
 
 export const DEFAULT_SCENARIOS = ['connection-proving'];
 export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
@@ -37,8 +38,10 @@ export interface RehearseOptions {
   /** The provider under test; without it, the built-in reference provider. */
   configFile?: string;
   scenarios?: string[];
-  /** Where results go (a run folder is made inside). */
-  reportsDir: string;
+  /** The run is always kept in <stateDir>/runs/<run id>/; with this, its reports are copied to <reportsDir>/<run id>/ too. */
+  reportsDir?: string;
+  /** Follow the run live: lifecycle events (run, phase, test case). */
+  onEvent?: RunEventListener;
   clock?: Clock;
   progress?: (line: string) => void;
   /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
@@ -90,10 +93,16 @@ async function assertReachable(url: string, tls: TlsClientOptions): Promise<void
   }
 }
 
+function copyReports(reports: Record<string, string>, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+}
+
 export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome> {
   const clock = opts.clock ?? systemClock;
   const progress = opts.progress ?? ((l: string) => console.log(l));
-  const runId = `${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const runId = newRunId(clock);
+  const emit = emitter([opts.onEvent]);
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
@@ -171,6 +180,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       providerTls: toProvider,
       systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
       applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
+      emit,
       pfs: new PfsDriver({
         clock,
         journal: sim.journal,
@@ -197,6 +207,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
 
     installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [];
+    emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), time: new Date(clock.now()).toISOString() });
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
 
     // The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them.
@@ -226,9 +237,11 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       summary: summarise(testCases),
       testCases,
     };
-    const reports = await writeReports(path.join(opts.reportsDir, runId), results);
+    const reports = await writeReports(runDir(opts.stateDir, runId), results);
+    if (opts.reportsDir) copyReports(reports, path.join(opts.reportsDir, runId));
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
+    emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
     return { results, resultsFile: reports.json, reports, exitCode };
   } finally {
     await provider?.close();

@@ -15,6 +15,7 @@ import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
 import type { SystemTestTiming } from './system-timing.js';
 import type { UpdateInstruction } from '../provider/updates.js';
+import type { RunEventListener } from './events.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -44,6 +45,8 @@ export interface RunContext {
   systemTest?: SystemTestTiming;
   /** Have the provider apply a Stage 2 update instruction (the reference provider can; a user's own cannot be asked). */
   applyUpdate?: (instruction: UpdateInstruction) => Promise<{ ok: boolean; why?: string }>;
+  /** Lifecycle events for whoever follows the run live (progress display, web console). */
+  emit?: RunEventListener;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {

@@ -88,12 +88,17 @@ const clearFaults: Action<Step<'clear-faults'>> = async (ctx) => {
   ctx.sim.faults.clear();
 };
 
+/** When the C&A last answered anyone (or `since`, if later). */
+function lastCaCall(ctx: RunContext, since: number): number {
+  return Math.max(since, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+}
+
 const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
   const f = findByName(ctx, step.find);
   const quiet = step.quietMs ?? ctx.systemTest?.settleQuietMs ?? DEFAULT_SYSTEM_TIMING.settleQuietMs;
   const expected = f.request.variant === 'valid' ? expectationFor(ctx, f.user.id).records.map((id) => expectedPei(ctx, recordById(ctx, id))) : [];
   const registered = () => new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
-  const lastCall = () => Math.max(f.sentAt + (f.ackMs ?? 0), ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0));
   const done = () => {
     const silent = Date.now() - lastCall();
     return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
@@ -179,6 +184,9 @@ const update: Action<Step<'update'>> = async (ctx, step) => {
       ctx.progress(`    update ${u.as} (${u.user}, ${u.action}) → ${sent.result.ok ? 'applied' : `not applied: ${sent.result.why}`}`);
     }),
   );
+  // The C&A journals an exchange as it closes: a moment of quiet lets the last ones (and any late extra call) land.
+  const done = Date.now();
+  await waitFor(() => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 export const SYSTEM_ACTIONS = {
