@@ -3,7 +3,7 @@
 // (simulator/faults/registry.ts) instead of special tokens, so a provider's own users and tokens can
 // be made to meet a failure. This file renders what the C&A sends for a rule. Test use only.
 import { decodeUnverified } from '../crypto/jose.js';
-import { FaultRegistry, type CaFaultEndpoint, type ErrorFault, type FaultStatus, type IntrospectionFixture } from '../faults/registry.js';
+import { FaultRegistry, PROBLEM_DEFAULT, type CaFaultEndpoint, type ErrorFault, type FaultStatus, type IntrospectionFixture } from '../faults/registry.js';
 import { titleCase } from '../reporting/injection.js';
 
 export {
@@ -48,17 +48,6 @@ const OAUTH_DEFAULT: Record<FaultStatus, string> = {
   502: 'temporarily_unavailable',
   503: 'temporarily_unavailable',
   504: 'temporarily_unavailable',
-};
-
-const PROBLEM_DEFAULT: Record<FaultStatus, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  404: 'NOT_FOUND',
-  429: 'TOO_MANY_REQUESTS',
-  500: 'INTERNAL_SERVER_ERROR',
-  502: 'BAD_GATEWAY',
-  503: 'SERVICE_UNAVAILABLE',
-  504: 'GATEWAY_TIMEOUT',
 };
 
 export const INJECTED = 'injected by a C&A fault rule (admin API /admin/faults)';

@@ -14,6 +14,18 @@ export type FaultTarget = CaFaultEndpoint | ReportingEndpoint;
 export const FAULT_STATUSES = [400, 401, 404, 429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
+/** The problem code of an error rule that names none. */
+export const PROBLEM_DEFAULT: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
 /** The OAuth error codes /token may answer (openapi/ca.yaml OAuthError). */
 export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_grant', 'invalid_scope', 'unauthorised_client', 'unsupported_grant_type', 'invalid_client', 'server_error', 'temporarily_unavailable', 'request_denied'];
 
@@ -37,7 +49,7 @@ interface RuleScope {
 export interface ErrorFault extends RuleScope {
   endpoint: FaultTarget;
   status: number;
-  /** 429 only; by default drawn per answer from the registry's range (2–10 s). */
+  /** 429 only; by default drawn per answer from 2–10 s. */
   retryAfterSeconds?: number;
   /** The OAuth `error` on /token, the problem code elsewhere. */
   code?: string;
@@ -125,20 +137,10 @@ export class FaultRegistry {
   private entries: Entry[] = [];
   private readonly clock: Clock;
   private readonly random: () => number;
-  private retryAfter = { ...DEFAULT_RETRY_AFTER };
 
-  constructor(opts: { clock: Clock; random?: () => number; retryAfter?: { min: number; max: number } }) {
+  constructor(opts: { clock: Clock; random?: () => number }) {
     this.clock = opts.clock;
     this.random = opts.random ?? Math.random;
-    if (opts.retryAfter) this.setRetryAfterRange(opts.retryAfter);
-  }
-
-  /** The range a 429's Retry-After is drawn from when its rule names none (whole seconds). */
-  setRetryAfterRange(range: { min: number; max: number }): void {
-    if (!(Number.isInteger(range.min) && Number.isInteger(range.max) && range.min >= 0 && range.max >= range.min && range.max <= 86400)) {
-      throw new Error(`Retry-After range must be whole seconds with 0 ≤ min ≤ max ≤ 86400, not ${range.min}–${range.max}`);
-    }
-    this.retryAfter = { ...range };
   }
 
   /** Append a rule; throws if it breaks validateFaultRule (call that first to name the fields). */
@@ -189,7 +191,7 @@ export class FaultRegistry {
 
   /** Seconds to send in Retry-After for a 429 rule. */
   retryAfterSeconds(rule: ErrorFault): number {
-    const { min, max } = this.retryAfter;
+    const { min, max } = DEFAULT_RETRY_AFTER;
     return rule.retryAfterSeconds ?? min + Math.floor(this.random() * (max - min + 1));
   }
 
