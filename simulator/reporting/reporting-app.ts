@@ -13,7 +13,7 @@ import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
 import type { Journal } from '../store/journal.js';
 import { titleCase } from './injection.js';
-import { FaultRegistry, isError, OAUTH_ERROR_CODES, PROBLEM_DEFAULT } from '../faults/registry.js';
+import { FaultRegistry, isError, isSlow, OAUTH_ERROR_CODES, PROBLEM_DEFAULT } from '../faults/registry.js';
 import { configurationRules, validateConfiguration } from '../faults/configuration.js';
 import { UNAVAILABLE_COUNTERS, validateSubmission, type RuleViolation } from './rules.js';
 import { REPORTING_ENDPOINTS, type ReportingEndpoint, type SubmissionStore } from './submissions.js';
@@ -196,7 +196,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
         const code = injected.code ?? injected.errors?.[0]?.code ?? PROBLEM_DEFAULT[injected.status] ?? `HTTP_${injected.status}`;
         return problem(res, injected.status, injected.errors ?? [{ code }], titleCase(code), injected.status === 429 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {});
       }
-      if (injected && 'delayMs' in injected) await new Promise((r) => setTimeout(r, injected.delayMs));
+      if (injected && isSlow(injected)) await new Promise((r) => setTimeout(r, injected.delayMs));
 
       // Step 10: on disk first, then 202.
       const receivedAt = nowIso();
