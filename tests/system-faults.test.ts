@@ -12,6 +12,7 @@ import { parseDriverFault } from '../simulator/pfs/driver-faults.js';
 import { parseDriverFaults, selectTestCases } from '../simulator/rehearsal/system-options.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { spawnSim } from './helpers/spawn-sim.js';
 
 async function sim(): Promise<Simulator> {
   const { dir } = await sharedMaterial();
@@ -114,6 +115,21 @@ test('--compat maps-harness: 400 "PAT not found", the missing-header message, bo
   } finally {
     await h.store.close();
     h.journal.close();
+  }
+});
+
+test('cda-sim start --compat maps-harness says so, and answers an unknown PAT with 400 "PAT not found"', async () => {
+  const { dir } = await sharedMaterial();
+  const child = await spawnSim(['--state-dir', tempDir(), '--certs-dir', dir, '--https-port', '-1', '--http-port', '0', '--admin-port', '0', '--compat', 'maps-harness']);
+  try {
+    assert.match(child.output(), /compatibility:\s+maps-harness/);
+    const res = await fetch(`${child.http}/perm`, { method: 'POST', headers: { 'X-Request-ID': randomUUID(), Authorization: 'Bearer nobody', 'Content-Type': 'application/json' }, body: JSON.stringify({ resource_id: 'x', resource_scopes: ['value', 'owner'] }) });
+    assert.is(res.status, 400);
+    assert.is(await res.text(), 'PAT not found');
+    const status = (await (await fetch(`${child.admin}/admin/status`)).json()) as { compat?: string };
+    assert.is(status.compat, 'maps-harness');
+  } finally {
+    assert.is(await child.stop(), 0);
   }
 });
 
