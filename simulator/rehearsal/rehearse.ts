@@ -23,6 +23,9 @@ import { summarise, type RunResults } from '../reports/results.js';
 import { writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
+import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
+import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
+import type { CompatMode } from '../ca/compat.js';
 import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 
@@ -47,6 +50,14 @@ export interface RehearseOptions {
   reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
+  /** Only the test cases with these ids (or id prefixes). */
+  only?: string[];
+  /** Driver faults played on every find (`--fault NAME[=VALUE]`). */
+  driverFaults?: string[];
+  /** System-test timings (cda-sim's own tests shorten them). */
+  systemTest?: Partial<SystemTestTiming>;
+  /** Answer as MaPS's C&A test harness does where it differs. */
+  compat?: CompatMode;
 }
 
 export interface RehearsalOutcome {
@@ -94,7 +105,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   const emit = emitter([opts.onEvent]);
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
+  const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(userConfig?.testData);
 
   const s = userConfig?.simulator ?? {};
@@ -109,6 +121,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     issuer: s.issuer,
     usersFile: userConfig?.users,
     clock,
+    compat: opts.compat,
   });
   let provider: ReferenceProvider | undefined;
   try {
@@ -164,6 +177,9 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       finds: new Map(),
       views: new Map(),
       progress,
+      providerTls: toProvider,
+      systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
+      applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
       emit,
       pfs: new PfsDriver({
         clock,
@@ -189,6 +205,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       }),
     };
 
+    installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [];
     emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), time: new Date(clock.now()).toISOString() });
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
