@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import { readBundle, unpackBundle } from '../simulator/runs/bundle.js';
+import { exportRun, readBundle, unpackBundle } from '../simulator/runs/bundle.js';
+import { replayBundle } from '../simulator/runs/replay.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { listRuns } from '../simulator/runs/run-store.js';
 import net from 'node:net';
@@ -140,6 +141,22 @@ test('cda-sim replay against the honest provider shows where it differs (exit 1)
   assert.match(r.stdout, /CP-08 #\d+ view \S+\?scope=owner\n\s+- status was 200, now 403/);
   assert.match(r.stdout, /response body view_data_token \(JWS\) is gone/);
   assert.match(r.stdout, /DIFFERS from the recording/);
+});
+
+test('a recording made with a driver fault is replayed with it: cda-sim sends as it did, the same id fails', async () => {
+  const { dir } = await sharedMaterial();
+  const stateDir = tempDir();
+  const { results } = await rehearse({ stateDir, certsDir: dir, scenarios: ['connection-proving'], driverFaults: ['malformed-json'], progress: () => {} });
+  assert.is(results.testCases.find((t) => t.id === 'CP-01')!.verdict, 'fail');
+  const out = path.join(tempDir(), 'malformed.tar.gz');
+  await exportRun(stateDir, results.run.id, out);
+  const bundle = readBundle(out);
+  assert.equal(bundle.options?.driverFaults, ['malformed-json']);
+  const report = await replayBundle(bundle, { stateDir: tempDir(), certsDir: dir });
+  const cp01 = report.verdicts.find((v) => v.id === 'CP-01')!;
+  assert.equal([cp01.recorded, cp01.replayed, cp01.same], ['fail', 'fail', true]);
+  assert.match(cp01.reasons.join(), /answered 400/);
+  assert.is(report.differs, false, JSON.stringify(report.exchanges.filter((e) => e.differences.length)));
 });
 
 /** A port free right now (the config must name the C&A's ports before the provider starts). */

@@ -93,6 +93,22 @@ export class CaClient {
     return { ...out, resourceId: id };
   }
 
+  /** Stage 2 "confirm-match": PATCH the PeI to match-yes, the only status PATCH takes (pdp-protocol §5.5). */
+  updatePei(pat: string, resourceId: string, what: string): Promise<RetryOutcome<CallResult>> {
+    const body = JSON.stringify({ match_status: 'match-yes' });
+    return withRetries(`${what}: PATCH /rreguri`, this.opts.retry, this.opts.env, () =>
+      this.send('PATCH', `/rreguri/${encodeURIComponent(resourceId)}`, { Authorization: `Bearer ${pat}`, 'Content-Type': 'application/json' }, body),
+    );
+  }
+
+  /** Stage 2 deletions: DELETE the PeI with the reason the update names (pdp-protocol §5.6). */
+  deletePei(pat: string, resourceId: string, reason: string, what: string): Promise<RetryOutcome<CallResult>> {
+    const query = new URLSearchParams({ deletion_reason: reason }).toString();
+    return withRetries(`${what}: DELETE /rreguri`, this.opts.retry, this.opts.env, () =>
+      this.send('DELETE', `/rreguri/${encodeURIComponent(resourceId)}?${query}`, { Authorization: `Bearer ${pat}` }),
+    );
+  }
+
   /** Flow step 9: a permission ticket for the owner's resource, with the OWNING user's PAT (pdp-protocol §5.8). */
   async requestPermission(pat: string, resourceId: string): Promise<Single<string>> {
     let answer: CallResult;

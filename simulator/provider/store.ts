@@ -104,4 +104,10 @@ export class ProviderStore {
   peis(): StoredPei[] {
     return Object.values(this.data.peis);
   }
+
+  /** The C&A deleted the PeI: it is no longer ours to serve. */
+  forgetPei(assetGuid: string): void {
+    delete this.data.peis[assetGuid.toLowerCase()];
+    this.save();
+  }
 }

@@ -23,6 +23,9 @@ import { summarise, type RunResults } from '../reports/results.js';
 import { writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
+import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
+import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
+import type { CompatMode } from '../ca/compat.js';
 import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { startRunRecord } from '../runs/run-record.js';
@@ -48,6 +51,14 @@ export interface RehearseOptions {
   reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
+  /** Only the test cases with these ids (or id prefixes). */
+  only?: string[];
+  /** Driver faults played on every find (`--fault NAME[=VALUE]`). */
+  driverFaults?: string[];
+  /** System-test timings (cda-sim's own tests shorten them). */
+  systemTest?: Partial<SystemTestTiming>;
+  /** Answer as MaPS's C&A test harness does where it differs. */
+  compat?: CompatMode;
   /** Test users and test data pack files that win over the config's (a replay uses the recorded ones). */
   inputs?: { usersFile?: string; testDataFile?: string };
 }
@@ -97,7 +108,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   const emit = emitter([opts.onEvent]);
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
+  const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
 
   const s = userConfig?.simulator ?? {};
@@ -112,6 +124,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     issuer: s.issuer,
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock,
+    compat: opts.compat,
   });
   let provider: ReferenceProvider | undefined;
   try {
@@ -156,7 +169,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     const entries: JournalEntry[] = [];
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
     // The run keeps its own journal and inputs beside its reports, for export and replay.
-    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined });
+    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest } });
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
     const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
     const ctx: RunContext = {
@@ -169,6 +182,9 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       finds: new Map(),
       views: new Map(),
       progress,
+      providerTls: toProvider,
+      systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
+      applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
       emit,
       pfs: new PfsDriver({
         clock,
@@ -194,6 +210,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       }),
     };
 
+    installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [];
     emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), time: new Date(clock.now()).toISOString() });
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));

@@ -4,7 +4,7 @@
 //   bundle.json            the manifest: format "cda-sim-bundle", formatVersion, run id, when and by
 //                          which cda-sim it was made, the redaction rule, and every file's size and sha256
 //   results.json, junit.xml, report.html, report.pdf
-//   journal.ndjson, config.json, versions.json, scenarios/<id>.json, inputs/*.json
+//   journal.ndjson, config.json, options.json, versions.json, scenarios/<id>.json, inputs/*.json
 //   and anything else the run folder keeps (a Stage 2 update file, a replay's comparison), but
 //   never a key file
 // Everything is redacted on the way out (see redact.ts): no private key, secret or usable token.
@@ -20,7 +20,7 @@ import type { ScenarioFile } from '../scenarios/types.js';
 import type { TestUser } from '../testdata/users.js';
 import type { TestDataPack } from '../testdata/records.js';
 import { readResults, runDir, runsDir } from './run-store.js';
-import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type Versions } from './run-record.js';
+import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type RecordedOptions, type Versions } from './run-record.js';
 import { redactText, redactValue } from './redact.js';
 import { createTarGz, readTarGz, type TarFile } from './tar.js';
 
@@ -52,6 +52,7 @@ export interface Bundle {
   users?: { users: TestUser[] };
   testData?: TestDataPack;
   config?: RecordedConfig;
+  options?: RecordedOptions;
   versions?: Versions;
   /** The reports, by file name (junit.xml, report.html, report.pdf). */
   reports: Record<string, Buffer>;
@@ -93,7 +94,7 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
     files.push({ name: RUN_FILES.journal, data: Buffer.from(journal.map((e) => JSON.stringify(redactValue(e)) + '\n').join('')) });
   } else missing.push(RUN_FILES.journal);
 
-  for (const name of [RUN_FILES.config, RUN_FILES.versions, RUN_FILES.users, RUN_FILES.testData]) {
+  for (const name of [RUN_FILES.config, RUN_FILES.options, RUN_FILES.versions, RUN_FILES.users, RUN_FILES.testData]) {
     const data = read(name);
     if (data) files.push({ name, data: redactedJson(data) });
   }
@@ -226,6 +227,7 @@ export function readBundle(file: string): Bundle {
     users: json(RUN_FILES.users),
     testData: json(RUN_FILES.testData),
     config: json(RUN_FILES.config),
+    options: json(RUN_FILES.options),
     versions: json(RUN_FILES.versions),
     reports,
     files: new Map([...byName].filter(([name]) => name !== MANIFEST)),

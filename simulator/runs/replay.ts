@@ -1,17 +1,19 @@
 // Replay: play a bundle's run again against a provider and say where the outcome differs.
 //
-// A replay re-runs the recorded scenario files with the recorded test users and test data pack, so
-// cda-sim sends the provider the same finds and views as the recording (same users, find data,
-// variants, assets, in the same order), each token signed afresh so it is valid now. Because it is
-// a run, every exchange is judged again by the same checks: the replay reports, per test id,
-// whether the verdict matches the recording (a recorded failure is reproduced, or not), and, per
-// provider call, where the response differs from the recorded one (status, body shape, token
-// header, challenge). The replay is kept as a run of its own in the state directory.
+// A replay re-runs the recorded scenario files with the recorded test users, test data pack and
+// rehearsal options (driver faults, compatibility mode), so cda-sim sends the provider the same
+// finds and views as the recording (same users, find data, variants, assets, in the same order),
+// each token signed afresh so it is valid now. Because it is a run, every exchange is judged again
+// by the same checks: the replay reports, per test id, whether the verdict matches the recording (a
+// recorded failure is reproduced, or not), and, per provider call, where the response differs from
+// the recorded one (status, body shape, token header, challenge). The replay is kept as a run of
+// its own in the state directory.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rehearse } from '../rehearsal/rehearse.js';
 import type { ProviderFault } from '../provider/reference-provider.js';
+import type { CompatMode } from '../ca/compat.js';
 import type { RunEventListener } from '../scenarios/events.js';
 import type { Verdict } from '../scenarios/types.js';
 import type { JournalEntry } from '../store/journal.js';
@@ -190,6 +192,10 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       referenceFaults: opts.referenceFaults,
       reporting: recorded.run.scenarios.includes('reporting'),
       inputs,
+      // cda-sim sends and answers as it did in the recording: the same driver faults, the same C&A mode.
+      driverFaults: bundle.options?.driverFaults,
+      compat: bundle.options?.compat as CompatMode | undefined,
+      systemTest: bundle.options?.systemTest,
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
     });

@@ -4,6 +4,7 @@
 //   scenarios/<id>.json    the scenario files played
 //   inputs/test-users.json, inputs/testdata.json   the test users and test data pack used
 //   config.json            the provider config, with private keys and secrets removed
+//   options.json           how cda-sim itself played the run (driver faults, compatibility mode)
 //   versions.json          cda-sim, spec profile, Node.js, the OpenAPI documents' digests
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ export const RUN_FILES = {
   results: 'results.json',
   journal: 'journal.ndjson',
   config: 'config.json',
+  options: 'options.json',
   versions: 'versions.json',
   scenarios: 'scenarios',
   users: 'inputs/test-users.json',
@@ -107,6 +109,13 @@ export function recordedConfig(config: ProviderConfig, referenceFaults?: string[
   }) as RecordedConfig;
 }
 
+/** The rehearsal options that change what cda-sim sends or answers: a replay plays them again. */
+export interface RecordedOptions {
+  driverFaults?: string[];
+  compat?: string;
+  systemTest?: Record<string, number>;
+}
+
 export interface RunRecordInputs {
   journal: Journal;
   scenarios: ScenarioFile[];
@@ -115,6 +124,7 @@ export interface RunRecordInputs {
   config: ProviderConfig;
   /** Given (possibly empty) when the built-in reference provider played the provider. */
   referenceFaults?: string[];
+  options?: RecordedOptions;
 }
 
 /**
@@ -128,6 +138,7 @@ export function startRunRecord(dir: string, r: RunRecordInputs): void {
   writeFileAtomic(path.join(dir, RUN_FILES.testData), JSON.stringify(r.testData, null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.config), JSON.stringify(recordedConfig(r.config, r.referenceFaults), null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.versions), JSON.stringify(currentVersions(), null, 2));
+  writeFileAtomic(path.join(dir, RUN_FILES.options), JSON.stringify(r.options ?? {}, null, 2));
   const journalFile = path.join(dir, RUN_FILES.journal);
   // Appended (open, write, close) per entry: nothing to close when the run ends, and each line is
   // on disk as soon as the exchange is journalled.

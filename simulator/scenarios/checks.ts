@@ -6,6 +6,7 @@ import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, responseOf, tokenParams, UMA_TICKET, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
 import type { ExpectSpec } from './types.js';
+import { SYSTEM_CHECKS } from './system-checks.js';
 
 export interface CheckOutcome {
   violations: string[];
@@ -279,4 +280,5 @@ export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
   'view-data-valid': viewDataValid as Check<never>,
   'no-view-data': noViewData as Check<never>,
   'no-unexpected-calls': noUnexpectedCalls as Check<never>,
+  ...SYSTEM_CHECKS,
 };

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { summaryTable } from '../../reports/results.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
 import { EXIT } from '../exit-codes.js';
+import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
+import { COMPAT_MODES } from '../../ca/compat.js';
 import { writeFileAtomic } from '../../runs/run-record.js';
 import { liveProgressFor } from '../progress.js';
 
@@ -21,7 +23,10 @@ export const rehearseCommand = defineCommand({
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
-      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down (3h, 90m, 1h30m); a window budget of the run wins' }),
+      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down (3h, 90m, 1h30m); a window budget of the run wins' })
+      .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
+      .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
@@ -34,6 +39,9 @@ export const rehearseCommand = defineCommand({
       scenarios: args.scenario,
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
+      only: args.only,
+      driverFaults: args.fault,
+      compat: args.compat,
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
     }).finally(() => display?.stop());
