@@ -6,6 +6,8 @@ import path from 'node:path';
 import { summaryTable } from '../../reports/results.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
 import { EXIT } from '../exit-codes.js';
+import { untilInterrupted } from '../interrupted.js';
+import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -18,11 +20,20 @@ export const rehearseCommand = defineCommand({
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
-      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' }),
+      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' })
+      .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
-    const { results, reports, exitCode } = await rehearse({
+    let printed = false;
+    const printOutcome = ({ results, reports }: RehearsalOutcome) => {
+      if (printed) return;
+      printed = true;
+      console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
+      console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
+    };
+    const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
+    const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       configFile: args.config,
@@ -30,9 +41,19 @@ export const rehearseCommand = defineCommand({
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
       progress: (line) => console.log(line),
+      onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
+      // In CI nothing waits for a person: the console lives as long as the run.
+      beforeClose:
+        args.console && !args.ci
+          ? async (sim, o) => {
+              printOutcome(o);
+              console.log(`\nThe simulator and the web console stay up: ${consoleUrl(sim.endpoints.admin)}\nPress Ctrl+C to stop.`);
+              await untilInterrupted();
+            }
+          : undefined,
     });
-    console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
-    console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
+    const { results, reports, exitCode } = outcome;
+    printOutcome(outcome);
     if (args.junit) {
       fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
       fs.copyFileSync(reports.junit, args.junit);

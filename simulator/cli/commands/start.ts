@@ -49,6 +49,7 @@ export const startCommand = defineCommand({
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
       e.admin ? `  admin API:                  ${e.admin}/admin/status` : '',
+      e.admin ? `  web console:                ${e.admin}/console/` : '',
       `  issuer:                     ${e.issuer}`,
       `  token endpoint:             ${e.issuer}/token`,
       `  JWKS:                       ${e.issuer}/jwk_uri`,
