@@ -87,7 +87,7 @@ export function consolePageRoutes(source: ConsoleSource): express.Router {
     res.setHeader('Cache-Control', 'no-store');
     res.sendFile(path.join(CONSOLE_STATIC_DIR, 'index.html'));
   });
-  router.use('/console/static', express.static(CONSOLE_STATIC_DIR, { index: false, fallthrough: false }));
+  router.use('/console/static', express.static(CONSOLE_STATIC_DIR, { index: false }));
   router.get('/console/events', (req: Request, res: Response) => {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(`retry: 2000\n\n`);
