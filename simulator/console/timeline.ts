@@ -3,21 +3,14 @@
 // carry their test case in `tags`; a provider's call to the C&A carries nothing, so it is traced
 // back to the find or view that caused it, by the same evidence the checks use (correlation.ts).
 import type { JournalEntry } from '../store/journal.js';
-import { at, bearerOf, bodyOf, endOf, responseOf, tokenParams, UMA_TICKET, within } from '../scenarios/correlation.js';
+import { at, bearerOf, bodyOf, endOf, responseOf, summarise, tokenParams, UMA_TICKET, within } from '../scenarios/correlation.js';
+import type { ExchangeSummary } from '../scenarios/types.js';
 
 export type Lane = 'pfs' | 'provider' | 'ca' | 'dashboard' | 'reporting' | 'other';
 
 /** One arrow of the timeline: what the list and the diagram need, without headers or bodies. */
-export interface TimelineEntry {
+export interface TimelineEntry extends ExchangeSummary {
   seq: number;
-  time: string;
-  direction: 'in' | 'out';
-  role: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  requestId?: string;
   from: Lane;
   to: Lane;
   testCase?: string;
@@ -116,14 +109,7 @@ export function buildTimeline(entries: JournalEntry[]): TimelineEntry[] {
     const cause = tagged ?? causeOf(e) ?? (e.role === 'reporting' ? { testCase: undefined, scenario: 'reporting' } : undefined);
     out.push({
       seq: e.seq,
-      time: e.time,
-      direction: e.direction,
-      role: e.role,
-      method: e.method,
-      path: e.path,
-      status: e.status,
-      durationMs: Math.round(e.durationMs * 10) / 10,
-      ...(e.requestId ? { requestId: e.requestId } : {}),
+      ...summarise(e),
       ...lanesOf(e),
       ...(cause?.testCase ? { testCase: cause.testCase, attributedBy: tagged ? 'tag' : 'cause' } : {}),
       ...(cause?.scenario ? { scenario: cause.scenario } : {}),
