@@ -86,6 +86,15 @@ test('a rehearsal followed in the console: test cases, sequence diagram, exchang
         assert.match(response!, /Response 200/);
         assert.match(response!, /"active": true/);
 
+        // The find's signed tokens are decoded for reading (header and claims).
+        await openCase(page, 'CP-01');
+        await page.click('#diagram g.arrow[data-path="/find"]');
+        await page.waitForSelector('#exchange h3:text("/find")');
+        const tokens = await page.$$eval('#exchange .request .tokens summary', (ss) => ss.map((x) => x.textContent ?? ''));
+        assert.ok(tokens.some((t) => /^user_token: signed token \(RS256/.test(t)), tokens.join(' | '));
+        assert.ok(tokens.some((t) => /^find_request_token: signed token \(RS256/.test(t)), tokens.join(' | '));
+        assert.match((await page.textContent('#exchange .request .tokens'))!, /"find_data"/);
+
         // Registrations (CP01's one pension, IT02's three) and the run with its reports.
         assert.ok((await page.$$('#registrations tbody tr')).length >= 4);
         const links = await page.$$eval('#runs tbody tr a', (as) => as.map((a) => (a as HTMLAnchorElement).href));
@@ -108,7 +117,10 @@ test('a rehearsal followed in the console: test cases, sequence diagram, exchang
         assert.is(await page.$$eval('#exchange img', (imgs) => imgs.length), 0);
         assert.is(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned), undefined);
 
-        await page.click('#test-cases li[data-test-case="CP-08"] button');
+        await page.screenshot({ path: artefactPath('console-hostile-exchange.png'), fullPage: true });
+        await openCase(page, 'CP-08');
+        await page.click('#diagram g.arrow[data-path="/introspect"]');
+        await page.waitForSelector('#exchange h3:text("/introspect")');
         await page.screenshot({ path: artefactPath('console.png'), fullPage: true });
       },
     });

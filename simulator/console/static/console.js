@@ -109,6 +109,41 @@ function selectCase(id, byUser) {
 
 const pretty = (v) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2));
 
+const JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+
+function decodePart(part) {
+  const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+/** The signed tokens (compact JWS) in a body or header, decoded for reading: header and claims, not verified. */
+function tokensIn(value, name, out = []) {
+  if (typeof value === 'string') {
+    const token = value.replace(/^Bearer\s+/i, '');
+    if (JWS.test(token)) {
+      try {
+        const [header, claims] = token.split('.').slice(0, 2).map(decodePart);
+        if (header && typeof header === 'object' && header.alg) out.push({ name, header, claims });
+      } catch {
+        // not a JWS after all
+      }
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) tokensIn(v, name ? `${name}.${k}` : k, out);
+  }
+  return out;
+}
+
+function tokenList(...sources) {
+  const tokens = sources.flatMap(([value, name]) => tokensIn(value, name));
+  return tokens.length
+    ? h('div', { class: 'tokens' }, tokens.map((t) =>
+        h('details', {}, h('summary', {}, `${t.name}: signed token (${t.header.alg ?? '?'}, kid ${t.header.kid ?? 'none'}), decoded, not verified`),
+          h('pre', { class: 'body' }, JSON.stringify({ header: t.header, claims: t.claims }, null, 2)))))
+    : '';
+}
+
 function headerTable(headers) {
   return h('table', { class: 'headers' }, h('tbody', {}, Object.entries(headers ?? {}).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, Array.isArray(v) ? v.join(', ') : String(v))))));
 }
@@ -131,8 +166,10 @@ async function showExchange(seq) {
     h('p', { class: 'muted' }, `${e.time} · ${e.direction === 'in' ? 'received by' : 'sent by'} cda-sim's ${e.role} · ${Math.round(e.durationMs)} ms${e.requestId ? ` · X-Request-ID ${e.requestId}` : ''}${e.clientCert ? ` · client certificate ${e.clientCert.subject}` : ''}`),
     e.error ? h('p', { class: 'failed' }, e.error) : '',
     h('div', { class: 'exchange-parts' },
-      h('div', { class: 'request' }, h('h4', {}, 'Request'), headerTable(e.requestHeaders), h('pre', { class: 'body' }, pretty(e.requestBody))),
-      h('div', { class: 'response' }, h('h4', {}, `Response ${e.status}`), headerTable(e.responseHeaders), h('pre', { class: 'body' }, pretty(e.responseBody)))));
+      h('div', { class: 'request' }, h('h4', {}, 'Request'), headerTable(e.requestHeaders), h('pre', { class: 'body' }, pretty(e.requestBody)),
+        tokenList([e.requestHeaders?.authorization, 'Authorization'], [e.requestBody, ''])),
+      h('div', { class: 'response' }, h('h4', {}, `Response ${e.status}`), headerTable(e.responseHeaders), h('pre', { class: 'body' }, pretty(e.responseBody)),
+        tokenList([e.responseBody, '']))));
 }
 
 async function loadTimeline() {
