@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startSimulator } from '../simulator/server/simulator.js';
 import { recordedSource, type ConsoleRegistration } from '../simulator/console/source.js';
 import { sharedMaterial, specApi, tempDir, peiName } from './helpers/fixtures.js';
@@ -41,6 +43,17 @@ test('registrations rebuilt from the journal match the store: owner, PATCH to ma
     assert.is(fromJournal.find((x) => x.name === removed)!.deletion_reason, 'match-no');
   } finally {
     await sim.close();
+  }
+});
+
+test('recordedSource names a run id it cannot find', async () => {
+  const stateDir = tempDir();
+  fs.writeFileSync(path.join(stateDir, 'journal.ndjson'), '');
+  try {
+    await recordedSource({ stateDir, runId: '20261124T000000Z-00000000' });
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.match((err as Error).message, /no complete run "20261124T000000Z-00000000"/);
   }
 });
 

@@ -135,6 +135,7 @@ export async function recordedSource(opts: { stateDir: string; runId?: string; u
   }
   const entries = await readJournal(journalFile, { limit: TIMELINE_LIMIT });
   const results = opts.runId ? readResults(runDir(opts.stateDir, opts.runId)) : listRuns(opts.stateDir).find((r) => r.results)?.results;
+  if (opts.runId && !results) throw new Error(`no complete run "${opts.runId}" in ${path.join(opts.stateDir, 'runs')}`);
   const registrations = withUserIds(registrationsFromJournal(entries), opts.users ?? []);
   return {
     kind: 'recorded',
