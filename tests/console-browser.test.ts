@@ -2,11 +2,14 @@
 // over real loopback sockets while the page is open; the page must show the run's test cases, a
 // sequence diagram whose arrows open the full exchange, entries that arrived over server-sent
 // events, the registrations and the run with its reports. Provider data is shown as text, never
-// as markup. A screenshot is kept in tests/artefacts/.
+// as markup. Then the same run, recorded, served with no simulator. Screenshots are kept in
+// tests/artefacts/.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { startConsole } from '../simulator/console/console-app.js';
+import { recordedSource } from '../simulator/console/source.js';
 import { artefactPath, launchChromium } from './helpers/browser.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
@@ -21,6 +24,7 @@ async function openCase(page: Page, id: string): Promise<string[]> {
 test('a rehearsal followed in the console: test cases, sequence diagram, exchanges, live timeline, registrations, runs', async () => {
   const started = Date.now();
   const { dir } = await sharedMaterial();
+  const stateDir = tempDir();
   const browser = await launchChromium();
   const page = await browser.context.newPage();
   const pageErrors: string[] = [];
@@ -28,7 +32,7 @@ test('a rehearsal followed in the console: test cases, sequence diagram, exchang
   let liveAtStart = -1;
   try {
     const outcome = await rehearse({
-      stateDir: tempDir(),
+      stateDir,
       certsDir: dir,
       progress: () => {},
       // The page is open, and following the event stream, before the first test case runs.
@@ -125,6 +129,20 @@ test('a rehearsal followed in the console: test cases, sequence diagram, exchang
       },
     });
     assert.is(outcome.exitCode, 0);
+
+    // The same run, recorded, as `inspect --console` serves it: no simulator, no live stream.
+    const served = await startConsole({ source: await recordedSource({ stateDir }) });
+    try {
+      await page.goto(served.url);
+      await page.waitForSelector('body[data-run="finished"]', { timeout: 15000 });
+      assert.match((await page.textContent('#source'))!, new RegExp(`recorded run ${outcome.results.run.id}`));
+      assert.ok(await page.$eval('#live', (el) => (el as HTMLElement).hidden));
+      const recorded = await openCase(page, 'CP-08');
+      for (const re of [/POST \/find$/, /provider>ca POST \/perm$/, /provider>ca POST \/introspect$/, /dashboard>provider GET \/view-data\//]) assert.ok(recorded.some((a) => re.test(a)), `${re} in the recorded diagram`);
+      assert.ok((await page.$$('#registrations tbody tr')).length >= 4);
+    } finally {
+      await served.close();
+    }
     assert.equal(pageErrors, []);
   } finally {
     await browser.close();
