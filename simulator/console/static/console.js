@@ -214,6 +214,9 @@ function follow() {
   events.addEventListener('entry', (msg) => {
     const e = JSON.parse(msg.data);
     state.liveCount++;
+    // Until the reload below traces it, a call nobody tagged sits with the test case now running.
+    const running = state.run?.testCases.find((t) => t.state === 'running');
+    if (!e.testCase && !e.scenario && running) e.testCase = running.id;
     if (!state.timeline.some((x) => x.seq === e.seq)) state.timeline.push(e);
     renderHeader();
     renderTimeline();
