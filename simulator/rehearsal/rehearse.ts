@@ -49,6 +49,10 @@ export interface RehearseOptions {
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
   reporting?: boolean;
+  /** Called once the simulator (and the reference provider) are up, before the first test case: the web console is at `${sim.endpoints.admin}/console/`. */
+  onReady?: (sim: Simulator) => void | Promise<void>;
+  /** Awaited after the run, before the simulator stops: keeps it, and its console, up until it resolves. */
+  beforeClose?: (sim: Simulator, outcome: RehearsalOutcome) => Promise<void>;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
   /** Only the test cases with these ids (or id prefixes). */
@@ -105,7 +109,8 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   const clock = opts.clock ?? systemClock;
   const progress = opts.progress ?? ((l: string) => console.log(l));
   const runId = newRunId(clock);
-  const emit = emitter([opts.onEvent]);
+  // The web console follows the run too (sim is started below, before the first event).
+  const emit = emitter([opts.onEvent, (e) => sim.console.runEvent(e)]);
   const startedAt = new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
@@ -212,6 +217,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
 
     installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [];
+    await opts.onReady?.(sim);
     emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), time: new Date(clock.now()).toISOString() });
     for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
 
@@ -247,7 +253,9 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
     emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
-    return { results, resultsFile: reports.json, reports, exitCode };
+    const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode };
+    await opts.beforeClose?.(sim, outcome);
+    return outcome;
   } finally {
     await provider?.close();
     await sim.close();

@@ -8,6 +8,8 @@ import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expec
 import { EXIT } from '../exit-codes.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
+import { untilInterrupted } from '../interrupted.js';
+import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { writeFileAtomic } from '../../runs/run-record.js';
 import { liveProgressFor } from '../progress.js';
 
@@ -26,13 +28,23 @@ export const rehearseCommand = defineCommand({
       .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down (3h, 90m, 1h30m); a window budget of the run wins' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
-      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' }),
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
+      .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
     // On a terminal, a live status line under the progress lines; in CI, plain lines only.
     const display = liveProgressFor(args);
-    const { results, reports, exitCode } = await rehearse({
+    let printed = false;
+    const printOutcome = ({ results, reports }: RehearsalOutcome) => {
+      if (printed) return;
+      printed = true;
+      console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
+      console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
+      console.log(`run ${results.run.id} is kept; \`cda-sim export ${results.run.id} --out run.tar.gz\` bundles it for someone else`);
+    };
+    const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
+    const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       configFile: args.config,
@@ -44,10 +56,19 @@ export const rehearseCommand = defineCommand({
       compat: args.compat,
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
+      onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
+      // In CI nothing waits for a person: the console lives as long as the run.
+      beforeClose:
+        args.console && !args.ci
+          ? async (sim, o) => {
+              printOutcome(o);
+              console.log(`\nThe simulator and the web console stay up: ${consoleUrl(sim.endpoints.admin)}\nPress Ctrl+C to stop.`);
+              await untilInterrupted();
+            }
+          : undefined,
     }).finally(() => display?.stop());
-    console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
-    console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
-    console.log(`run ${results.run.id} is kept; \`cda-sim export ${results.run.id} --out run.tar.gz\` bundles it for someone else`);
+    const { results, reports, exitCode } = outcome;
+    printOutcome(outcome);
     if (args.junit) writeFileAtomic(path.resolve(args.junit), fs.readFileSync(reports.junit));
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
