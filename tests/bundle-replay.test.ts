@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle, unpackBundle } from '../simulator/runs/bundle.js';
 import { replayBundle } from '../simulator/runs/replay.js';
@@ -18,6 +18,7 @@ import { defaultCaConfig } from '../simulator/ca/config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
+import { CLI } from './helpers/spawn-sim.js';
 
 /** The CLI in a child process, as CI runs it. */
 const cli = (args: string[], cwd: string) => cliProcess(args, cwd, { CI: 'true' });
@@ -108,6 +109,29 @@ test('cda-sim inspect shows the timeline and the failure, from a folder with no 
   assert.match(failures, /rule:\s+Presented with an RPT/);
   assert.match(failures, /without introspecting/);
   assert.match(failures, /cites dashboard → GET \/view-data\/\S+ 200/);
+});
+
+test('cda-sim inspect --console serves the web console over the bundle, with no simulator, until Ctrl+C', async () => {
+  const child = spawn(process.execPath, [CLI, 'inspect', state.bundle, '--console'], { cwd: tempDir() });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    const deadline = Date.now() + 20000;
+    while (!/web console: (\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = /web console: (\S+)/.exec(out)?.[1];
+    assert.ok(url, out);
+    const runs = (await (await fetch(`${url}api/runs`)).json()) as { runs: { id: string; state: string }[] };
+    assert.equal(runs.runs.map((r) => [r.id, r.state]), [[state.runId, 'complete']]);
+    const registrations = (await (await fetch(`${url}api/registrations`)).json()) as { registrations: { name: string }[] };
+    assert.ok(registrations.registrations.length >= 1, 'the registrations table is rebuilt from the bundle’s journal');
+    const timeline = (await (await fetch(`${url}api/timeline`)).json()) as { entries: unknown[] };
+    assert.is(timeline.entries.length, readBundle(state.bundle).journal.length);
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.is(await exited, 0, out);
 });
 
 test('cda-sim replay against the broken variant reproduces the failing test id (exit 0: same as recorded)', async () => {
