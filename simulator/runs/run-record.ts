@@ -125,6 +125,11 @@ export interface RunRecordInputs {
   /** Given (possibly empty) when the built-in reference provider played the provider. */
   referenceFaults?: string[];
   options?: RecordedOptions;
+  /**
+   * Exchanges journalled before this process took the run on (a run resumed after a pause): those
+   * the run's journal does not hold yet are appended first.
+   */
+  earlier?: JournalEntry[];
 }
 
 /**
@@ -140,6 +145,12 @@ export function startRunRecord(dir: string, r: RunRecordInputs): void {
   writeFileAtomic(path.join(dir, RUN_FILES.versions), JSON.stringify(currentVersions(), null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.options), JSON.stringify(r.options ?? {}, null, 2));
   const journalFile = path.join(dir, RUN_FILES.journal);
+  if (r.earlier?.length) {
+    const key = (e: JournalEntry) => `${e.seq}|${e.time}`;
+    const held = new Set(readRunJournal(dir).map(key));
+    const missing = r.earlier.filter((e) => !held.has(key(e)));
+    if (missing.length) fs.appendFileSync(journalFile, missing.map((e) => JSON.stringify(e) + '\n').join(''));
+  }
   // Appended (open, write, close) per entry: nothing to close when the run ends, and each line is
   // on disk as soon as the exchange is journalled.
   r.journal.on('entry', (e: JournalEntry) => fs.appendFileSync(journalFile, JSON.stringify(e) + '\n'));
