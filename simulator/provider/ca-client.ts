@@ -93,6 +93,24 @@ export class CaClient {
     return { ...out, resourceId: id };
   }
 
+  /**
+   * Stage 2 updates (pdp-protocol §5.5): promote a possible match to match-yes, with the PAT of the
+   * user who owns it. Retried as registrations are; each attempt has its own X-Request-ID.
+   */
+  promotePei(pat: string, resourceId: string, what: string): Promise<RetryOutcome<CallResult>> {
+    const body = JSON.stringify({ match_status: 'match-yes' });
+    return withRetries(`${what}: PATCH /rreguri`, this.opts.retry, this.opts.env, () =>
+      this.send('PATCH', `/rreguri/${encodeURIComponent(resourceId)}`, { Authorization: `Bearer ${pat}`, 'Content-Type': 'application/json' }, body),
+    );
+  }
+
+  /** Stage 2 updates (pdp-protocol §5.6): delete a PeI with the reason, with the owning user's PAT. */
+  deletePei(pat: string, resourceId: string, reason: DeletionReason, what: string): Promise<RetryOutcome<CallResult>> {
+    return withRetries(`${what}: DELETE /rreguri`, this.opts.retry, this.opts.env, () =>
+      this.send('DELETE', `/rreguri/${encodeURIComponent(resourceId)}?deletion_reason=${reason}`, { Authorization: `Bearer ${pat}` }),
+    );
+  }
+
   /** Flow step 9: a permission ticket for the owner's resource, with the OWNING user's PAT (pdp-protocol §5.8). */
   async requestPermission(pat: string, resourceId: string): Promise<Single<string>> {
     let answer: CallResult;
@@ -124,6 +142,9 @@ export class CaClient {
     return { ok: true, value: json as IntrospectionResult, answer };
   }
 }
+
+/** A PeI deletion reason (pdp-protocol §5.6): which one depends on why the PeI goes. */
+export type DeletionReason = 'match-no' | 'match-timeout' | 'match-withdrawn' | 'asset-removed';
 
 /** GET a JWKS document (the C&A's /jwk_uri). */
 export async function fetchJwks(url: string, tls: TlsClientOptions | undefined, timeoutMs = 10_000): Promise<{ keys: Record<string, unknown>[] }> {

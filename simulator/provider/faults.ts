@@ -11,7 +11,12 @@ export type ProviderFault =
   | 'skip-introspection' // answers a view carrying any bearer without calling /introspect
   | 'unsigned-view-data' // view_data_token with alg "none"
   | 'wrongly-signed-view-data' // signed with a key not in its published JWKS
-  | 'ignore-permission-resource'; // does not check the RPT's permission is for the requested PeI
+  | 'ignore-permission-resource' // does not check the RPT's permission is for the requested PeI
+  | 'ignore-update-file' // does nothing with the Stage 2 update file
+  | 'wrong-deletion-reason' // deletes every PeI the update file names with asset-removed, whatever it says
+  | 'register-possible-as-definite' // registers (and serves) possible matches as match-yes
+  | 'full-data-for-possible-match' // returns the full view data for a possible match
+  | 'ignore-permission-expiry'; // skips the introspection check on the permission's own exp
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -22,6 +27,11 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'unsigned-view-data',
   'wrongly-signed-view-data',
   'ignore-permission-resource',
+  'ignore-update-file',
+  'wrong-deletion-reason',
+  'register-possible-as-definite',
+  'full-data-for-possible-match',
+  'ignore-permission-expiry',
 ];
 
 /** Which faults are on. Asked at the single point where each fault applies. */

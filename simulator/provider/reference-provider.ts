@@ -26,6 +26,7 @@ import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
 import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
+import { applyUpdateFile, type AppliedUpdate } from './updates.js';
 
 export type { ProviderFault } from './faults.js';
 export { PROVIDER_FAULTS } from './faults.js';
@@ -84,6 +85,8 @@ export interface ReferenceProvider {
   idle(): Promise<void>;
   /** Send the six daily reports for a UTC day (default today) to the CDA's reporting service. */
   submitDailyReporting(day?: string): Promise<{ endpoint: string; status: number; attempts: number }[]>;
+  /** Act on a Stage 2 update file (JSON): PATCH or DELETE each PeI it names (updates.ts). */
+  applyUpdates(file: string): Promise<AppliedUpdate[]>;
   close(): Promise<void>;
 }
 
@@ -172,6 +175,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
     submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
       submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),
+    applyUpdates: (file) => applyUpdateFile({ ca, store, faults, log }, file),
     close: async () => {
       if (closed) return;
       closed = true;
