@@ -4,6 +4,7 @@ import { FIND_VARIANTS } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
 import type { StepSpec } from './types.js';
+import { STAGE_ACTIONS } from './stage-actions.js';
 
 /** How long the provider must have been silent at the C&A before "it has finished" is believed. */
 export const QUIET_MS = 750;
@@ -58,4 +59,5 @@ export const ACTIONS: Record<StepSpec['do'], Action<never>> = {
   find: find as Action<never>,
   'await-matching': awaitMatching as Action<never>,
   view: view as Action<never>,
+  ...STAGE_ACTIONS,
 };

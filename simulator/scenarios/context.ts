@@ -13,6 +13,7 @@ import type { ExpectedOutcome, PensionRecord, TestDataPack } from '../testdata/r
 import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
+import type { UpdateRound } from '../rehearsal/update-file.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -36,6 +37,8 @@ export interface RunContext {
   finds: Map<string, SentFind>;
   views: Map<string, ViewRecord>;
   progress: (line: string) => void;
+  /** The Stage 2 update file issued at the end of Stage 1, once it has been. */
+  updates?: UpdateRound;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {
