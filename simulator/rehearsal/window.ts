@@ -2,6 +2,7 @@
 // Stage 1, update file, Stage 2, reporting) against a time budget, 3 hours by default. Each phase's
 // elapsed time goes to the progress lines and into the reports.
 import type { Clock } from '../core/clock.js';
+import { fmtHms as hms } from '../reports/model.js';
 
 export interface PhaseTiming {
   name: string;
@@ -16,12 +17,6 @@ export interface WindowSummary {
   elapsedMs: number;
   overBudget: boolean;
   phases: PhaseTiming[];
-}
-
-/** 0:04:05 */
-export function hms(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 }
 
 export class IntegrationWindow {

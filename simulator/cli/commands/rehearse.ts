@@ -1,11 +1,9 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, withDirs } from '../command.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { summaryTable } from '../../reports/results.js';
+import { printRunOutcome } from '../run-output.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -18,25 +16,30 @@ export const rehearseCommand = defineCommand({
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
-      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' }),
+      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' })
+      .option('apply-updates', { type: 'string', describe: 'A command that applies the Stage 2 update file to your provider; run with the file’s path as its last argument' })
+      .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
+      .option('only', { type: 'string', array: true, describe: 'Play only these test case ids (e.g. S1-02 S2-01)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
-    const { results, reports, exitCode } = await rehearse({
+    const minutes = args['window-minutes'];
+    if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
+    const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       configFile: args.config,
       scenarios: args.scenario,
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
+      only: args.only,
+      budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
+      // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
+      applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
     });
-    console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
-    console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
-    if (args.junit) {
-      fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
-      fs.copyFileSync(reports.junit, args.junit);
-    }
+    const { results, exitCode } = outcome;
+    printRunOutcome(outcome, args.junit);
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
     if (o.expected.length) console.log(`expected failures (listed, not failing the run): ${o.expected.join(', ')}`);
