@@ -16,6 +16,8 @@ async function run(faults: ProviderFault[] = []): Promise<{ results: RunResults;
     certsDir: dir,
     reportsDir: tempDir(),
     referenceFaults: faults,
+    // Connection proving alone (the later phases of the window have their own suites, stage-*.test.ts).
+    scenarios: ['connection-proving'],
     progress: () => {},
   });
   return { results, exitCode, file: resultsFile };

@@ -109,4 +109,13 @@ test('Stage 1 judged the introspection negatives with the C&A answering the inco
   assert.match(reasons('S1-20'), /still one PeI per pension/);
 });
 
+test('a view slower than the reporting threshold is flagged REPORTABLE (a 1 ms threshold makes every view slow)', async () => {
+  const { dir } = await sharedMaterial();
+  const o = await rehearse({ stateDir: tempDir(), certsDir: dir, reportsDir: tempDir(), only: ['S1-01', 'S1-27', 'S1-54'], budgets: { viewResponseMs: 1 }, progress: () => {} });
+  const s154 = o.results.testCases.find((t) => t.id === 'S1-54')!;
+  assert.is(s154.verdict, 'pass');
+  assert.ok(s154.reasons.length >= 2 && s154.reasons.every((r) => /^REPORTABLE: GET \/view-data\/\S+ took \d+ ms, over 1 ms/.test(r)), s154.reasons.join('\n'));
+  assert.ok(s154.exchanges.length >= 2, 'the slow views are cited');
+});
+
 test.run();
