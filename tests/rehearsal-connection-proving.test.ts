@@ -7,27 +7,34 @@ import fs from 'node:fs';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import type { ProviderFault } from '../simulator/provider/reference-provider.js';
 import type { RunResults } from '../simulator/reports/results.js';
+import path from 'node:path';
+import type { RunEvent } from '../simulator/scenarios/events.js';
+import { listRuns, readRun } from '../simulator/runs/run-store.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
-async function run(faults: ProviderFault[] = []): Promise<{ results: RunResults; exitCode: number; file: string }> {
+async function run(faults: ProviderFault[] = []): Promise<{ results: RunResults; exitCode: number; file: string; events: RunEvent[]; stateDir: string; reportsDir: string }> {
   const { dir } = await sharedMaterial();
+  const events: RunEvent[] = [];
+  const stateDir = tempDir();
+  const reportsDir = tempDir();
   const { results, exitCode, resultsFile } = await rehearse({
-    stateDir: tempDir(),
+    stateDir,
     certsDir: dir,
-    reportsDir: tempDir(),
+    reportsDir,
     referenceFaults: faults,
     // Connection proving alone (the later phases of the window have their own suites, stage-*.test.ts).
     scenarios: ['connection-proving'],
     progress: () => {},
+    onEvent: (e) => events.push(e),
   });
-  return { results, exitCode, file: resultsFile };
+  return { results, exitCode, file: resultsFile, events, stateDir, reportsDir };
 }
 
 const failing = (r: RunResults) => r.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id);
 const reasonsOf = (r: RunResults, id: string) => r.testCases.find((t) => t.id === id)!.reasons.join(' | ');
 
 test('the reference provider passes every connection-proving test case', async () => {
-  const { results, exitCode, file } = await run();
+  const { results, exitCode, file, events, stateDir, reportsDir } = await run();
   assert.equal(failing(results), [], JSON.stringify(results.testCases.filter((t) => t.verdict !== 'pass'), null, 2));
   assert.is(exitCode, 0);
   assert.ok(results.summary.total >= 9);
@@ -44,6 +51,17 @@ test('the reference provider passes every connection-proving test case', async (
   assert.ok(cp03.exchanges.some((e) => e.path === '/rreguri' && e.status === 201), 'CP-03 cites the registration');
   const cp05 = saved.testCases.find((t) => t.id === 'CP-05')!;
   assert.ok(cp05.exchanges.some((e) => e.path === '/introspect'), 'CP-05 cites the introspection');
+  // The run is kept in the state directory's run store, and its reports copied to --reports-dir.
+  assert.is(path.dirname(file), path.join(stateDir, 'runs', results.run.id));
+  assert.equal(listRuns(stateDir).map((r) => [r.id, r.state]), [[results.run.id, 'complete']]);
+  assert.is(readRun(stateDir, results.run.id).summary.total, results.summary.total);
+  assert.ok(fs.existsSync(path.join(reportsDir, results.run.id, 'report.pdf')));
+  // Lifecycle events: run-start first, run-end last, and a test-start/test-end pair for every scenario test case.
+  assert.is(events[0].type, 'run-start');
+  assert.is(events.at(-1)!.type, 'run-end');
+  const ended = events.filter((e) => e.type === 'test-end').map((e) => (e as Extract<RunEvent, { type: 'test-end' }>).result.id);
+  assert.equal(ended, results.testCases.filter((t) => t.scenario !== 'reporting').map((t) => t.id));
+  assert.is(events.filter((e) => e.type === 'test-start').length, ended.length);
 });
 
 const broken: [ProviderFault, string, RegExp][] = [

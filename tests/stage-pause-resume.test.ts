@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import { runFolder } from '../simulator/rehearsal/paused-run.js';
+import { listRuns, runDir as runFolder } from '../simulator/runs/run-store.js';
 import { readUpdateFile } from '../simulator/rehearsal/update-file.js';
 import { runCli as cli } from './helpers/cli-in-process.js';
 import { loadTestData } from '../simulator/testdata/records.js';
@@ -31,9 +31,10 @@ test('with nobody to apply the update file the run pauses after Stage 1; `cda-si
   assert.equal(first.results.run.window!.phases.map((p) => p.name), ['clear-down', 'Integration Stage 1', 'update file']);
   const pausedFile = path.join(runFolder(stateDir, first.paused!.runId), 'paused.json');
   assert.ok(fs.existsSync(pausedFile));
-  assert.equal(fs.readdirSync(path.dirname(pausedFile)), ['paused.json'], 'written through a temporary file, then renamed');
+  assert.equal(fs.readdirSync(path.dirname(pausedFile)).filter((f) => f.endsWith('.tmp')), [], 'written through a temporary file, then renamed');
   assert.is(readUpdateFile(first.paused!.updateFile.json).instructions.length, 5);
   assert.ok(fs.existsSync(first.reports.pdf), 'Stage 1 evidence is written at the pause');
+  assert.equal(listRuns(stateDir).map((r) => r.state), ['paused']);
 
   // Later, another command: the simulator restarts on the same state; the reference provider applies the file.
   const resumed = await cli(['stage2', '--state-dir', stateDir, '--certs-dir', certsDir, '--ci']);
@@ -47,6 +48,7 @@ test('with nobody to apply the update file the run pauses after Stage 1; `cda-si
   assert.equal(results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id}: ${t.reasons.join(' | ')}`), []);
   assert.equal(results.run.window!.phases.map((p) => p.name), ['clear-down', 'Integration Stage 1', 'update file', 'update file', 'Integration Stage 2', 'reporting']);
   assert.ok(!fs.existsSync(pausedFile), 'no longer paused');
+  assert.equal(listRuns(stateDir).map((r) => r.state), ['complete']);
   const again = await cli(['stage2', '--state-dir', stateDir, '--certs-dir', certsDir, '--ci']);
   assert.is(again.code, 2);
   assert.match(again.out, /no paused run/);

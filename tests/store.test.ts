@@ -24,6 +24,9 @@ function resource(over: Partial<Resource> = {}): Resource {
   };
 }
 
+/** What the HTTP layer waits for before answering: every mutation so far written to the log. */
+const durable = (s: Store) => new Promise<void>((resolve, reject) => s.whenDurable((err) => (err ? reject(err) : resolve())));
+
 const walFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith('wal-')).map((f) => path.join(dir, f));
 
 test('a store that was never closed (a crash) is rebuilt from its write-ahead log', async () => {
@@ -32,6 +35,7 @@ test('a store that was never closed (a crash) is rebuilt from its write-ahead lo
   const r = resource();
   s.putResource(r);
   s.putPat({ jti: 'j1', sub: 'user-1', token: 'tok', issued_at: 1, exp: 9e9 });
+  await durable(s);
   // no close(): the snapshot on disk predates both writes
   const again = await Store.open(dir);
   assert.equal(again.resource(r.resource_id), r);
@@ -47,6 +51,7 @@ test('a torn last line (a crash mid-write) is ignored; everything before it surv
   const s = await Store.open(dir);
   const a = resource();
   s.putResource(a);
+  await durable(s);
   const [wal] = walFiles(dir);
   fs.appendFileSync(wal, '{"op":"resource","value":{"resource_id":"x');
   const again = await Store.open(dir);
@@ -60,6 +65,7 @@ test('damage in the middle of the log is reported, naming the file and line', as
   const s = await Store.open(dir);
   s.putResource(resource());
   s.putResource(resource());
+  await durable(s);
   const [wal] = walFiles(dir);
   const lines = fs.readFileSync(wal, 'utf8').split('\n');
   lines[0] = 'garbage';
@@ -78,6 +84,7 @@ test('a crash between writing the snapshot and removing the old log applies noth
   const r = resource();
   s.putResource(r);
   s.putResource({ ...r, match_status: 'match-possible' });
+  await durable(s);
   const walCopy = fs.readFileSync(walFiles(dir)[0], 'utf8');
   await s.close(); // snapshot written, log folded
   // Put the old log back, as if the process died before deleting it.
@@ -113,6 +120,7 @@ test('reset clears everything, durably', async () => {
   s.reset();
   assert.is(s.resources().length, 0);
   assert.is(s.patByToken('t'), undefined);
+  await durable(s);
   const again = await Store.open(dir);
   assert.is(again.resources().length, 0);
   assert.equal(again.data.pats, {});
@@ -129,6 +137,45 @@ test('the log is folded into the snapshot once it reaches compactAfter entries',
   const walLines = walFiles(dir).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
   assert.is(walLines.length, 0);
   await s.close();
+});
+
+test('one turn of the event loop is one write: its mutations become durable together, before any answer', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  const released: string[] = [];
+  for (let i = 0; i < 5; i++) s.putResource(resource({ description: `R${i}` }));
+  assert.not.ok(s.durable, 'applied in memory, not yet written');
+  s.whenDurable(() => released.push('answer'));
+  assert.equal(released, [], 'no answer before the write');
+  assert.equal(walFiles(dir), [], 'nothing written within the turn');
+  await durable(s);
+  assert.equal(released, ['answer']);
+  const lines = fs.readFileSync(walFiles(dir)[0], 'utf8').split('\n').filter(Boolean);
+  assert.equal(lines.map((l) => JSON.parse(l).value.description), ['R0', 'R1', 'R2', 'R3', 'R4']);
+  // With nothing pending, an answer goes at once.
+  s.whenDurable(() => released.push('read'));
+  assert.equal(released, ['answer', 'read']);
+  await s.close();
+});
+
+test('a failed log write is never acknowledged, and nothing after it is accepted', async () => {
+  const dir = tempDir();
+  const s = await Store.open(dir);
+  s.putResource(resource());
+  await durable(s);
+  // Break the log's file descriptor underneath the store, as a full or vanished disk would.
+  fs.closeSync((s as unknown as { walFd: number }).walFd);
+  s.putResource(resource());
+  const errors: string[] = [];
+  const origError = console.error;
+  console.error = (m: string) => errors.push(m);
+  try {
+    await durable(s).then(() => assert.unreachable('acknowledged a failed write'), (err: Error) => assert.match(err.message, /EBADF|bad file/i));
+  } finally {
+    console.error = origError;
+  }
+  assert.match(errors.join('\n'), /write-ahead log failed/);
+  assert.throws(() => s.putResource(resource()), /cannot be written/);
 });
 
 test.run();

@@ -8,6 +8,7 @@ import { openapiDir } from '../core/paths.js';
 import { HttpProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
 import { readJournal, type Journal } from '../store/journal.js';
+import { answerWhenDurable } from '../http/durable-answers.js';
 import type { Store } from '../store/state.js';
 import type { TestUser } from '../testdata/users.js';
 import type { UserTokenVariant } from '../pfs/user-token.js';
@@ -94,6 +95,7 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
   };
 
   const app = express();
+  answerWhenDurable(app, deps.store);
   app.disable('x-powered-by');
   // The admin API is the control plane, not the PDP exchange under test: it is not journalled.
   app.use(specRouter(api, { handlers }));

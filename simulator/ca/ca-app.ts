@@ -8,7 +8,8 @@ import { epochSeconds, type Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { HttpProblem, OAuthProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
-import { journalMiddleware } from '../http/journal-middleware.js';
+import { journalExchanges } from '../http/journal-middleware.js';
+import { answerWhenDurable } from '../http/durable-answers.js';
 import type { Journal } from '../store/journal.js';
 import type { DeletionReason, MatchStatus, Resource, RptRecord, Store } from '../store/state.js';
 import { ownedResource, requirePat } from './auth.js';
@@ -308,7 +309,8 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
   // API answers are not cached by clients; hashing every body for an ETag is wasted work.
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(journalMiddleware(journal, 'ca', () => clock.now()));
+  journalExchanges(app, journal, 'ca', () => clock.now());
+  answerWhenDurable(app, store);
   app.use(
     specRouter(api, {
       handlers: Object.fromEntries(

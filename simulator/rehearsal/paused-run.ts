@@ -1,5 +1,5 @@
 // A run paused after Stage 1 (the update file is out; the provider applies it in its own time), kept
-// on disk so `cda-sim stage2` can resume it in a later process. Written atomically (temporary file,
+// in its run folder (runs/run-store.ts says where) so `cda-sim stage2` can resume it in a later process. Written atomically (temporary file,
 // then rename): a crash never leaves half a file, and what was written is never lost.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import type { ProviderFault } from '../provider/faults.js';
 import type { TestCaseResult } from '../scenarios/types.js';
 import type { UpdateRound } from './update-file.js';
 import type { PhaseTiming } from './window.js';
+import { runsDir } from '../runs/run-store.js';
 
 export interface PausedRun {
   version: 1;
@@ -16,7 +17,7 @@ export interface PausedRun {
   /** What the run was started with, so the resumed part runs the same way. */
   options: {
     configFile?: string;
-    reportsDir: string;
+    reportsDir?: string;
     scenarios: string[];
     only?: string[];
     reporting?: boolean;
@@ -33,11 +34,6 @@ export interface PausedRun {
 }
 
 const FILE = 'paused.json';
-
-/** The one place that says where a run's folder is. */
-export function runFolder(stateDir: string, runId: string): string {
-  return path.join(stateDir, 'runs', runId);
-}
 
 export function savePausedRun(folder: string, run: PausedRun): string {
   fs.mkdirSync(folder, { recursive: true });
@@ -67,7 +63,7 @@ export function finishPausedRun(folder: string): void {
 
 /** The most recently paused run in a state directory, if any. */
 export function latestPausedRun(stateDir: string): string | undefined {
-  const root = path.join(stateDir, 'runs');
+  const root = runsDir(stateDir);
   if (!fs.existsSync(root)) return undefined;
   const paused = fs
     .readdirSync(root)

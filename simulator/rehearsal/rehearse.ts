@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../core/clock.js';
 import { packageVersion } from '../core/paths.js';
 import { CliError, EXIT } from '../cli/exit-codes.js';
@@ -27,10 +26,12 @@ import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { readJournal } from '../store/journal.js';
 import type { ScenarioFile } from '../scenarios/types.js';
+import { emitter, type RunEventListener } from '../scenarios/events.js';
+import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
 import { applyUpdates, issueUpdateFile, type ApplyMode } from './update-phase.js';
-import { finishPausedRun, loadPausedRun, runFolder, savePausedRun, type PausedRun } from './paused-run.js';
+import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -42,8 +43,10 @@ export interface RehearseOptions {
   /** The provider under test; without it, the built-in reference provider. */
   configFile?: string;
   scenarios?: string[];
-  /** Where results go (a run folder is made inside). */
-  reportsDir: string;
+  /** The run is always kept in <stateDir>/runs/<run id>/; with this, its reports are copied to <reportsDir>/<run id>/ too. */
+  reportsDir?: string;
+  /** Follow the run live: lifecycle events (run, phase, test case). */
+  onEvent?: RunEventListener;
   clock?: Clock;
   progress?: (line: string) => void;
   /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
@@ -131,6 +134,11 @@ async function assertReachable(url: string, tls: TlsClientOptions): Promise<void
   }
 }
 
+function copyReports(reports: Record<string, string>, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+}
+
 /** A scenario with only the selected test cases (all of them when no selection is given). */
 function selected(s: ScenarioFile, only: string[] | undefined): ScenarioFile {
   return only?.length ? { ...s, testCases: s.testCases.filter((t) => only.includes(t.id)) } : s;
@@ -140,9 +148,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const clock = options.clock ?? systemClock;
   const progress = options.progress ?? ((l: string) => console.log(l));
   // A resumed run goes on as it was started: the same provider, scenarios, selection and budgets.
-  const paused = options.resumeRunId ? loadPausedRun(runFolder(options.stateDir, options.resumeRunId)) : undefined;
+  const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
   const opts: RehearseOptions = paused ? { ...options, ...paused.options } : options;
-  const runId = paused?.runId ?? `${new Date(clock.now()).toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomUUID().slice(0, 8)}`;
+  const runId = paused?.runId ?? newRunId(clock);
+  const emit = emitter([opts.onEvent]);
   const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario).map((s) => selected(s, opts.only)).filter((s) => s.testCases.length > 0);
@@ -224,6 +233,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       finds: new Map(),
       views: new Map(),
       progress,
+      emit,
       pfs: new PfsDriver({
         clock,
         journal: sim.journal,
@@ -251,7 +261,14 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
     const done = new Set(paused?.done ?? []);
     if (paused) ctx.updates = paused.updates;
-    const reportsFolder = path.join(opts.reportsDir, runId);
+    const reportsFolder = runDir(opts.stateDir, runId);
+    /** The run is kept in its folder; --reports-dir gets a copy (the update file with the reports). */
+    const keep = async (results: RunResults) => {
+      const written = await writeReports(reportsFolder, results);
+      if (opts.reportsDir) copyReports({ ...written, ...ctx.updates?.paths }, path.join(opts.reportsDir, runId));
+      return written;
+    };
+    emit({ type: 'run-start', runId, runDir: reportsFolder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
     const mode: ApplyMode =
       provider && !opts.applyUpdates?.stop
         ? { kind: 'reference', apply: (file) => provider!.applyUpdates(file) }
@@ -281,7 +298,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
             startedAt,
             options: {
               configFile: opts.configFile && path.resolve(opts.configFile),
-              reportsDir: path.resolve(opts.reportsDir),
+              reportsDir: opts.reportsDir && path.resolve(opts.reportsDir),
               scenarios: opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS,
               only: opts.only,
               reporting: opts.reporting,
@@ -295,10 +312,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
             configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
             provider: config.provider.name ?? config.provider.findUrl,
           };
-          savePausedRun(runFolder(opts.stateDir, runId), pausedRun);
+          savePausedRun(reportsFolder, pausedRun);
           progress(`\nPAUSED after Stage 1. Apply ${ctx.updates!.paths.json} on your system, then resume with: cda-sim stage2 --run ${runId}`);
           const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: [...done], testCases, window, status: 'paused' });
-          const reports = await writeReports(reportsFolder, results);
+          const reports = await keep(results);
           const stage1Ok = testCases.every((t) => t.verdict === 'pass') && testCases.length > 0;
           return { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
         }
@@ -322,10 +339,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     const played = [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])];
     const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: played, testCases, window, status: 'complete' });
-    const reports = await writeReports(reportsFolder, results);
-    if (paused) finishPausedRun(runFolder(opts.stateDir, runId));
+    const reports = await keep(results);
+    if (paused) finishPausedRun(reportsFolder);
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
+    emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
     return { results, resultsFile: reports.json, reports, exitCode };
   } finally {
     await provider?.close();

@@ -10,7 +10,7 @@ import type { ErrorObject } from 'ajv';
 import type { Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
-import { journalMiddleware } from '../http/journal-middleware.js';
+import { journalExchanges } from '../http/journal-middleware.js';
 import type { Journal } from '../store/journal.js';
 import { ErrorInjector, titleCase, validateConfiguration } from './injection.js';
 import { UNAVAILABLE_COUNTERS, validateSubmission, type RuleViolation } from './rules.js';
@@ -124,7 +124,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(journalMiddleware(journal, 'reporting', () => clock.now()));
+  journalExchanges(app, journal, 'reporting', () => clock.now());
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const p = req.path.length > 1 ? req.path.replace(/\/$/, '') : req.path;

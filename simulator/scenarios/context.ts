@@ -14,6 +14,7 @@ import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
 import type { UpdateRound } from '../rehearsal/update-file.js';
+import type { RunEventListener } from './events.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -39,6 +40,8 @@ export interface RunContext {
   progress: (line: string) => void;
   /** The Stage 2 update file issued at the end of Stage 1, once it has been. */
   updates?: UpdateRound;
+  /** Lifecycle events for whoever follows the run live (progress display, web console). */
+  emit?: RunEventListener;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {

@@ -45,11 +45,16 @@ export function loadScenario(nameOrFile: string): ScenarioFile {
 export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
   const results: TestCaseResult[] = [];
   const total = scenario.testCases.length;
+  const emit = ctx.emit ?? (() => {});
+  const now = () => new Date().toISOString();
+  const phaseStarted = Date.now();
   ctx.progress(`${scenario.title} (${scenario.id}): ${total} test case(s)`);
+  emit({ type: 'phase-start', phase: scenario.phase, title: scenario.title, testCases: total, time: now() });
   for (const [i, tc] of scenario.testCases.entries()) {
     const started = Date.now();
     const tags = { testCase: tc.id, scenario: scenario.id };
     ctx.progress(`  [${i + 1}/${total}] ${tc.id} ${tc.title}`);
+    emit({ type: 'test-start', id: tc.id, title: tc.title, scenario: scenario.id, phase: scenario.phase, index: i + 1, total, time: now() });
     const reasons: string[] = [];
     const notes: string[] = [];
     const exchanges = new Map<number, ReturnType<typeof summarise>>();
@@ -82,6 +87,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     };
     results.push(result);
     ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${reasons.join(' | ')}`}`);
+    emit({ type: 'test-end', result, index: i + 1, total, time: now() });
   }
+  emit({ type: 'phase-end', phase: scenario.phase, elapsedMs: Date.now() - phaseStarted, time: now() });
   return results;
 }

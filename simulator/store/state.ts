@@ -5,6 +5,12 @@
 // microseconds. A process killed with SIGKILL loses nothing whose write() returned, because the
 // bytes are already in the operating system's cache. Pass `fsync: true` to survive power loss too.
 //
+// Group commit: the mutations of one turn of the event loop go to the WAL in one write() (and one
+// fsync), at the end of that turn. Until then they are applied in memory but not durable, so
+// answers wait for them: whenDurable() holds every answer back until the write has returned (the
+// HTTP layer does this for every response; see http/durable-answers.ts). Under load one write
+// then carries the registrations of every connection that spoke in that turn.
+//
 // Files in the state directory:
 //   state.json          lowdb snapshot, written atomically (temp file + rename) by lowdb's adapter
 //   wal-<seq>.ndjson    one mutation per line, each with an increasing sequence number
@@ -91,6 +97,13 @@ export interface StoreOptions {
 export class Store {
   private walFd = -1;
   private walEntries = 0;
+  /** WAL lines of this turn of the event loop, not yet written. */
+  private walPending: string[] = [];
+  private walPendingFirstSeq = 0;
+  /** Answers waiting for walPending to be written. */
+  private durableWaiters: ((err?: Error) => void)[] = [];
+  /** Set when a WAL write failed: nothing more is acknowledged (memory is ahead of the disk). */
+  private failed: Error | null = null;
   private compacting: Promise<void> | null = null;
   /** The sequence number the snapshot on disk holds (-1: not written by this process yet). */
   private snapshotSeq = -1;
@@ -172,6 +185,7 @@ export class Store {
   }
 
   private commit(m: Mutation): void {
+    if (this.failed) throw new Error(`cda-sim: the state cannot be written (${this.failed.message}); restart cda-sim`);
     const entry = { ...m, seq: this.db.data.lastSeq + 1 } as WalEntry;
     this.appendWal(entry);
     this.apply(entry);
@@ -265,11 +279,43 @@ export class Store {
   }
 
   private appendWal(entry: WalEntry): void {
-    if (this.walFd < 0) this.openWal(entry.seq);
-    fs.writeSync(this.walFd, JSON.stringify(entry) + '\n');
-    if (this.opts.fsync) fs.fdatasyncSync(this.walFd);
-    this.walEntries++;
+    if (this.walPending.length === 0) {
+      this.walPendingFirstSeq = entry.seq;
+      setImmediate(this.flush);
+    }
+    this.walPending.push(JSON.stringify(entry));
   }
+
+  /** True when every mutation so far is on disk. */
+  get durable(): boolean {
+    return this.walPending.length === 0;
+  }
+
+  /** Run `then` once every mutation made so far is on disk (at once, when nothing is pending). */
+  whenDurable(then: (err?: Error) => void): void {
+    if (this.failed) then(this.failed);
+    else if (this.walPending.length === 0) then();
+    else this.durableWaiters.push(then);
+  }
+
+  /** Write the pending WAL lines in one write (group commit), then release the answers waiting on them. */
+  readonly flush = (): void => {
+    if (this.walPending.length > 0 && !this.failed) {
+      try {
+        if (this.walFd < 0) this.openWal(this.walPendingFirstSeq);
+        fs.writeSync(this.walFd, this.walPending.join('\n') + '\n');
+        if (this.opts.fsync) fs.fdatasyncSync(this.walFd);
+        this.walEntries += this.walPending.length;
+      } catch (err) {
+        this.failed = err as Error;
+        console.error(`cda-sim: writing the state's write-ahead log failed: ${(err as Error).message}. Changes since the last answer are not acknowledged; restart cda-sim.`);
+      }
+    }
+    this.walPending = [];
+    const waiters = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const w of waiters) w(this.failed ?? undefined);
+  };
 
   /** Write a fresh snapshot and drop the WAL files it covers. Safe to call at any time. */
   async compact(): Promise<void> {
@@ -277,6 +323,8 @@ export class Store {
     while (this.compacting) await this.compacting;
     if (this.snapshotSeq === this.db.data.lastSeq) return;
     this.compacting = (async () => {
+      // Pending lines belong to the WAL the snapshot will cover: write them there first.
+      this.flush();
       const covered = this.db.data.lastSeq;
       // New mutations go to a new WAL from here on, so none can be lost with the old files.
       const fresh = this.openWal(covered + 1);
@@ -291,6 +339,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    this.flush();
     await this.compact();
     if (this.walFd >= 0) fs.closeSync(this.walFd);
     this.walFd = -1;

@@ -12,7 +12,7 @@ export const rehearseCommand = defineCommand({
     withDirs(y)
       .option('config', { type: 'string', describe: 'The provider under test (cda-sim.config.json or .yaml; `cda-sim init` writes one)' })
       .option('scenario', { type: 'string', array: true, describe: 'Scenario names or files (default: every phase that exists)' })
-      .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where each run’s results are written' })
+      .option('reports-dir', { type: 'string', describe: 'Also copy each run’s reports here (runs are always kept in <state-dir>/runs/<run id>/)' })
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })

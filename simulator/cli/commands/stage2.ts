@@ -1,6 +1,6 @@
 // `cda-sim stage2`: resume a run that paused after Stage 1 (nobody applied the update file then).
 // The simulator starts again on the same state directory, Stage 2 judges what the provider did with
-// the file, then reporting; the run's reports then cover both stages.
+// the file, then reporting; the run's reports (in its run folder, and copied where the paused run said) then cover both stages.
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
@@ -22,8 +22,6 @@ export const stage2Command = defineCommand({
     const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
-      // Taken from the paused run; given only because the options need one.
-      reportsDir: 'reports',
       resumeRunId: runId,
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
