@@ -30,7 +30,7 @@ import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
-import { applyUpdates, issueUpdateFile, type ApplyMode } from './update-phase.js';
+import { applyModeFor, updateFilePhase } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
@@ -269,28 +269,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       return written;
     };
     emit({ type: 'run-start', runId, runDir: reportsFolder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
-    const mode: ApplyMode =
-      provider && !opts.applyUpdates?.stop
-        ? { kind: 'reference', apply: (file) => provider!.applyUpdates(file) }
-        : opts.applyUpdates?.command
-          ? { kind: 'command', command: opts.applyUpdates.command }
-          : opts.applyUpdates?.interactive
-            ? { kind: 'prompt' }
-            : { kind: 'stop' };
+    const mode = applyModeFor(provider && !opts.applyUpdates?.stop ? (file) => provider!.applyUpdates(file) : undefined, opts.applyUpdates);
     for (const scenario of scenarios) {
       if (done.has(scenario.id)) continue;
       if (scenario.phase === 'stage2') {
         // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
-        const applied = await window.phase('update file', async () => {
-          if (!ctx.updates) {
-            ctx.updates = issueUpdateFile(ctx, scenario, runId, reportsFolder);
-            return applyUpdates(mode, ctx.updates, progress);
-          }
-          // Resumed: the provider may have applied it while the run was paused; a command or the reference provider applies it now.
-          if (mode.kind === 'reference' || mode.kind === 'command' || mode.kind === 'prompt') return applyUpdates(mode, ctx.updates, progress);
-          progress(`resuming: the updates in ${ctx.updates.paths.json} are taken as applied`);
-          return 'applied';
-        });
+        const applied = await window.phase('update file', () => updateFilePhase(ctx, scenario, runId, reportsFolder, mode));
         if (applied === 'stop') {
           const pausedRun: PausedRun = {
             version: 1,

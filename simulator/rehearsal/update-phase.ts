@@ -13,6 +13,13 @@ import { buildUpdateFile, snapshotRegistrations, writeUpdateFile, type UpdateRou
 
 export type ApplyMode = { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> } | { kind: 'command'; command: string } | { kind: 'prompt' } | { kind: 'stop' };
 
+/** How this run has the file applied: the reference provider, a command, a person at a terminal, or nobody (pause). */
+export function applyModeFor(reference: ((jsonFile: string) => Promise<unknown>) | undefined, opts: { command?: string; interactive?: boolean } = {}): ApplyMode {
+  if (reference) return { kind: 'reference', apply: reference };
+  if (opts.command) return { kind: 'command', command: opts.command };
+  return opts.interactive ? { kind: 'prompt' } : { kind: 'stop' };
+}
+
 export function issueUpdateFile(ctx: RunContext, stage2: ScenarioFile, runId: string, dir: string): UpdateRound {
   const issuedAtMs = ctx.clock.now();
   const file = buildUpdateFile(ctx, stage2, runId, issuedAtMs);
@@ -49,6 +56,20 @@ function runCommand(command: string, round: UpdateRound, progress: (line: string
 function ask(question: string): Promise<string> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   return new Promise((resolve) => rl.question(question, (a) => (rl.close(), resolve(a.trim()))));
+}
+
+/**
+ * The phase between the stages: issue the file (first time) and have it applied. Resumed, the file
+ * is out already: the provider may have applied it while the run was paused, or it is applied now.
+ */
+export async function updateFilePhase(ctx: RunContext, stage2: ScenarioFile, runId: string, dir: string, mode: ApplyMode): Promise<'applied' | 'stop'> {
+  if (!ctx.updates) {
+    ctx.updates = issueUpdateFile(ctx, stage2, runId, dir);
+    return applyUpdates(mode, ctx.updates, ctx.progress);
+  }
+  if (mode.kind !== 'stop') return applyUpdates(mode, ctx.updates, ctx.progress);
+  ctx.progress(`resuming: the updates in ${ctx.updates.paths.json} are taken as applied`);
+  return 'applied';
 }
 
 /** Have the file applied; 'stop' means the run pauses here. */
