@@ -154,8 +154,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const emit = emitter([opts.onEvent]);
   const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const scenarios = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario).map((s) => selected(s, opts.only)).filter((s) => s.testCases.length > 0);
-  if (opts.only?.length && scenarios.length === 0) throw new CliError(`none of the selected test cases (${opts.only.join(', ')}) is in the scenarios`, EXIT.usage);
+  const loaded = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
+  const unknown = (opts.only ?? []).filter((id) => !loaded.some((x) => x.testCases.some((t) => t.id === id)));
+  if (unknown.length) throw new CliError(`--only: ${unknown.join(', ')} is not a test case of the scenarios played (${loaded.map((x) => x.id).join(', ')})`, EXIT.usage);
+  const scenarios = loaded.map((x) => selected(x, opts.only)).filter((x) => x.testCases.length > 0);
   const testData = loadTestData(userConfig?.testData);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases);
