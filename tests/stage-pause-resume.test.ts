@@ -5,7 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { listRuns, runDir as runFolder } from '../simulator/runs/run-store.js';
 import { readUpdateFile } from '../simulator/rehearsal/update-file.js';
@@ -15,6 +17,19 @@ import type { RunResults } from '../simulator/reports/results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { CLI } from './helpers/spawn-sim.js';
 import { freePort, spawnProvider } from './helpers/spawn-provider.js';
+
+/** The CLI in a child process, without blocking this one (it serves the clear-down URL meanwhile). */
+function cliProcess(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120000);
+    child.on('close', (status) => (clearTimeout(timer), resolve({ status, stdout, stderr })));
+  });
+}
 
 const S2 = ['S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', 'S2-06', 'S2-07', 'S2-08'];
 
@@ -74,8 +89,16 @@ test('--apply-updates runs the command with the update file’s path, then Stage
   assert.is(o.exitCode, 1);
 });
 
-test('against a provider in its own process: clear-down command, pause after Stage 1, `cda-sim stage2` in a later process', async () => {
+test('against a provider in its own process: clear-down command and URL, pause after Stage 1, `cda-sim stage2` in a later process', async () => {
   const { dir: certsDir } = await sharedMaterial();
+  // The provider's clear-down URL: cda-sim must POST to it before anything else.
+  const clearDowns: string[] = [];
+  const clearDownServer = http.createServer((req, res) => {
+    clearDowns.push(`${req.method} ${req.url} ${req.headers['x-request-id'] ? 'with' : 'without'} X-Request-ID`);
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => clearDownServer.listen(0, '127.0.0.1', resolve));
+  const clearDownUrl = `http://127.0.0.1:${(clearDownServer.address() as AddressInfo).port}/test/clear-down`;
   const [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const provider = await spawnProvider({ httpsPort, httpPort, certsDir, stateDir: tempDir() });
   const work = tempDir();
@@ -91,7 +114,7 @@ test('against a provider in its own process: clear-down command, pause after Sta
           viewUrl: provider.viewUrl,
           holdernameGuids: loadTestData().holdernames.map((h) => h.holdernameGuid),
           viewTokenKey: { jwksUrl: provider.jwksUrl },
-          clearDown: { command: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(`require('fs').writeFileSync(${JSON.stringify(clearedMarker)}, 'cleared')`)}` },
+          clearDown: { command: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(`require('fs').writeFileSync(${JSON.stringify(clearedMarker)}, 'cleared')`)}`, url: clearDownUrl },
         },
         budgets: { updateWindowMs: 1000 },
         simulator: { httpsPort, httpPort, adminPort },
@@ -99,22 +122,24 @@ test('against a provider in its own process: clear-down command, pause after Sta
     );
     const state = path.join(work, 'state');
     const common = ['--certs-dir', certsDir, '--state-dir', state];
-    const stage1 = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--config', cfg, '--only', 'S1-01', 'S1-02', 'S2-01', 'S2-06', ...common], { cwd: work, encoding: 'utf8', timeout: 120000 });
+    const stage1 = await cliProcess(['rehearse', '--ci', '--config', cfg, '--only', 'S1-01', 'S1-02', 'S2-01', 'S2-06', ...common], work);
     assert.is(stage1.status, 0, `${stage1.stdout}\n${stage1.stderr}`);
     assert.ok(fs.existsSync(clearedMarker), 'the provider clear-down command ran');
     assert.match(stage1.stdout, /provider clear-down: /);
+    assert.equal(clearDowns, ['POST /test/clear-down with X-Request-ID'], 'the clear-down URL was called once');
     const resume = /cda-sim stage2 --run (\S+)/.exec(stage1.stdout)?.[1];
     assert.ok(resume, stage1.stdout);
     assert.match(stage1.stdout, /2 passed, 0 failed/);
 
     // The provider (which cannot read the file) applies nothing; Stage 2, in another process, says so.
-    const stage2 = spawnSync(process.execPath, [CLI, 'stage2', '--ci', '--run', resume!, ...common], { cwd: work, encoding: 'utf8', timeout: 120000 });
+    const stage2 = await cliProcess(['stage2', '--ci', '--run', resume!, ...common], work);
     assert.is(stage2.status, 1, `${stage2.stdout}\n${stage2.stderr}`);
     assert.match(stage2.stdout, /S2-01\s+The possible match IT03 is confirmed.*FAIL/);
     assert.match(stage2.stdout, /S2-06\s+Nothing else changed\s+PASS/);
     assert.match(stage2.stdout, /S1-02\s+IT01, a single definite match.*PASS/);
   } finally {
     provider.stop();
+    clearDownServer.close();
   }
 });
 
