@@ -118,4 +118,15 @@ test('a view slower than the reporting threshold is flagged REPORTABLE (a 1 ms t
   assert.ok(s154.exchanges.length >= 2, 'the slow views are cited');
 });
 
+test('a run longer than the window says WINDOW OVERRUN and the reports mark it; the verdicts stay the test cases\'', async () => {
+  const { dir } = await sharedMaterial();
+  const lines: string[] = [];
+  const o = await rehearse({ stateDir: tempDir(), certsDir: dir, only: ['CP-01'], budgets: { windowMs: 1 }, progress: (l) => lines.push(l) });
+  assert.is(o.results.run.window!.overBudget, true);
+  assert.is(lines.filter((l) => l.startsWith('WINDOW OVERRUN: ')).length, 1);
+  assert.match(fs.readFileSync(o.reports.html, 'utf8'), /of the 0:00:00 window - OVER BUDGET/);
+  assert.match(pdfText(o.reports.pdf), /OVER BUDGET/);
+  assert.is(o.exitCode, 0);
+});
+
 test.run();
