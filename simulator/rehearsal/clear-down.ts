@@ -11,6 +11,8 @@ import { call, type TlsClientOptions } from '../http/client.js';
 import type { Simulator } from '../server/simulator.js';
 
 export interface ClearDownTarget {
+  /** Keep the reporting submissions already received (they are what `--reporting` judges). */
+  keepSubmissions?: boolean;
   command?: string;
   url?: string;
   tls?: TlsClientOptions;
@@ -18,21 +20,24 @@ export interface ClearDownTarget {
   referenceStateFile?: string;
 }
 
-async function clearSimulator(sim: Simulator): Promise<string> {
-  if (sim.endpoints.admin) {
-    // The admin API's reset is `cda-sim reset` against a running simulator (it clears fault rules too).
-    const res = await call({ method: 'POST', url: `${sim.endpoints.admin}/admin/reset`, timeoutMs: 10000 });
-    if (res.status !== 200) throw new CliError(`the simulator refused the clear-down: HTTP ${res.status}`, EXIT.environment);
-    return `the CDA was reset (${JSON.stringify((res.json as { cleared?: unknown })?.cleared ?? {})})`;
-  }
+/**
+ * What `cda-sim reset` clears. Reporting submissions are kept when they are what the run judges
+ * (`--reporting` against your own provider: what it sent today, before the rehearsal).
+ */
+async function clearSimulator(sim: Simulator, keepSubmissions: boolean): Promise<string> {
   sim.store.reset();
   sim.journal.clear();
-  sim.submissions.clear();
-  return 'the CDA was reset';
+  if (!keepSubmissions) sim.submissions.clear();
+  // Fault rules live in the running simulator: the admin API clears them.
+  if (sim.endpoints.admin) {
+    const res = await call({ method: 'DELETE', url: `${sim.endpoints.admin}/admin/faults`, timeoutMs: 10000 });
+    if (res.status !== 200) throw new CliError(`the simulator refused to clear its fault rules: HTTP ${res.status}`, EXIT.environment);
+  }
+  return `the CDA was reset: registrations, tokens, RPTs, fault rules and the journal${keepSubmissions ? ' (today’s reporting submissions are kept: they are judged)' : ', reporting submissions'}`;
 }
 
 export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void): Promise<void> {
-  progress(await clearSimulator(sim));
+  progress(await clearSimulator(sim, target.keepSubmissions === true));
   if (target.referenceStateFile && fs.existsSync(target.referenceStateFile)) {
     fs.rmSync(target.referenceStateFile);
     progress('the reference provider’s PATs and PeIs were cleared');

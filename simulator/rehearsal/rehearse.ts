@@ -181,7 +181,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       await window.phase('clear-down', () =>
-        clearDown(sim, { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile }, progress),
+        clearDown(
+          sim,
+          { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting },
+          progress,
+        ),
       );
     }
 
