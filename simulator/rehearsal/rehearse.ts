@@ -280,7 +280,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       if (done.has(scenario.id)) continue;
       if (scenario.phase === 'stage2') {
         // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
-        const applied = await window.phase('update file', () => updateFilePhase(ctx, scenario, runId, reportsFolder, mode));
+        const applied = await window.phase(paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, runId, reportsFolder, mode));
         if (applied === 'stop') {
           const pausedRun: PausedRun = {
             version: 1,
