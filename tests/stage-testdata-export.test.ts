@@ -82,7 +82,7 @@ test('a bad format or a missing --out is a usage error naming the option', async
 test('rehearse --only with an id no scenario has is a usage error naming it', async () => {
   const r = await cli(['rehearse', '--ci', '--only', 'S1-01', 'S9-99', '--state-dir', tempDir(), '--certs-dir', tempDir()]);
   assert.is(r.code, 2);
-  assert.match(r.out, /--only: S9-99 is not a test case of the scenarios played \(connection-proving, stage1, stage2\)/);
+  assert.match(r.out, /--only S9-99 matches no test case of the scenarios chosen \(connection-proving, stage1, stage2\)/);
 });
 
 test('an update file that is not well formed is refused, naming each field and rule', () => {

@@ -15,7 +15,9 @@ import type { DeletionReason, MatchStatus, Resource, RptRecord, Store } from '..
 import { ownedResource, requirePat } from './auth.js';
 import { tokenEndpoint, type CaConfig, type CaUrls } from './config.js';
 import type { CaKeys } from './keys.js';
-import { assertionSub, fixtureBody, type CaFaults, type FaultEndpoint } from './faults.js';
+import { assertionSub, caFaultAnswer, fixtureBody, type CaFaults, type FaultEndpoint } from './faults.js';
+import { isFixture, isSlow } from '../faults/registry.js';
+import { harnessCompat, type CompatMode } from './compat.js';
 import {
   issuePat,
   issueRpt,
@@ -39,6 +41,8 @@ export interface CaDeps {
   api?: OpenAPIBackend;
   /** Injected fault responses (admin API); none by default. */
   faults?: CaFaults;
+  /** Answer as MaPS's harness does where it differs (compat.ts). */
+  compat?: CompatMode;
 }
 
 export const CA_SPEC = path.join(openapiDir, 'ca.yaml');
@@ -276,11 +280,16 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
       }
       const rule = faults.take(endpoint, { user, fixtures: rpt !== undefined });
       if (!rule) return handler(req, res, op);
-      if ('fixture' in rule) {
+      if (isSlow(rule)) {
+        // A slow C&A: the normal answer, late (the clock is real time here: the provider waits for real).
+        await new Promise((r) => setTimeout(r, rule.delayMs));
+        return handler(req, res, op);
+      }
+      if (isFixture(rule)) {
         res.json(fixtureBody(rule.fixture, introspectionBody(rpt!), epochSeconds(clock)));
         return;
       }
-      const answer = faults.answer(rule, req.get('x-request-id') ?? undefined);
+      const answer = caFaultAnswer(faults, rule, req.get('x-request-id') ?? undefined);
       res.status(answer.status).set(answer.headers).type(answer.contentType).json(answer.body);
     };
   };
@@ -311,6 +320,7 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
   app.set('trust proxy', false);
   journalExchanges(app, journal, 'ca', () => clock.now());
   answerWhenDurable(app, store);
+  if (deps.compat === 'maps-harness') app.use(harnessCompat());
   app.use(
     specRouter(api, {
       handlers: Object.fromEntries(

@@ -33,11 +33,16 @@ export interface SentFind {
 }
 
 export class PfsDriver {
-  constructor(private deps: PfsDriverDeps) {}
+  constructor(readonly deps: PfsDriverDeps) {}
 
   async sendFind(user: TestUser, variant: FindVariant = 'valid', tags?: Record<string, string>): Promise<SentFind> {
+    return this.send(user, await this.build(user, variant), tags);
+  }
+
+  /** A signed find request, not yet sent (driver faults send it late, twice, or broken). */
+  build(user: TestUser, variant: FindVariant = 'valid'): Promise<FindRequest> {
     const d = this.deps;
-    const request = await buildFindRequest({
+    return buildFindRequest({
       user,
       clock: d.clock,
       pfsSigner: d.pfsSigner,
@@ -47,6 +52,11 @@ export class PfsDriver {
       findUrl: d.findUrl,
       variant,
     });
+  }
+
+  async send(user: TestUser, request: FindRequest, tags?: Record<string, string>): Promise<SentFind> {
+    const d = this.deps;
+    const variant = request.variant;
     const sentAt = d.clock.now();
     try {
       const response = await call({

@@ -93,21 +93,19 @@ export class CaClient {
     return { ...out, resourceId: id };
   }
 
-  /**
-   * Stage 2 updates (pdp-protocol §5.5): promote a possible match to match-yes, with the PAT of the
-   * user who owns it. Retried as registrations are; each attempt has its own X-Request-ID.
-   */
-  promotePei(pat: string, resourceId: string, what: string): Promise<RetryOutcome<CallResult>> {
+  /** Stage 2 "confirm-match": PATCH the PeI to match-yes, the only status PATCH takes (pdp-protocol §5.5). */
+  updatePei(pat: string, resourceId: string, what: string): Promise<RetryOutcome<CallResult>> {
     const body = JSON.stringify({ match_status: 'match-yes' });
     return withRetries(`${what}: PATCH /rreguri`, this.opts.retry, this.opts.env, () =>
       this.send('PATCH', `/rreguri/${encodeURIComponent(resourceId)}`, { Authorization: `Bearer ${pat}`, 'Content-Type': 'application/json' }, body),
     );
   }
 
-  /** Stage 2 updates (pdp-protocol §5.6): delete a PeI with the reason, with the owning user's PAT. */
-  deletePei(pat: string, resourceId: string, reason: DeletionReason, what: string): Promise<RetryOutcome<CallResult>> {
+  /** Stage 2 deletions: DELETE the PeI with the reason the update names (pdp-protocol §5.6). */
+  deletePei(pat: string, resourceId: string, reason: string, what: string): Promise<RetryOutcome<CallResult>> {
+    const query = new URLSearchParams({ deletion_reason: reason }).toString();
     return withRetries(`${what}: DELETE /rreguri`, this.opts.retry, this.opts.env, () =>
-      this.send('DELETE', `/rreguri/${encodeURIComponent(resourceId)}?deletion_reason=${reason}`, { Authorization: `Bearer ${pat}` }),
+      this.send('DELETE', `/rreguri/${encodeURIComponent(resourceId)}?${query}`, { Authorization: `Bearer ${pat}` }),
     );
   }
 
@@ -142,9 +140,6 @@ export class CaClient {
     return { ok: true, value: json as IntrospectionResult, answer };
   }
 }
-
-/** A PeI deletion reason (pdp-protocol §5.6): which one depends on why the PeI goes. */
-export type DeletionReason = 'match-no' | 'match-timeout' | 'match-withdrawn' | 'asset-removed';
 
 /** GET a JWKS document (the C&A's /jwk_uri). */
 export async function fetchJwks(url: string, tls: TlsClientOptions | undefined, timeoutMs = 10_000): Promise<{ keys: Record<string, unknown>[] }> {

@@ -2,6 +2,7 @@
 // tests can prove that each of its checks is able to fail: a check that has never been seen to
 // fail proves nothing. A provider's engineer reading this folder can ignore every line marked
 // "FAULT (for cda-sim's own tests)": with no faults switched on, the code takes the clean path.
+import type { Decision, HttpAnswer } from './retry.js';
 
 export type ProviderFault =
   | 'ack-200' // answers a find with 200 instead of 202
@@ -16,7 +17,12 @@ export type ProviderFault =
   | 'wrong-deletion-reason' // deletes every PeI the update file names with asset-removed, whatever it says
   | 'register-possible-as-definite' // registers (and serves) possible matches as match-yes
   | 'full-data-for-possible-match' // returns the full view data for a possible match
-  | 'ignore-permission-expiry'; // skips the introspection check on the permission's own exp
+  | 'ignore-permission-expiry' // skips the introspection check on the permission's own exp
+  | 'retry-429-at-once' // retries a 429 at once, in a tight loop, ignoring Retry-After
+  | 'give-up-on-5xx' // gives up on the first 500/502/503/504
+  | 'register-without-pat' // registers even when no PAT could be obtained
+  | 'data-when-introspection-fails' // returns view data when /introspect fails
+  | 'accept-foreign-client-cert'; // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -32,7 +38,23 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'register-possible-as-definite',
   'full-data-for-possible-match',
   'ignore-permission-expiry',
+  'retry-429-at-once',
+  'give-up-on-5xx',
+  'register-without-pat',
+  'data-when-introspection-fails',
+  'accept-foreign-client-cert',
 ];
+
+/** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */
+export function bendRetry(faults: Faults): ((d: Decision, outcome: HttpAnswer | Error) => Decision) | undefined {
+  if (!faults.has('retry-429-at-once') && !faults.has('give-up-on-5xx')) return undefined;
+  return (d, outcome) => {
+    const status = outcome instanceof Error ? 0 : outcome.status;
+    if (faults.has('retry-429-at-once') && status === 429 && d.action === 'retry') return { ...d, delayMs: 0 };
+    if (faults.has('give-up-on-5xx') && status >= 500) return { action: 'stop', why: `${status}: giving up at once` };
+    return d;
+  };
+}
 
 /** Which faults are on. Asked at the single point where each fault applies. */
 export class Faults {

@@ -15,7 +15,7 @@ import type { TestDataPack } from '../testdata/records.js';
 import { Background } from './background.js';
 import { CaClient, fetchJwks } from './ca-client.js';
 import { CdaKeys } from './cda-keys.js';
-import { Faults, type ProviderFault } from './faults.js';
+import { bendRetry, Faults, type ProviderFault } from './faults.js';
 import { findHandler } from './find.js';
 import type { FindVerificationContext } from './find-verification.js';
 import { sendProblem } from './http.js';
@@ -26,7 +26,7 @@ import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
 import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
-import { applyUpdateFile, type AppliedUpdate } from './updates.js';
+import { applyUpdate, applyUpdateFile, type AppliedUpdate, type UpdateInstruction } from './updates.js';
 
 export type { ProviderFault } from './faults.js';
 export { PROVIDER_FAULTS } from './faults.js';
@@ -83,6 +83,8 @@ export interface ReferenceProvider {
   holdernameGuids: string[];
   /** Resolves when every find received so far has finished matching and registering. */
   idle(): Promise<void>;
+  /** Apply one Stage 2 update instruction at the C&A (updates.ts). */
+  applyUpdate(instruction: UpdateInstruction): Promise<{ ok: boolean; why?: string }>;
   /** Send the six daily reports for a UTC day (default today) to the CDA's reporting service. */
   submitDailyReporting(day?: string): Promise<{ endpoint: string; status: number; attempts: number }[]>;
   /** Act on a Stage 2 update file (JSON): PATCH or DELETE each PeI it names (updates.ts). */
@@ -109,7 +111,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     baseUrl: opts.ca.baseUrl,
     tls: caTls,
     retry: { ...DEFAULT_RETRY, ...opts.retry },
-    env: { sleep: background.sleep, random: Math.random, now, log },
+    env: { sleep: background.sleep, random: Math.random, now, log, bend: bendRetry(faults) },
   });
   const pats = new PatKeeper(ca, store, now, log);
   const issuer = await createViewTokenIssuer({
@@ -154,7 +156,8 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     ? await listenHttps(app, {
         host,
         port,
-        mtls: opts.tls.mtls ?? 'need',
+        // FAULT (for cda-sim's own tests): ask for a client certificate but accept any.
+        mtls: faults.has('accept-foreign-client-cert') ? 'want' : (opts.tls.mtls ?? 'need'),
         tls: { serverCert: opts.tls.cert, serverKey: opts.tls.key, clientCa: opts.tls.clientCa },
         what: 'the reference provider',
       })
@@ -172,6 +175,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     publicJwks: issuer.publicJwks,
     holdernameGuids: records.holdernameGuids,
     idle: () => background.idle(),
+    applyUpdate: (instruction) => applyUpdate({ ca, store, log, faults }, instruction),
     // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
     submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
       submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),

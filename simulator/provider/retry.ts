@@ -26,6 +26,8 @@ export interface RetryEnv {
   /** Milliseconds since the epoch (to read a Retry-After given as an HTTP date). */
   now(): number;
   log(line: string): void;
+  /** FAULT (for cda-sim's own tests): bend a decision, as a careless retrier would. */
+  bend?: (decision: Decision, outcome: HttpAnswer | Error) => Decision;
 }
 
 /** What an attempt produced: an HTTP answer, or an error thrown before one arrived. */
@@ -99,7 +101,8 @@ export async function withRetries<T extends HttpAnswer>(what: string, policy: Re
       outcome = err instanceof Error ? err : new Error(String(err));
     }
     last = outcome instanceof Error ? { ok: false, error: outcome, attempts: n } : { ok: false, answer: outcome, attempts: n };
-    const d = decide(outcome, n, policy, env);
+    const decided = decide(outcome, n, policy, env);
+    const d = env.bend ? env.bend(decided, outcome) : decided;
     const result = outcome instanceof Error ? `error (${outcome.message})` : String(outcome.status);
     if (d.action === 'done') {
       env.log(`${what}: attempt ${n}/${max} → ${result}`);

@@ -101,13 +101,13 @@ export class ProviderStore {
     this.save();
   }
 
-  /** A PeI deleted at the C&A (Stage 2 updates): its asset is no longer viewable. */
-  removePei(assetGuid: string): void {
-    if (!delete this.data.peis[assetGuid.toLowerCase()]) return;
-    this.save();
-  }
-
   peis(): StoredPei[] {
     return Object.values(this.data.peis);
+  }
+
+  /** The C&A deleted the PeI: it is no longer ours to serve. */
+  forgetPei(assetGuid: string): void {
+    delete this.data.peis[assetGuid.toLowerCase()];
+    this.save();
   }
 }

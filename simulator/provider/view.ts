@@ -97,13 +97,15 @@ export function viewHandler(deps: ViewDeps) {
     // FAULT (for cda-sim's own tests): trust any bearer without asking the C&A.
     if (!deps.faults.has('skip-introspection')) {
       const result = await deps.ca.introspect(pat, rpt);
-      if (!result.ok) {
+      // FAULT (for cda-sim's own tests): a failed introspection is not treated as a refusal.
+      const failOpen = !result.ok && deps.faults.has('data-when-introspection-fails');
+      if (!result.ok && !failOpen) {
         // §8 check 7: fail safe.
         deps.log(`${what}: introspection failed (${result.why}); 503, no data`);
         sendProblem(res, 503, [{ code: 'INTROSPECTION_FAILED', detail: `the RPT could not be introspected: ${result.why}` }]);
         return;
       }
-      const verdict = judgeIntrospection(result.value, pei.resourceId, Math.floor(deps.now() / 1000), deps.faults);
+      const verdict = result.ok ? judgeIntrospection(result.value, pei.resourceId, Math.floor(deps.now() / 1000), deps.faults) : { ok: true as const };
       if (!verdict.ok) {
         const reason = { code: verdict.code, field: 'Authorization', detail: verdict.detail };
         if (verdict.status === 401) {

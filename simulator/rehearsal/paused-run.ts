@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { ProviderFault } from '../provider/faults.js';
+import type { CompatMode } from '../ca/compat.js';
 import type { TestCaseResult } from '../scenarios/types.js';
 import type { UpdateRound } from './update-file.js';
 import type { PhaseTiming } from './window.js';
@@ -23,6 +24,8 @@ export interface PausedRun {
     reporting?: boolean;
     budgets?: Record<string, number>;
     referenceFaults?: ProviderFault[];
+    driverFaults?: string[];
+    compat?: CompatMode;
   };
   /** Scenario ids already played. */
   done: string[];

@@ -25,7 +25,9 @@ import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { readJournal } from '../store/journal.js';
-import type { ScenarioFile } from '../scenarios/types.js';
+import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
+import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
+import type { CompatMode } from '../ca/compat.js';
 import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
@@ -55,8 +57,14 @@ export interface RehearseOptions {
   reporting?: boolean;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
-  /** Only these test case ids (the other test cases of each scenario are not played). */
+  /** Only the test cases with these ids (or id prefixes). */
   only?: string[];
+  /** Driver faults played on every find (`--fault NAME[=VALUE]`). */
+  driverFaults?: string[];
+  /** System-test timings (cda-sim's own tests shorten them). */
+  systemTest?: Partial<SystemTestTiming>;
+  /** Answer as MaPS's C&A test harness does where it differs. */
+  compat?: CompatMode;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
   budgets?: Partial<ProviderConfig['budgets']>;
   /**
@@ -139,11 +147,6 @@ function copyReports(reports: Record<string, string>, dir: string): void {
   for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
 }
 
-/** A scenario with only the selected test cases (all of them when no selection is given). */
-function selected(s: ScenarioFile, only: string[] | undefined): ScenarioFile {
-  return only?.length ? { ...s, testCases: s.testCases.filter((t) => only.includes(t.id)) } : s;
-}
-
 export async function rehearse(options: RehearseOptions): Promise<RehearsalOutcome> {
   const clock = options.clock ?? systemClock;
   const progress = options.progress ?? ((l: string) => console.log(l));
@@ -154,10 +157,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const emit = emitter([opts.onEvent]);
   const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const loaded = (opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario);
-  const unknown = (opts.only ?? []).filter((id) => !loaded.some((x) => x.testCases.some((t) => t.id === id)));
-  if (unknown.length) throw new CliError(`--only: ${unknown.join(', ')} is not a test case of the scenarios played (${loaded.map((x) => x.id).join(', ')})`, EXIT.usage);
-  const scenarios = loaded.map((x) => selected(x, opts.only)).filter((x) => x.testCases.length > 0);
+  const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(userConfig?.testData);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases);
@@ -175,6 +176,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     issuer: s.issuer,
     usersFile: userConfig?.users,
     clock,
+    compat: opts.compat,
   });
   let provider: ReferenceProvider | undefined;
   try {
@@ -239,6 +241,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       finds: new Map(),
       views: new Map(),
       progress,
+      providerTls: toProvider,
+      systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
+      applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
       emit,
       pfs: new PfsDriver({
         clock,
@@ -264,6 +269,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       }),
     };
 
+    installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
     const done = new Set(paused?.done ?? []);
     if (paused) ctx.updates = paused.updates;
@@ -294,6 +300,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
               reporting: opts.reporting,
               budgets: opts.budgets as Record<string, number> | undefined,
               referenceFaults: opts.referenceFaults,
+              driverFaults: opts.driverFaults,
+              compat: opts.compat,
             },
             done: [...done],
             testCases,

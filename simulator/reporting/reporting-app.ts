@@ -12,7 +12,9 @@ import { openapiDir } from '../core/paths.js';
 import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
 import type { Journal } from '../store/journal.js';
-import { ErrorInjector, titleCase, validateConfiguration } from './injection.js';
+import { titleCase } from './injection.js';
+import { FaultRegistry, isError, isSlow, OAUTH_ERROR_CODES, PROBLEM_DEFAULT } from '../faults/registry.js';
+import { configurationRules, validateConfiguration } from '../faults/configuration.js';
 import { UNAVAILABLE_COUNTERS, validateSubmission, type RuleViolation } from './rules.js';
 import { REPORTING_ENDPOINTS, type ReportingEndpoint, type SubmissionStore } from './submissions.js';
 
@@ -22,6 +24,8 @@ export interface ReportingDeps {
   submissions: SubmissionStore;
   /** A loaded OpenAPI document; by default openapi/reporting.yaml. */
   api?: OpenAPIBackend;
+  /** The simulator's one fault registry (shared with the C&A); a private one by default. */
+  faults?: FaultRegistry;
 }
 
 export const REPORTING_SPEC = path.join(openapiDir, 'reporting.yaml');
@@ -83,7 +87,7 @@ function documentViolations(errors: ErrorObject[]): RuleViolation[] {
 export async function createReportingApp(deps: ReportingDeps): Promise<express.Express> {
   const { clock, journal, submissions } = deps;
   const api = deps.api ?? (await loadApi(REPORTING_SPEC));
-  const injector = new ErrorInjector();
+  const faults = deps.faults ?? new FaultRegistry({ clock });
   const nowIso = () => new Date(clock.now()).toISOString();
 
   // Routing comes from the document: its paths, matched literally (none is templated).
@@ -163,7 +167,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
         // POST /configuration
         const violations = body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON array' }] : validateConfiguration(body);
         if (violations.length) return problem(res, 400, violations);
-        injector.configure(body as unknown[]);
+        faults.replace(configurationRules(body as unknown[], OAUTH_ERROR_CODES));
         res.status(204).end();
         return;
       }
@@ -187,10 +191,12 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       if (violations.length) return problem(res, 400, violations);
 
       // Step 9: an injected answer, only for a call that passed validation; nothing is stored.
-      const injected = injector.take(endpoint);
-      if (injected) {
-        return problem(res, injected.status, injected.errors, titleCase(injected.code), injected.status === 429 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {});
+      const injected = faults.empty ? undefined : faults.take(endpoint);
+      if (injected && isError(injected)) {
+        const code = injected.code ?? injected.errors?.[0]?.code ?? PROBLEM_DEFAULT[injected.status] ?? `HTTP_${injected.status}`;
+        return problem(res, injected.status, injected.errors ?? [{ code }], titleCase(code), injected.status === 429 ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : {});
       }
+      if (injected && isSlow(injected)) await new Promise((r) => setTimeout(r, injected.delayMs));
 
       // Step 10: on disk first, then 202.
       const receivedAt = nowIso();

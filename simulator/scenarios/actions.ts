@@ -2,12 +2,12 @@
 import type { FindVariant } from '../pfs/find-request.js';
 import { FIND_VARIANTS } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
-import { expectationFor, expectedPei, findByName, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
+import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
+import { SYSTEM_ACTIONS } from './system-actions.js';
 import type { StepSpec } from './types.js';
 import { STAGE_ACTIONS } from './stage-actions.js';
 
-/** How long the provider must have been silent at the C&A before "it has finished" is believed. */
-export const QUIET_MS = 750;
+export { QUIET_MS } from './context.js';
 
 type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Promise<void>;
 
@@ -60,4 +60,5 @@ export const ACTIONS: Record<StepSpec['do'], Action<never>> = {
   'await-matching': awaitMatching as Action<never>,
   view: view as Action<never>,
   ...STAGE_ACTIONS,
+  ...SYSTEM_ACTIONS,
 };

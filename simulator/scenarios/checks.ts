@@ -7,6 +7,7 @@ import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrat
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
 import type { ExpectSpec } from './types.js';
 import { STAGE_CHECKS } from './stage-checks.js';
+import { SYSTEM_CHECKS } from './system-checks.js';
 
 export interface CheckOutcome {
   violations: string[];
@@ -282,4 +283,5 @@ export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
   'no-view-data': noViewData as Check<never>,
   'no-unexpected-calls': noUnexpectedCalls as Check<never>,
   ...STAGE_CHECKS,
+  ...SYSTEM_CHECKS,
 };

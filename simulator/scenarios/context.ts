@@ -14,6 +14,8 @@ import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
 import type { UpdateRound } from '../rehearsal/update-file.js';
+import type { SystemTestTiming } from './system-timing.js';
+import type { UpdateInstruction } from '../provider/updates.js';
 import type { RunEventListener } from './events.js';
 
 export interface ViewRecord extends ViewOutcome {
@@ -40,6 +42,12 @@ export interface RunContext {
   progress: (line: string) => void;
   /** The Stage 2 update file issued at the end of Stage 1, once it has been. */
   updates?: UpdateRound;
+  /** How cda-sim reaches the provider (trust, its client certificate): mTLS cases swap the certificate. */
+  providerTls?: TlsClientOptions;
+  /** System-test timings (default DEFAULT_SYSTEM_TIMING). */
+  systemTest?: SystemTestTiming;
+  /** Have the provider apply a Stage 2 update instruction (the reference provider can; a user's own cannot be asked). */
+  applyUpdate?: (instruction: UpdateInstruction) => Promise<{ ok: boolean; why?: string }>;
   /** Lifecycle events for whoever follows the run live (progress display, web console). */
   emit?: RunEventListener;
 }
@@ -84,6 +92,9 @@ export function viewByName(ctx: RunContext, name: string): ViewRecord {
   if (!v) throw new Error(`no view named "${name}" was made earlier in this run`);
   return v;
 }
+
+/** How long the provider must have been silent at the C&A before "it has finished" is believed. */
+export const QUIET_MS = 750;
 
 /** Wait (in real time) until `done` holds, or `timeoutMs` passes. */
 export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { call } from '../http/client.js';
 import { INTROSPECTION_FIXTURES } from '../ca/faults.js';
-import { QUIET_MS } from './actions.js';
+import { QUIET_MS } from './context.js';
 import { at, caCalls } from './correlation.js';
 import { expectationFor, expectedPei, recordById, userById, waitFor, type RunContext } from './context.js';
 import type { StageStepSpec } from './types.js';

@@ -1,6 +1,8 @@
 // Scenario files (scenarios/*.json) are data: test cases with stable ids, the rule each checks and
 // where the rule comes from, the steps to play and the expectations to judge. The vocabulary of
 // steps and checks is fixed in actions.ts and checks.ts.
+import type { SystemStepSpec } from './system-actions.js';
+import type { SystemExpectSpec } from './system-checks.js';
 
 export interface ScenarioFile {
   id: string;
@@ -30,7 +32,8 @@ export type StepSpec =
   | { do: 'await-matching'; find: string }
   /** View the find's n-th expected PeI (full dance), or present the RPT another view obtained. */
   | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string }
-  | StageStepSpec;
+  | StageStepSpec
+  | SystemStepSpec;
 
 export type ExpectSpec =
   | { check: 'find-acknowledged'; find: string }
@@ -44,7 +47,8 @@ export type ExpectSpec =
   | { check: 'view-data-valid'; view: string }
   | { check: 'no-view-data'; view: string }
   | { check: 'no-unexpected-calls' }
-  | StageExpectSpec;
+  | StageExpectSpec
+  | SystemExpectSpec;
 
 /** Integration Stage 1 and Stage 2 steps (stage-actions.ts). */
 export type StageStepSpec =

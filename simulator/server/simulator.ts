@@ -13,6 +13,7 @@ import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
 import { CaFaults } from '../ca/faults.js';
+import type { CompatMode } from '../ca/compat.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
 import { createAdminApp } from '../admin/admin-app.js';
 import { createReportingApp } from '../reporting/reporting-app.js';
@@ -41,6 +42,8 @@ export interface SimulatorOptions {
   /** fsync every state change (survives power loss, not just a killed process). */
   fsync?: boolean;
   clock?: Clock;
+  /** Answer as MaPS's C&A test harness does where it differs (simulator/ca/compat.ts). */
+  compat?: CompatMode;
   /** Preloaded OpenAPI documents (tests load them once). */
   apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
 }
@@ -54,6 +57,8 @@ export interface Simulator {
   material: Material;
   users: TestUser[];
   config: CaConfig;
+  /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
+  faults: CaFaults;
   mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
   close(): Promise<void>;
 }
@@ -81,8 +86,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const submissions = SubmissionStore.open(opts.stateDir);
   const faults = new CaFaults({ clock });
-  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults });
-  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting });
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
   const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
@@ -125,6 +130,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             profile: PROFILE,
             endpoints,
             mtls: opts.mtls ?? 'need',
+            ...(opts.compat ? { compat: opts.compat } : {}),
             resourceIdFormat: config.resourceIdFormat,
             counts: {
               registrations: all.filter((r) => !r.deleted_at).length,
@@ -173,6 +179,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     material,
     users,
     config,
+    faults,
     mintUserToken: (userId, variant, life) => {
       const user = users.find((u) => u.id === userId);
       if (!user) throw new CliError(`unknown test user "${userId}"; known: ${users.map((u) => u.id).join(', ')}`);

@@ -10,6 +10,7 @@ import { Journal } from '../../simulator/store/journal.js';
 import { buildCaKeys } from '../../simulator/ca/keys.js';
 import { createCaApp } from '../../simulator/ca/ca-app.js';
 import { CaFaults } from '../../simulator/ca/faults.js';
+import type { CompatMode } from '../../simulator/ca/compat.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../../simulator/ca/config.js';
 import { loadTestUsers, type TestUser } from '../../simulator/testdata/users.js';
 import { mintUserToken, type UserTokenVariant } from '../../simulator/pfs/user-token.js';
@@ -22,7 +23,7 @@ export const DASHBOARD_ISS = 'https://dashboard.cda-sim.localhost';
 
 export type CaHarness = Awaited<ReturnType<typeof caHarness>>;
 
-export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string; random?: () => number } = {}) {
+export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string; random?: () => number; compat?: CompatMode } = {}) {
   const { material } = await sharedMaterial();
   const stateDir = opts.stateDir ?? tempDir('cda-sim-ca-');
   const clock = new ManualClock(Date.now());
@@ -35,7 +36,7 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
   const urls: CaUrls = { issuer: 'https://localhost:8443', bases: ['https://localhost:8443', 'http://localhost:8081'] };
   // An empty fault registry changes nothing; tests add rules to it directly.
   const faults = new CaFaults({ clock, random: opts.random });
-  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults });
+  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults, compat: opts.compat });
   const users = loadTestUsers();
   const pfsSigner = await createSigner(material.keys.pfs);
   const rogueSigner = await createSigner(material.keys.rogue);

@@ -4,6 +4,8 @@ import { rehearse } from '../../rehearsal/rehearse.js';
 import { printRunOutcome } from '../run-output.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
+import { COMPAT_MODES } from '../../ca/compat.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -19,7 +21,9 @@ export const rehearseCommand = defineCommand({
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' })
       .option('apply-updates', { type: 'string', describe: 'A command that applies the Stage 2 update file to your provider; run with the file’s path as its last argument' })
       .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
-      .option('only', { type: 'string', array: true, describe: 'Play only these test case ids (e.g. S1-02 S2-01)' }),
+      .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
+      .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
@@ -36,6 +40,8 @@ export const rehearseCommand = defineCommand({
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
+      driverFaults: args.fault,
+      compat: args.compat,
       progress: (line) => console.log(line),
     });
     const { results, exitCode } = outcome;

@@ -6,6 +6,7 @@ import { expiryWarnings } from '../../crypto/material.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
 import type { MtlsMode } from '../../server/listeners.js';
+import { COMPAT_MODES } from '../../ca/compat.js';
 
 export const startCommand = defineCommand({
   command: 'start',
@@ -21,6 +22,7 @@ export const startCommand = defineCommand({
       .option('issuer', { type: 'string', describe: 'C&A issuer URL (default: the HTTPS listener URL)' })
       .option('hostname', { type: 'string', array: true, describe: 'Extra DNS names for the server certificate' })
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
       .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change (survive power loss as well as a killed process)' }),
   run: async (args) => {
     const port = (p: number) => (p < 0 ? null : p);
@@ -36,6 +38,7 @@ export const startCommand = defineCommand({
       hostnames: args.hostname,
       usersFile: args.users,
       fsync: args.fsync,
+      compat: args.compat,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
     // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
@@ -47,6 +50,7 @@ export const startCommand = defineCommand({
     const lines = [
       `cda-sim ${packageVersion()} (profile ${PROFILE}) is running`,
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
+      args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
       e.admin ? `  admin API:                  ${e.admin}/admin/status` : '',
       `  issuer:                     ${e.issuer}`,

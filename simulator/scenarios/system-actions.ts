@@ -1,0 +1,199 @@
+// The steps of the system-test scenarios (scenarios/system-test.json, oat.json): set and clear C&A
+// faults, wait for a provider that may be retrying, misbehave as the PFS (driver faults), and
+// connect with a wrong client certificate (mTLS cases). Registered in ACTIONS (actions.ts).
+import { randomUUID } from 'node:crypto';
+import { validateFaultRule, type FaultRule } from '../faults/registry.js';
+import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
+import { checkDriverFault, playDriverFault } from '../pfs/driver-faults.js';
+import type { SentFind } from '../pfs/pfs-driver.js';
+import { UPDATE_ACTIONS, type UpdateAction } from '../provider/updates.js';
+import type { TestUser } from '../testdata/users.js';
+import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, waitFor, type RunContext } from './context.js';
+import { at, bodyOf, caCalls, registrations } from './correlation.js';
+import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
+
+export type SystemStepSpec =
+  /** Add a C&A fault rule (as the admin API takes it); `user` is a test user id, `forMs` a time span from now. */
+  | { do: 'fault'; endpoint: string; status?: number; fixture?: string; delayMs?: number; count?: number; forMs?: number; user?: string; retryAfterSeconds?: number; code?: string }
+  /** Remove every fault rule. */
+  | { do: 'clear-faults' }
+  /** Wait until the find's registrations arrived, or the provider has been quiet long enough to have given up. */
+  | { do: 'await-settled'; find: string; quietMs?: number }
+  /** Send finds for a person the broken way a fault names; the first is named `as`, the others `as-2`, `as-3`… */
+  | { do: 'driver-fault'; fault: string; user: string; as: string; delayMs?: number; count?: number }
+  /** Connect with an expired, foreign-CA or no client certificate to the provider's find or view endpoint, or to cda-sim's own C&A. */
+  | { do: 'tls-probe'; target: 'find' | 'view' | 'ca'; cert: ClientCertChoice; as: string; user?: string }
+  /** Have the provider apply Stage 2 update instructions (for a user's first pension), all at once, and wait until it has. */
+  | { do: 'update'; updates: { user: string; action: string; as: string }[] };
+
+export type ClientCertChoice = 'expired' | 'foreign' | 'none';
+
+/** What an mTLS probe met: an answer, or a refused connection. */
+export interface TlsProbe {
+  target: 'find' | 'view' | 'ca';
+  cert: ClientCertChoice;
+  url: string;
+  sentAt: number;
+  requestId: string;
+  response?: CallResult;
+  error?: { code: string; message: string };
+  /** For a view probe, the PeI it asked about. */
+  pei?: string;
+}
+
+const probes = new WeakMap<RunContext, Map<string, TlsProbe>>();
+
+/** An update instruction given to the provider, and what it said of it. */
+export interface SentUpdate {
+  user: TestUser;
+  pei: string;
+  action: string;
+  sentAt: number;
+  result?: { ok: boolean; why?: string };
+}
+const updates = new WeakMap<RunContext, Map<string, SentUpdate>>();
+
+export function updateByName(ctx: RunContext, name: string): SentUpdate {
+  const u = updates.get(ctx)?.get(name);
+  if (!u) throw new Error(`no update named "${name}" was given earlier in this run`);
+  return u;
+}
+
+export function probeByName(ctx: RunContext, name: string): TlsProbe {
+  const p = probes.get(ctx)?.get(name);
+  if (!p) throw new Error(`no mTLS probe named "${name}" was made earlier in this run`);
+  return p;
+}
+
+type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Promise<void>;
+type Step<K extends SystemStepSpec['do']> = Extract<SystemStepSpec, { do: K }>;
+
+const fault: Action<Step<'fault'>> = async (ctx, step) => {
+  const { do: _do, forMs, user, ...rest } = step;
+  const rule: Record<string, unknown> = { ...rest };
+  if (user !== undefined) rule.user = userById(ctx, user).sub;
+  if (forMs !== undefined) {
+    if (!(Number.isInteger(forMs) && forMs >= 1)) throw new Error(`fault step: forMs must be a whole number of milliseconds ≥ 1, not ${JSON.stringify(forMs)}`);
+    rule.until = new Date(ctx.clock.now() + forMs).toISOString();
+  }
+  // cda-sim's own tests shorten the harness's 2–10 s so the suite stays fast.
+  if (rule.status === 429 && rule.retryAfterSeconds === undefined && ctx.systemTest?.retryAfterSeconds !== undefined) rule.retryAfterSeconds = ctx.systemTest.retryAfterSeconds;
+  const problems = validateFaultRule(rule, ctx.clock.now());
+  if (problems.length) throw new Error(`fault step: ${problems.map((p) => `${p.field} ${p.detail}`).join('; ')}`);
+  ctx.sim.faults.add(rule as unknown as FaultRule);
+  ctx.progress(`    fault: ${JSON.stringify({ ...step, do: undefined })}`);
+};
+
+const clearFaults: Action<Step<'clear-faults'>> = async (ctx) => {
+  ctx.sim.faults.clear();
+};
+
+/** When the C&A last answered anyone (or `since`, if later). */
+function lastCaCall(ctx: RunContext, since: number): number {
+  return Math.max(since, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+}
+
+const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
+  const f = findByName(ctx, step.find);
+  const quiet = step.quietMs ?? ctx.systemTest?.settleQuietMs ?? DEFAULT_SYSTEM_TIMING.settleQuietMs;
+  const expected = f.request.variant === 'valid' ? expectationFor(ctx, f.user.id).records.map((id) => expectedPei(ctx, recordById(ctx, id))) : [];
+  const registered = () => new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
+  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0));
+  const done = () => {
+    const silent = Date.now() - lastCall();
+    return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
+  };
+  await waitFor(done, ctx.config.budgets.registrationWindowMs, 50);
+};
+
+const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
+  const f = checkDriverFault({ name: step.fault, delayMs: step.delayMs, count: step.count }, 'driver-fault step');
+  const user = userById(ctx, step.user);
+  const sent = await playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags);
+  sent.forEach((s, i) => ctx.finds.set(i === 0 ? step.as : `${step.as}-${i + 1}`, s));
+  ctx.progress(`    ${f.name}: ${sent.map((s) => s.response?.status ?? s.error?.code).join(', ')}`);
+};
+
+function clientCert(ctx: RunContext, cert: ClientCertChoice): { cert?: string; key?: string } {
+  const m = ctx.sim.material;
+  if (cert === 'expired') return { cert: m.expiredClient.cert, key: m.expiredClient.key };
+  if (cert === 'foreign') return { cert: m.foreignClient.cert, key: m.foreignClient.key };
+  return {};
+}
+
+const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
+  if (!['expired', 'foreign', 'none'].includes(step.cert)) throw new Error(`tls-probe step: cert must be expired, foreign or none, not "${step.cert}"`);
+  const requestId = randomUUID();
+  const sentAt = ctx.clock.now();
+  let url: string;
+  let tls: TlsClientOptions;
+  let method = 'GET';
+  let body: string | undefined;
+  let headers: Record<string, string> = { 'X-Request-ID': requestId };
+  let pei: string | undefined;
+  let find: SentFind | undefined;
+  if (step.target === 'ca') {
+    if (!ctx.sim.endpoints.https) throw new Error('tls-probe step: the simulator has no HTTPS listener to probe');
+    url = `${ctx.sim.endpoints.https}/jwk_uri`;
+    tls = { ca: ctx.sim.material.ca.cert, ...clientCert(ctx, step.cert) };
+  } else {
+    if (!step.user) throw new Error(`tls-probe step: a ${step.target} probe names the test user it is for`);
+    const user = userById(ctx, step.user);
+    tls = { ...(ctx.providerTls ?? {}), cert: undefined, key: undefined, ...clientCert(ctx, step.cert) };
+    if (step.target === 'find') {
+      const request = await ctx.pfs.build(user);
+      url = request.url;
+      method = 'POST';
+      body = request.body;
+      headers = request.headers;
+      find = { user, request, sentAt, ackMs: 0 };
+    } else {
+      const recordId = expectationFor(ctx, user.id).records[0];
+      if (!recordId) throw new Error(`tls-probe step: test user ${user.id} has no pension record to view`);
+      const record = recordById(ctx, recordId);
+      pei = expectedPei(ctx, record);
+      url = `${ctx.config.provider.viewUrl.replace(/\/$/, '')}/${record.assetGuid}?scope=owner`;
+    }
+  }
+  const probe: TlsProbe = { target: step.target, cert: step.cert, url, sentAt, requestId: headers['X-Request-ID'] ?? requestId, ...(pei ? { pei } : {}) };
+  try {
+    probe.response = await call({ method, url, headers, body, tls, freshConnection: true, timeoutMs: 10_000, journal: ctx.sim.journal, role: 'mtls-probe', tags: { ...tags, cert: step.cert }, now: () => ctx.clock.now() });
+  } catch (err) {
+    const e = err as CallFailed;
+    probe.error = { code: e.code ?? 'ERROR', message: e.message };
+  }
+  if (find) ctx.finds.set(step.as, { ...find, response: probe.response, error: probe.error, ackMs: probe.response?.durationMs ?? 0 });
+  if (!probes.has(ctx)) probes.set(ctx, new Map());
+  probes.get(ctx)!.set(step.as, probe);
+  ctx.progress(`    ${step.target} with ${step.cert === 'none' ? 'no' : `an ${step.cert}`} client certificate → ${probe.response?.status ?? probe.error?.code}`);
+};
+
+const update: Action<Step<'update'>> = async (ctx, step) => {
+  const apply = ctx.applyUpdate;
+  if (!apply) throw new Error('this case needs the provider to apply a Stage 2 update instruction, and cda-sim has no way to ask this provider to: run it against the reference provider, or judge your provider with the Stage 2 update file');
+  if (!updates.has(ctx)) updates.set(ctx, new Map());
+  await Promise.all(
+    step.updates.map(async (u) => {
+      if (!UPDATE_ACTIONS.includes(u.action as UpdateAction)) throw new Error(`update step: action must be one of ${UPDATE_ACTIONS.join(', ')}, not "${u.action}"`);
+      const user = userById(ctx, u.user);
+      const record = recordById(ctx, expectationFor(ctx, user.id).records[0]);
+      const sent: SentUpdate = { user, pei: expectedPei(ctx, record), action: u.action, sentAt: ctx.clock.now() };
+      updates.get(ctx)!.set(u.as, sent);
+      const window = ctx.config.budgets.registrationWindowMs;
+      sent.result = await Promise.race([apply({ assetGuid: record.assetGuid, action: u.action as UpdateAction }), new Promise<{ ok: boolean; why: string }>((r) => setTimeout(() => r({ ok: false, why: `not done within ${window} ms` }), window).unref())]);
+      ctx.progress(`    update ${u.as} (${u.user}, ${u.action}) → ${sent.result.ok ? 'applied' : `not applied: ${sent.result.why}`}`);
+    }),
+  );
+  // The C&A journals an exchange as it closes: a moment of quiet lets the last ones (and any late extra call) land.
+  const done = Date.now();
+  await waitFor(() => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
+};
+
+export const SYSTEM_ACTIONS = {
+  update: update as Action<never>,
+  fault: fault as Action<never>,
+  'clear-faults': clearFaults as Action<never>,
+  'await-settled': awaitSettled as Action<never>,
+  'driver-fault': driverFault as Action<never>,
+  'tls-probe': tlsProbe as Action<never>,
+};
