@@ -122,6 +122,9 @@ test('reset and journal against a running simulator (reset goes through its admi
     const reset = run(['reset', '--state-dir', stateDir], cwd);
     assert.is(reset.code, 0, reset.stderr);
     assert.match(reset.stdout, /cleared 1 registration\(s\), 1 PAT/);
+    // spawnSync blocked this process for seconds: let it see the admin port close its idle
+    // keep-alive socket meanwhile, or fetch reuses the closed socket ("other side closed").
+    await new Promise((r) => setTimeout(r, 20));
     const status = (await (await fetch(`${sim.admin}/admin/status`)).json()) as { counts: { registrations: number; pats: number } };
     assert.is(status.counts.registrations, 0);
     assert.is(status.counts.pats, 0);

@@ -13,6 +13,8 @@ import type { Store } from '../store/state.js';
 import type { TestUser } from '../testdata/users.js';
 import type { UserTokenVariant } from '../pfs/user-token.js';
 import { CaFaults, validateFaultRule, type FaultRule } from '../ca/faults.js';
+import { consoleHandlers, consolePageRoutes } from '../console/console-app.js';
+import type { ConsoleSource } from '../console/source.js';
 
 export const ADMIN_SPEC = path.join(openapiDir, 'admin.yaml');
 
@@ -27,6 +29,8 @@ export interface AdminDeps {
   reset: () => { registrations: number; pats: number; rpts: number; faults?: number };
   /** The C&A's fault rules (the same instance the C&A app reads). */
   faults?: CaFaults;
+  /** What the web console at /console shows (without it, the console's operations answer 501). */
+  console?: ConsoleSource;
   api?: OpenAPIBackend;
 }
 
@@ -98,7 +102,8 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
   answerWhenDurable(app, deps.store);
   app.disable('x-powered-by');
   // The admin API is the control plane, not the PDP exchange under test: it is not journalled.
-  app.use(specRouter(api, { handlers }));
+  if (deps.console) app.use(consolePageRoutes(deps.console));
+  app.use(specRouter(api, { handlers: { ...handlers, ...(deps.console ? consoleHandlers(deps.console) : {}) } }));
   finalHandlers(app);
   return app;
 }

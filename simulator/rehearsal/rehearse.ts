@@ -55,6 +55,10 @@ export interface RehearseOptions {
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
   reporting?: boolean;
+  /** Called once the simulator (and the reference provider) are up, before the first test case: the web console is at `${sim.endpoints.admin}/console/`. */
+  onReady?: (sim: Simulator) => void | Promise<void>;
+  /** Awaited after the run, before the simulator stops: keeps it, and its console, up until it resolves. */
+  beforeClose?: (sim: Simulator, outcome: RehearsalOutcome) => Promise<void>;
   /** Ports for the simulator when rehearsing with the reference provider (default: free ports). */
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
   /** Only the test cases with these ids (or id prefixes). */
@@ -154,7 +158,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
   const opts: RehearseOptions = paused ? { ...options, ...paused.options } : options;
   const runId = paused?.runId ?? newRunId(clock);
-  const emit = emitter([opts.onEvent]);
+  // The web console follows the run too (sim is started below, before the first event).
+  const emit = emitter([opts.onEvent, (e) => sim.console.runEvent(e)]);
   const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
@@ -271,6 +276,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
+    await opts.onReady?.(sim);
     const done = new Set(paused?.done ?? []);
     if (paused) ctx.updates = paused.updates;
     const reportsFolder = runDir(opts.stateDir, runId);
@@ -315,7 +321,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: [...done], testCases, window, status: 'paused' });
           const reports = await keep(results);
           const stage1Ok = testCases.every((t) => t.verdict === 'pass') && testCases.length > 0;
-          return { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
+          const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
+          await opts.beforeClose?.(sim, outcome);
+          return outcome;
         }
       }
       testCases.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario))));
@@ -342,7 +350,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
     emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
-    return { results, resultsFile: reports.json, reports, exitCode };
+    const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode };
+    await opts.beforeClose?.(sim, outcome);
+    return outcome;
   } finally {
     await provider?.close();
     await sim.close();

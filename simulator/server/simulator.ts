@@ -22,6 +22,7 @@ import type { RequestListener } from 'node:http';
 import { mintUserToken, type UserTokenVariant } from '../pfs/user-token.js';
 import { listenHttp, listenHttps, type Listener, type MtlsMode } from './listeners.js';
 import { readLock, removeLock, writeLock } from './lock.js';
+import { LiveConsoleSource } from '../console/source.js';
 
 export const PROFILE = 'pdp-v2.0-reconstructed';
 
@@ -59,6 +60,8 @@ export interface Simulator {
   config: CaConfig;
   /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
   faults: CaFaults;
+  /** What the web console (/console on the admin port) shows; give it a run's events with `runEvent`. */
+  console: LiveConsoleSource;
   mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
   close(): Promise<void>;
 }
@@ -91,6 +94,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
   const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
+  const consoleSource = new LiveConsoleSource({ journal, store, users, stateDir: opts.stateDir });
   const listeners: Listener[] = [];
   const endpoints: Simulator['endpoints'] = { issuer: '' };
   try {
@@ -122,6 +126,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         users,
         mintUserToken: mint,
         faults,
+        console: consoleSource,
         api: opts.apis?.admin,
         status: () => {
           const all = store.resources();
@@ -180,6 +185,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     users,
     config,
     faults,
+    console: consoleSource,
     mintUserToken: (userId, variant, life) => {
       const user = users.find((u) => u.id === userId);
       if (!user) throw new CliError(`unknown test user "${userId}"; known: ${users.map((u) => u.id).join(', ')}`);

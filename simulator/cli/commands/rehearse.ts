@@ -6,6 +6,8 @@ import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expec
 import { CliError, EXIT } from '../exit-codes.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
+import { untilInterrupted } from '../interrupted.js';
+import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -23,12 +25,20 @@ export const rehearseCommand = defineCommand({
       .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
-      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' }),
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
+      .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
     const minutes = args['window-minutes'];
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
+    let printed = false;
+    const printOutcome = (o: RehearsalOutcome) => {
+      if (printed) return;
+      printed = true;
+      printRunOutcome(o, args.junit);
+    };
+    const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -37,15 +47,25 @@ export const rehearseCommand = defineCommand({
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
       only: args.only,
+      driverFaults: args.fault,
+      compat: args.compat,
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
-      driverFaults: args.fault,
-      compat: args.compat,
       progress: (line) => console.log(line),
+      onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
+      // In CI nothing waits for a person: the console lives as long as the run.
+      beforeClose:
+        args.console && !args.ci
+          ? async (sim, o) => {
+              printOutcome(o);
+              console.log(`\nThe simulator and the web console stay up: ${consoleUrl(sim.endpoints.admin)}\nPress Ctrl+C to stop.`);
+              await untilInterrupted();
+            }
+          : undefined,
     });
     const { results, exitCode } = outcome;
-    printRunOutcome(outcome, args.junit);
+    printOutcome(outcome);
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
     if (o.expected.length) console.log(`expected failures (listed, not failing the run): ${o.expected.join(', ')}`);

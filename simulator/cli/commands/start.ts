@@ -53,6 +53,7 @@ export const startCommand = defineCommand({
       args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
       e.admin ? `  admin API:                  ${e.admin}/admin/status` : '',
+      e.admin ? `  web console:                ${e.admin}/console/` : '',
       `  issuer:                     ${e.issuer}`,
       `  token endpoint:             ${e.issuer}/token`,
       `  JWKS:                       ${e.issuer}/jwk_uri`,
