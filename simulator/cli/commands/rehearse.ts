@@ -1,11 +1,9 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, withDirs } from '../command.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { summaryTable } from '../../reports/results.js';
+import { printRunOutcome } from '../run-output.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
@@ -23,6 +21,8 @@ export const rehearseCommand = defineCommand({
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' })
+      .option('apply-updates', { type: 'string', describe: 'A command that applies the Stage 2 update file to your provider; run with the file’s path as its last argument' })
+      .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
@@ -30,12 +30,13 @@ export const rehearseCommand = defineCommand({
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
+    const minutes = args['window-minutes'];
+    if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
     let printed = false;
-    const printOutcome = ({ results, reports }: RehearsalOutcome) => {
+    const printOutcome = (o: RehearsalOutcome) => {
       if (printed) return;
       printed = true;
-      console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
-      console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
+      printRunOutcome(o, args.junit);
     };
     const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
@@ -48,6 +49,9 @@ export const rehearseCommand = defineCommand({
       only: args.only,
       driverFaults: args.fault,
       compat: args.compat,
+      budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
+      // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
+      applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
       onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
       // In CI nothing waits for a person: the console lives as long as the run.
@@ -60,12 +64,8 @@ export const rehearseCommand = defineCommand({
             }
           : undefined,
     });
-    const { results, reports, exitCode } = outcome;
+    const { results, exitCode } = outcome;
     printOutcome(outcome);
-    if (args.junit) {
-      fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
-      fs.copyFileSync(reports.junit, args.junit);
-    }
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
     if (o.expected.length) console.log(`expected failures (listed, not failing the run): ${o.expected.join(', ')}`);
