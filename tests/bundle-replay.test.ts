@@ -29,7 +29,7 @@ test('a run against a provider that skips introspection fails CP-05, and keeps w
   const { dir } = await sharedMaterial();
   state.certsDir = dir;
   state.stateDir = tempDir();
-  const { results, exitCode } = await rehearse({ stateDir: state.stateDir, certsDir: dir, referenceFaults: ['skip-introspection'], progress: () => {} });
+  const { results, exitCode } = await rehearse({ stateDir: state.stateDir, certsDir: dir, scenarios: ['connection-proving'], referenceFaults: ['skip-introspection'], progress: () => {} });
   assert.is(exitCode, 1);
   assert.is(results.testCases.find((t) => t.id === 'CP-05')!.verdict, 'fail');
   state.runId = results.run.id;

@@ -13,7 +13,7 @@ const cli = (args: string[], cwd: string) => cliProcess(args, cwd);
 test('rehearse --ci: plain progress lines, JUnit where asked, exit 0, and the run exportable as "latest"', async () => {
   const { dir } = await sharedMaterial();
   const cwd = tempDir();
-  const r = await cli(['rehearse', '--ci', '--certs-dir', dir, '--junit', 'reports/junit.xml'], cwd);
+  const r = await cli(['rehearse', '--ci', '--scenario', 'connection-proving', '--certs-dir', dir, '--junit', 'reports/junit.xml'], cwd);
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.not.ok(/\x1b/.test(r.stdout + r.stderr), 'no terminal control codes in CI output');
   assert.match(r.stdout, /\[1\/9\] CP-01 /);

@@ -47,6 +47,8 @@ test('live during a rehearsal, then over the recorded run: overview, timeline by
   const outcome = await rehearse({
     stateDir,
     certsDir: dir,
+    // Connection proving alone: the console's views, not the window, are under test here.
+    scenarios: ['connection-proving'],
     progress: () => {},
     onReady: async (sim) => {
       stream = collectEvents(`${sim.endpoints.admin}/console/events`);

@@ -53,7 +53,7 @@ function rehearseCli(args: string[], whenUp?: (url: string, stop: () => void) =>
 test('rehearse --console keeps the simulator and console up after the run until Ctrl+C', async () => {
   const { dir } = await sharedMaterial();
   let seen: { state?: string; passed?: number } = {};
-  const { code, out } = await rehearseCli(['--console', '--state-dir', tempDir(), '--certs-dir', dir], async (url, stop) => {
+  const { code, out } = await rehearseCli(['--console', '--scenario', 'connection-proving', '--state-dir', tempDir(), '--certs-dir', dir], async (url, stop) => {
     const overview = (await (await fetch(`${url}api/overview`)).json()) as { run: { state: string; summary: { passed: number } } };
     seen = { state: overview.run.state, passed: overview.run.summary.passed };
     stop();
@@ -69,7 +69,7 @@ test('rehearse --console keeps the simulator and console up after the run until 
 
 test('rehearse --console --ci shows the console during the run and never waits', async () => {
   const { dir } = await sharedMaterial();
-  const { code, out } = await rehearseCli(['--console', '--ci', '--state-dir', tempDir(), '--certs-dir', dir]);
+  const { code, out } = await rehearseCli(['--console', '--ci', '--scenario', 'connection-proving', '--state-dir', tempDir(), '--certs-dir', dir]);
   assert.match(out, /web console: http:\/\/(localhost|127\.0\.0\.1):\d+\/console\//);
   assert.not.match(out, /Press Ctrl\+C/);
   assert.is(code, 0, out);

@@ -1,6 +1,7 @@
 // The live progress display, rendered to a string from run lifecycle events at a given time: no
 // terminal, no timers, no timing asserts.
 import { test } from 'uvu';
+import { EventEmitter } from 'node:events';
 import * as assert from 'uvu/assert';
 import { clock, DEFAULT_BUDGET_MS, initialProgress, LiveProgress, nextProgress, parseDuration, renderProgress, type ProgressState } from '../simulator/cli/progress.js';
 import type { RunEvent } from '../simulator/scenarios/events.js';
@@ -80,6 +81,20 @@ test('the live display: progress lines scroll above a status line redrawn in pla
   assert.is(lines[0].split('\r\x1b[2K').at(-1), '    find f (CP01, valid) → 202 in 12 ms');
   assert.match(screen, /connection-proving · test case 1 of 9 · CP-01 A valid find request is acknowledged with 202 · elapsed 0:00:10/);
   assert.ok(screen.endsWith('\r\x1b[2K'), 'the status line is erased when the run ends');
+});
+
+test('while a prompt reads the terminal the status line keeps still, and comes back after', () => {
+  let screen = '';
+  const input = new EventEmitter();
+  const live = new LiveProgress({ write: (t: string) => (screen += t), columns: 200 }, DEFAULT_BUDGET_MS, () => T0, input);
+  live.onEvent(start[0]);
+  input.emit('resume'); // readline asks its question
+  const before = screen;
+  for (const e of start.slice(1)) live.onEvent(e);
+  assert.is(screen, before, 'nothing drawn over the question');
+  input.emit('pause'); // answered
+  assert.match(screen.slice(before.length), /^connection-proving · test case 3 of 9 · CP-03/);
+  live.stop();
 });
 
 test.run();

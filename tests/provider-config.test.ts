@@ -3,13 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { loadProviderConfig, EXAMPLE_CONFIG } from '../simulator/config/provider-config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { CLI } from './helpers/spawn-sim.js';
+import { freePort, spawnProvider } from './helpers/spawn-provider.js';
 
 function write(name: string, text: string): string {
   const file = path.join(tempDir(), name);
@@ -55,41 +55,23 @@ test('a bad config names every field at fault and exits 2', () => {
   assert.match(errorOf(() => loadProviderConfig('/nonexistent/cda-sim.config.json')).message, /does not exist.*cda-sim init/);
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test('rehearse --config runs connection proving against a provider in another process', async () => {
   const { dir: certsDir } = await sharedMaterial();
   const [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const providerState = tempDir();
-  const provider = spawn(process.execPath, [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${httpPort}`, '--ca-issuer', `https://localhost:${httpsPort}`, '--certs-dir', certsDir, '--state-dir', providerState], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  provider.stdout!.on('data', (d) => (out += d));
-  provider.stderr!.on('data', (d) => (out += d));
+  const provider = await spawnProvider({ httpsPort, httpPort, certsDir, stateDir: providerState });
   try {
-    const deadline = Date.now() + 15000;
-    while (!out.includes('Press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const url = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(out)?.[1];
-    assert.ok(url('find URL'), out);
     const cfgFile = write(
       'cda-sim.config.yaml',
       [
         'provider:',
         '  name: reference provider in its own process',
-        `  findUrl: ${url('find URL')}`,
-        `  viewUrl: ${url('view URL')}`,
+        `  findUrl: ${provider.findUrl}`,
+        `  viewUrl: ${provider.viewUrl}`,
         '  holdernameGuids:',
         ...loadTestData().holdernames.map((h) => `    - ${h.holdernameGuid}`),
         '  viewTokenKey:',
-        `    jwksUrl: ${url('JWKS')}`,
+        `    jwksUrl: ${provider.jwksUrl}`,
         'simulator:',
         `  httpsPort: ${httpsPort}`,
         `  httpPort: ${httpPort}`,
@@ -98,15 +80,15 @@ test('rehearse --config runs connection proving against a provider in another pr
       ].join('\n'),
     );
     const cwd = tempDir();
-    const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--config', cfgFile, '--certs-dir', certsDir, '--state-dir', path.join(cwd, 'state')], { cwd, encoding: 'utf8', timeout: 120000 });
-    assert.is(r.status, 0, `${r.stdout}\n${r.stderr}\n--- provider ---\n${out}`);
+    const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--scenario', 'connection-proving', '--config', cfgFile, '--certs-dir', certsDir, '--state-dir', path.join(cwd, 'state')], { cwd, encoding: 'utf8', timeout: 120000 });
+    assert.is(r.status, 0, `${r.stdout}\n${r.stderr}\n--- provider ---\n${provider.output()}`);
     assert.match(r.stdout, /9 passed, 0 failed/);
     assert.match(r.stdout, /CP-06\s+The view returns signed, valid view data/);
     const resultsFile = /results: (\S+)/.exec(r.stdout)![1];
     const results = JSON.parse(fs.readFileSync(path.resolve(cwd, resultsFile), 'utf8'));
     assert.is(results.run.provider, 'reference provider in its own process');
   } finally {
-    provider.kill('SIGTERM');
+    provider.stop();
   }
 });
 

@@ -22,6 +22,8 @@ async function run(faults: ProviderFault[] = []): Promise<{ results: RunResults;
     certsDir: dir,
     reportsDir,
     referenceFaults: faults,
+    // Connection proving alone (the later phases of the window have their own suites, stage-*.test.ts).
+    scenarios: ['connection-proving'],
     progress: () => {},
     onEvent: (e) => events.push(e),
   });

@@ -5,7 +5,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { RunResults } from '../simulator/reports/results.js';
 import type { TestCaseResult } from '../simulator/scenarios/types.js';
 import { toJUnitXml } from '../simulator/reports/junit.js';
@@ -15,6 +14,7 @@ import { writeReports } from '../simulator/reports/write-all.js';
 import { toModel } from '../simulator/reports/model.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { pdfText } from './helpers/pdf.js';
 
 // ---------------------------------------------------------------------------------------------
 // A small strict XML parser: enough to prove the JUnit file is well-formed (one root, matched
@@ -179,13 +179,6 @@ function sample(): RunResults {
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function pdfText(file: string): string {
-  const r = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8' });
-  assert.ok(!r.error, `pdftotext is needed to read the PDF back (Debian: poppler-utils): ${r.error?.message}`);
-  assert.is(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
 function pdfPages(file: string): number {
   // pdfkit writes page objects uncompressed: count them.

@@ -13,6 +13,8 @@ import { rehearseCommand } from './commands/rehearse.js';
 import { initCommand } from './commands/init.js';
 import { providerCommand } from './commands/provider.js';
 import { reportingCommand } from './commands/reporting.js';
+import { stage2Command } from './commands/stage2.js';
+import { testdataCommand } from './commands/testdata.js';
 import { runsCommand } from './commands/runs.js';
 import { exportCommand } from './commands/export.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('cda-sim')
     .usage('$0 <command> [options]\n\nA local stand-in for the Pensions Dashboards central digital architecture (CDA).')
     .command(rehearseCommand)
+    .command(stage2Command)
+    .command(testdataCommand)
     .command(startCommand)
     .command(providerCommand)
     .command(initCommand)

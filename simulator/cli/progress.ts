@@ -88,20 +88,37 @@ export interface Terminal {
 }
 
 /** The display itself: progress lines scroll above; the status line is redrawn in place. */
+/** What the display watches to know a prompt is reading the terminal: stdin's 'resume' and 'pause'. */
+export interface TerminalInput {
+  on(event: 'resume' | 'pause', listener: () => void): unknown;
+}
+
 export class LiveProgress {
   private state: ProgressState;
   private timer: NodeJS.Timeout;
   private shown = false;
+  /** A prompt is reading the terminal (the Stage 2 update file question): the status line keeps still. */
+  private held = false;
 
   constructor(
     private term: Terminal,
     budgetMs = DEFAULT_BUDGET_MS,
     private now: () => number = Date.now,
+    input?: TerminalInput,
   ) {
     this.state = initialProgress(budgetMs);
     // Elapsed time moves between events too; the timer must not keep the process alive.
     this.timer = setInterval(() => this.draw(), 1000);
     this.timer.unref();
+    input?.on('resume', () => {
+      this.held = true;
+      // What the prompt writes starts on a new line; the last status stays above it as it was.
+      this.shown = false;
+    });
+    input?.on('pause', () => {
+      this.held = false;
+      this.draw();
+    });
   }
 
   readonly onEvent = (e: RunEvent): void => {
@@ -126,6 +143,7 @@ export class LiveProgress {
   }
 
   private draw(): void {
+    if (this.held) return;
     if (this.state.finished) return this.clear();
     this.clear();
     this.term.write(renderProgress(this.state, this.now(), (this.term.columns ?? 120) - 1));
@@ -140,5 +158,5 @@ export class LiveProgress {
 export function liveProgressFor(args: { ci?: boolean; budget?: string }, out: NodeJS.WriteStream = process.stdout): LiveProgress | undefined {
   const budgetMs = parseDuration(args.budget ?? '3h');
   if (args.ci || !out.isTTY || (process.env.CI && process.env.CI !== 'false')) return undefined;
-  return new LiveProgress(out, budgetMs);
+  return new LiveProgress(out, budgetMs, Date.now, process.stdin);
 }

@@ -24,13 +24,22 @@ export interface ProviderConfig {
     tls?: { trustCaFile?: string; clientCertFile?: string; clientKeyFile?: string; insecureSkipVerify?: boolean };
     clearDown?: { command?: string; url?: string };
   };
-  budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number };
+  budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number; updateWindowMs: number; windowMs: number };
   simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string };
   testData?: string;
   users?: string;
 }
 
-export const DEFAULT_BUDGETS: ProviderConfig['budgets'] = { findAckMs: 5000, registrationWindowMs: 60000, viewResponseMs: 10000, requestTimeoutMs: 30000 };
+export const DEFAULT_BUDGETS: ProviderConfig['budgets'] = {
+  findAckMs: 5000,
+  registrationWindowMs: 60000,
+  viewResponseMs: 10000,
+  requestTimeoutMs: 30000,
+  // How long Stage 2 waits for the calls the update file asks for, once they are said to be applied.
+  updateWindowMs: 60000,
+  // PDP's integration window: 3 hours (test-phases §3.8; whether it is fixed is not public).
+  windowMs: 3 * 60 * 60 * 1000,
+};
 
 let validator: ((d: unknown) => boolean) & { errors?: { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }[] | null };
 function validate(data: unknown) {
@@ -124,6 +133,8 @@ budgets:
   registrationWindowMs: 60000 # PeIs registered within this after the find (MaPS's dashboard polls for 60 s)
   viewResponseMs: 10000       # views slower than this are reportable (reporting API)
   requestTimeoutMs: 30000
+  updateWindowMs: 60000       # Stage 2 waits this long for the calls the update file asks for
+  windowMs: 10800000          # the integration window: 3 hours (each phase's time is reported against it)
 # Where cda-sim's own C&A listens (point your system's C&A base URL here).
 simulator:
   host: 127.0.0.1

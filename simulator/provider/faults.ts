@@ -13,6 +13,11 @@ export type ProviderFault =
   | 'unsigned-view-data' // view_data_token with alg "none"
   | 'wrongly-signed-view-data' // signed with a key not in its published JWKS
   | 'ignore-permission-resource' // does not check the RPT's permission is for the requested PeI
+  | 'ignore-update-file' // does nothing with the Stage 2 update file
+  | 'wrong-deletion-reason' // deletes every PeI the update file names with asset-removed, whatever it says
+  | 'register-possible-as-definite' // registers (and serves) possible matches as match-yes
+  | 'full-data-for-possible-match' // returns the full view data for a possible match
+  | 'ignore-permission-expiry' // skips the introspection check on the permission's own exp
   | 'retry-429-at-once' // retries a 429 at once, in a tight loop, ignoring Retry-After
   | 'give-up-on-5xx' // gives up on the first 500/502/503/504
   | 'register-without-pat' // registers even when no PAT could be obtained
@@ -28,6 +33,11 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'unsigned-view-data',
   'wrongly-signed-view-data',
   'ignore-permission-resource',
+  'ignore-update-file',
+  'wrong-deletion-reason',
+  'register-possible-as-definite',
+  'full-data-for-possible-match',
+  'ignore-permission-expiry',
   'retry-429-at-once',
   'give-up-on-5xx',
   'register-without-pat',

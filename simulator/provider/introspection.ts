@@ -47,6 +47,8 @@ export function judgeIntrospection(result: IntrospectionResult, resourceId: stri
   const scopes = Array.isArray(permission.resource_scopes) ? permission.resource_scopes : [];
   if (!scopes.includes('owner')) return refuse(403, 'NO_OWNER_SCOPE', `the permission's scopes are ${JSON.stringify(scopes)}; viewing needs owner`);
   // §8 check 6
+  // FAULT (for cda-sim's own tests): trust a permission whatever its own exp says.
+  if (faults.has('ignore-permission-expiry')) return { ok: true };
   if (typeof permission.exp !== 'number' || permission.exp <= nowSeconds) {
     return refuse(403, 'PERMISSION_EXPIRED', typeof permission.exp === 'number' ? `the permission expired at ${new Date(permission.exp * 1000).toISOString()}` : 'the permission has no numeric exp');
   }

@@ -26,7 +26,7 @@ import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
 import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
-import { applyUpdate, type UpdateInstruction } from './updates.js';
+import { applyUpdate, applyUpdateFile, type AppliedUpdate, type UpdateInstruction } from './updates.js';
 
 export type { ProviderFault } from './faults.js';
 export { PROVIDER_FAULTS } from './faults.js';
@@ -87,6 +87,8 @@ export interface ReferenceProvider {
   applyUpdate(instruction: UpdateInstruction): Promise<{ ok: boolean; why?: string }>;
   /** Send the six daily reports for a UTC day (default today) to the CDA's reporting service. */
   submitDailyReporting(day?: string): Promise<{ endpoint: string; status: number; attempts: number }[]>;
+  /** Act on a Stage 2 update file (JSON): PATCH or DELETE each PeI it names (updates.ts). */
+  applyUpdates(file: string): Promise<AppliedUpdate[]>;
   close(): Promise<void>;
 }
 
@@ -173,10 +175,11 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     publicJwks: issuer.publicJwks,
     holdernameGuids: records.holdernameGuids,
     idle: () => background.idle(),
-    applyUpdate: (instruction) => applyUpdate({ ca, store, log }, instruction),
+    applyUpdate: (instruction) => applyUpdate({ ca, store, log, faults }, instruction),
     // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
     submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
       submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),
+    applyUpdates: (file) => applyUpdateFile({ ca, store, faults, log }, file),
     close: async () => {
       if (closed) return;
       closed = true;

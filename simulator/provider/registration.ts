@@ -53,6 +53,8 @@ export async function registerMatches(deps: RegistrationDeps, find: MatchedFind,
     deps.log(`${find.what}: no match; nothing to register, the C&A is not called`);
     return;
   }
+  // FAULT (for cda-sim's own tests): treat every possible match as a definite one.
+  if (deps.faults.has('register-possible-as-definite')) matches = matches.map((m) => ({ ...m, status: 'match-yes' }));
   for (const m of matches) deps.log(`${find.what}: record ${m.record.recordId} → ${m.status} (${m.rule})`);
 
   let pat = await deps.pats.get(find.sub, find.userToken, find.what);

@@ -60,7 +60,8 @@ export async function createViewTokenIssuer(opts: { key: KeyPair; providerId: st
         nbf: iat,
         exp: iat + VIEW_TOKEN_LIFETIME_SECONDS,
         jti: randomUUID(),
-        view_data: viewDataFor(record, matchStatus),
+        // FAULT (for cda-sim's own tests): the full data even for a possible match.
+        view_data: viewDataFor(record, opts.faults.has('full-data-for-possible-match') ? 'match-yes' : matchStatus),
       };
       // FAULT (for cda-sim's own tests): an unsecured JWS (alg "none", empty signature).
       if (opts.faults.has('unsigned-view-data')) return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;

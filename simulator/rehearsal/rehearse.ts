@@ -23,14 +23,21 @@ import { summarise, type RunResults } from '../reports/results.js';
 import { writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
+import { at } from '../scenarios/correlation.js';
+import { readJournal } from '../store/journal.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
 import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
+import { IntegrationWindow } from './window.js';
+import { clearDown } from './clear-down.js';
+import { applyModeFor, updateFilePhase } from './update-phase.js';
+import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
 
-export const DEFAULT_SCENARIOS = ['connection-proving'];
+/** The integration window's scenarios, in the order PDP plays them. */
+export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
 export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
 
 export interface RehearseOptions {
@@ -63,6 +70,16 @@ export interface RehearseOptions {
   systemTest?: Partial<SystemTestTiming>;
   /** Answer as MaPS's C&A test harness does where it differs. */
   compat?: CompatMode;
+  /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
+  budgets?: Partial<ProviderConfig['budgets']>;
+  /**
+   * How your own provider gets the update file applied: a command run with the file's path, a
+   * prompt (a terminal), or neither: the run pauses for `cda-sim stage2`. With the reference
+   * provider, it applies the file itself unless `stop` is set.
+   */
+  applyUpdates?: { command?: string; interactive?: boolean; stop?: boolean };
+  /** Resume the run paused after Stage 1 with this id (`cda-sim stage2`). */
+  resumeRunId?: string;
   /** Test users and test data pack files that win over the config's (a replay uses the recorded ones). */
   inputs?: { usersFile?: string; testDataFile?: string };
 }
@@ -72,6 +89,38 @@ export interface RehearsalOutcome {
   resultsFile: string;
   reports: { json: string; junit: string; html: string; pdf: string };
   exitCode: number;
+  /** Set when the run paused after Stage 1: resume it with `cda-sim stage2 --run <id>`. */
+  paused?: { runId: string; updateFile: { json: string; csv: string } };
+}
+
+function resultsOf(r: {
+  runId: string;
+  startedAt: string;
+  clock: Clock;
+  config: ProviderConfig;
+  userConfig: ProviderConfig | undefined;
+  opts: RehearseOptions;
+  scenarios: string[];
+  testCases: TestCaseResult[];
+  window: IntegrationWindow;
+  status: 'complete' | 'paused';
+}): RunResults {
+  return {
+    run: {
+      id: r.runId,
+      cdaSimVersion: packageVersion(),
+      profile: PROFILE,
+      provider: r.config.provider.name ?? r.config.provider.findUrl,
+      configDigest: configDigest(r.userConfig ?? { referenceProvider: true, faults: r.opts.referenceFaults ?? [] }),
+      startedAt: r.startedAt,
+      finishedAt: new Date(r.clock.now()).toISOString(),
+      scenarios: r.scenarios,
+      status: r.status,
+      window: r.window.summary(),
+    },
+    summary: summarise(r.testCases),
+    testCases: r.testCases,
+  };
 }
 
 function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
@@ -105,17 +154,23 @@ function copyReports(reports: Record<string, string>, dir: string): void {
   for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
 }
 
-export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome> {
-  const clock = opts.clock ?? systemClock;
-  const progress = opts.progress ?? ((l: string) => console.log(l));
-  const runId = newRunId(clock);
+export async function rehearse(options: RehearseOptions): Promise<RehearsalOutcome> {
+  const clock = options.clock ?? systemClock;
+  const progress = options.progress ?? ((l: string) => console.log(l));
+  // A resumed run goes on as it was started: the same provider, scenarios, selection and budgets.
+  const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
+  const opts: RehearseOptions = paused ? { ...options, ...paused.options } : options;
+  const runId = paused?.runId ?? newRunId(clock);
   // The web console follows the run too (sim is started below, before the first event).
   const emit = emitter([opts.onEvent, (e) => sim.console.runEvent(e)]);
-  const startedAt = new Date(clock.now()).toISOString();
+  const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
   const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
+  const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
+  const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases);
+  const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
 
   const s = userConfig?.simulator ?? {};
   const sim = await startSimulator({
@@ -133,13 +188,20 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
   });
   let provider: ReferenceProvider | undefined;
   try {
-    // Clear-down: every rehearsal starts from an empty C&A.
-    sim.store.reset();
-    sim.journal.clear();
+    // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
+    if (!paused) {
+      await window.phase('clear-down', () =>
+        clearDown(
+          sim,
+          { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting },
+          progress,
+        ),
+      );
+    }
 
     let config: ProviderConfig;
     if (userConfig) {
-      config = userConfig;
+      config = { ...userConfig, budgets };
     } else {
       const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
       provider = await startReferenceProvider({
@@ -153,7 +215,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
         pfsIssuer: sim.config.pfsIssuer,
         testData,
         faults: opts.referenceFaults,
-        stateFile: path.join(opts.stateDir, 'reference-provider.json'),
+        stateFile: referenceStateFile,
       });
       config = {
         provider: {
@@ -163,7 +225,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
           holdernameGuids: testData.holdernames.map((h) => h.holdernameGuid),
           viewTokenKey: { jwksUrl: provider.jwksUrl },
         },
-        budgets: { ...DEFAULT_BUDGETS },
+        budgets,
       };
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }
@@ -172,9 +234,12 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     const toProvider = providerTls(config, sim);
     await assertReachable(config.provider.findUrl, toProvider);
     const entries: JournalEntry[] = [];
+    // Resumed: what the provider did since the update file was issued is in the journal on disk.
+    if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
     // The run keeps its own journal and inputs beside its reports, for export and replay.
-    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest } });
+    // A resumed run first catches up on what was journalled while it was paused.
+    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
     const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
     const ctx: RunContext = {
@@ -216,13 +281,63 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
     };
 
     installDriverFaults(ctx, driverFaults);
-    const testCases: TestCaseResult[] = [];
+    const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
     await opts.onReady?.(sim);
-    emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), time: new Date(clock.now()).toISOString() });
-    for (const scenario of scenarios) testCases.push(...(await runScenario(ctx, scenario)));
+    const done = new Set(paused?.done ?? []);
+    if (paused) ctx.updates = paused.updates;
+    const reportsFolder = runDir(opts.stateDir, runId);
+    /** The run is kept in its folder; --reports-dir gets a copy (the update file with the reports). */
+    const keep = async (results: RunResults) => {
+      const written = await writeReports(reportsFolder, results);
+      if (opts.reportsDir) copyReports({ ...written, ...ctx.updates?.paths }, path.join(opts.reportsDir, runId));
+      return written;
+    };
+    emit({ type: 'run-start', runId, runDir: reportsFolder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
+    const mode = applyModeFor(provider && !opts.applyUpdates?.stop ? (file) => provider!.applyUpdates(file) : undefined, opts.applyUpdates);
+    for (const scenario of scenarios) {
+      if (done.has(scenario.id)) continue;
+      if (scenario.phase === 'stage2') {
+        // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
+        const applied = await window.phase(paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, runId, reportsFolder, mode));
+        if (applied === 'stop') {
+          const pausedRun: PausedRun = {
+            version: 1,
+            runId,
+            startedAt,
+            options: {
+              configFile: opts.configFile && path.resolve(opts.configFile),
+              reportsDir: opts.reportsDir && path.resolve(opts.reportsDir),
+              scenarios: opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS,
+              only: opts.only,
+              reporting: opts.reporting,
+              budgets: opts.budgets as Record<string, number> | undefined,
+              referenceFaults: opts.referenceFaults,
+              driverFaults: opts.driverFaults,
+              compat: opts.compat,
+            },
+            done: [...done],
+            testCases,
+            phases: window.summary().phases,
+            updates: ctx.updates!,
+            configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
+            provider: config.provider.name ?? config.provider.findUrl,
+          };
+          savePausedRun(reportsFolder, pausedRun);
+          progress(`\nPAUSED after Stage 1. Apply ${ctx.updates!.paths.json} on your system, then resume with: cda-sim stage2 --run ${runId}`);
+          const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: [...done], testCases, window, status: 'paused' });
+          const reports = await keep(results);
+          const stage1Ok = testCases.every((t) => t.verdict === 'pass') && testCases.length > 0;
+          const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
+          await opts.beforeClose?.(sim, outcome);
+          return outcome;
+        }
+      }
+      testCases.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario))));
+      done.add(scenario.id);
+    }
 
     // The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them.
-    if (provider || opts.reporting) {
+    if (provider || opts.reporting) await window.phase('reporting', async () => {
       const day = utcDay(clock.now());
       if (provider) {
         progress(`reporting: the reference provider submits its daily reports for ${day}`);
@@ -232,24 +347,12 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearsalOutcome>
       const rep = runReportingPipeline({ day, submissions: sim.submissions.all(), journal: entries, holdernameGuids: config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
       for (const t of rep) progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
       testCases.push(...rep);
-    }
+    });
 
-    const results: RunResults = {
-      run: {
-        id: runId,
-        cdaSimVersion: packageVersion(),
-        profile: PROFILE,
-        provider: config.provider.name ?? config.provider.findUrl,
-        configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
-        startedAt,
-        finishedAt: new Date(clock.now()).toISOString(),
-        scenarios: [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])],
-      },
-      summary: summarise(testCases),
-      testCases,
-    };
-    const reports = await writeReports(runDir(opts.stateDir, runId), results);
-    if (opts.reportsDir) copyReports(reports, path.join(opts.reportsDir, runId));
+    const played = [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])];
+    const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: played, testCases, window, status: 'complete' });
+    const reports = await keep(results);
+    if (paused) finishPausedRun(reportsFolder);
     // A run that executed no test case is never a pass.
     const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
     emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });

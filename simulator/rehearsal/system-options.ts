@@ -11,7 +11,11 @@ import type { ScenarioFile } from '../scenarios/types.js';
  */
 export function selectTestCases(scenarios: ScenarioFile[], only: string[] | undefined): ScenarioFile[] {
   if (!only?.length) return scenarios;
-  const wanted = (id: string) => only.some((o) => id === o || id.startsWith(o));
+  const matches = (id: string, o: string) => id === o || id.startsWith(o);
+  // Every id asked for must mean something: a mistyped one is not silently skipped.
+  const unmatched = only.filter((o) => !scenarios.some((s) => s.testCases.some((tc) => matches(tc.id, o))));
+  if (unmatched.length) throw new CliError(`--only ${unmatched.join(' ')} matches no test case of the scenarios chosen (${scenarios.map((s) => s.id).join(', ')})`, EXIT.usage);
+  const wanted = (id: string) => only.some((o) => matches(id, o));
   const keep = (s: ScenarioFile) => {
     const kept = new Set<number>();
     s.testCases.forEach((tc, i) => {

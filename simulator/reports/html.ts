@@ -2,7 +2,7 @@
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
 import type { RunResults } from './results.js';
-import { fmtMs, median, outcomeLine, toModel, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
+import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { xmlSafe } from './junit.js';
 
 export function esc(s: string): string {
@@ -54,6 +54,16 @@ function metadata(m: ReportModel): string {
     ['Scenarios', m.run.scenarios.join(', ')],
   ];
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v) || '<span class="muted">not recorded</span>'}</dd>`).join('')}</dl>`;
+}
+
+/** The integration window: each phase's elapsed time, in the order run, against the budget. */
+function windowTable(m: ReportModel): string {
+  const w = m.run.window;
+  if (!w) return '';
+  const rows = w.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(p.startedAt)}</td><td class="num">${esc(fmtHms(p.elapsedMs))}</td><td class="num">${esc(fmtMs(p.elapsedMs))}</td></tr>`).join('');
+  return `<h2>Integration window</h2>
+<p class="${w.overBudget ? 'outcome bad' : ''}">${esc(windowLine(w))}${m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''}</p>
+<table><thead><tr><th>Phase</th><th>Started</th><th class="num">Elapsed</th><th class="num">ms</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function summaryTable(m: ReportModel): string {
@@ -197,6 +207,7 @@ function toHtmlUnsafe(results: RunResults): string {
 ${metadata(m)}
 <h2>Summary</h2>
 ${summaryTable(m)}
+${windowTable(m)}
 <h2>Provider response times</h2>
 ${responseTimeSvg(m)}
 ${phases.join('\n')}

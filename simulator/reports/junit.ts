@@ -72,6 +72,9 @@ function properties(m: ReportModel): string {
     ['cda-sim.started', m.run.startedAt],
     ['cda-sim.finished', m.run.finishedAt],
     ['cda-sim.scenarios', m.run.scenarios.join(',')],
+    ...(m.run.window
+      ? [['cda-sim.window.budget-ms', String(m.run.window.budgetMs ?? '')], ['cda-sim.window.elapsed-ms', String(m.run.window.elapsedMs ?? '')], ...m.run.window.phases.map((p, i): [string, string] => [`cda-sim.window.phase.${i + 1}`, `${p.name}: ${p.elapsedMs ?? ''} ms`])] as [string, string][]
+      : []),
   ];
   return ['    <properties>', ...props.map(([k, v]) => `      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`), '    </properties>'].join('\n');
 }

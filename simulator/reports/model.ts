@@ -40,9 +40,16 @@ export interface ReportPhase {
   providerTimes: number[];
 }
 
+export interface ReportWindow {
+  budgetMs: number | undefined;
+  elapsedMs: number | undefined;
+  overBudget: boolean;
+  phases: { name: string; startedAt: string; finishedAt: string; elapsedMs: number | undefined }[];
+}
+
 export interface ReportModel {
   /** The run metadata of RunResults, plus the wall-clock run time in seconds when both ends parse. */
-  run: RunResults['run'] & { durationS: number | undefined };
+  run: Omit<RunResults['run'], 'window'> & { durationS: number | undefined; window: ReportWindow | undefined };
   summary: RunResults['summary'];
   phases: ReportPhase[];
 }
@@ -153,6 +160,33 @@ export function fmtMs(ms: number | undefined): string {
   return ms >= 100 ? Math.round(ms).toLocaleString('en-GB') : String(Math.round(ms * 10) / 10);
 }
 
+/** The integration window's phase times, when the run recorded them. */
+function windowOf(v: unknown): ReportWindow | undefined {
+  if (v === undefined || v === null) return undefined;
+  const w = obj(v);
+  return {
+    budgetMs: num(w.budgetMs),
+    elapsedMs: num(w.elapsedMs),
+    overBudget: w.overBudget === true,
+    phases: arr(w.phases).map((p) => {
+      const o = obj(p);
+      return { name: str(o.name), startedAt: str(o.startedAt), finishedAt: str(o.finishedAt), elapsedMs: num(o.elapsedMs) };
+    }),
+  };
+}
+
+/** A duration as h:mm:ss. */
+export function fmtHms(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** One line on the window: used against the budget. */
+export function windowLine(w: ReportWindow): string {
+  return `${fmtHms(w.elapsedMs)} of the ${fmtHms(w.budgetMs)} window${w.overBudget ? ' - OVER BUDGET' : ''}`;
+}
+
 export function toModel(results: RunResults | unknown): ReportModel {
   const r = obj(results);
   const run = obj(r.run);
@@ -177,6 +211,8 @@ export function toModel(results: RunResults | unknown): ReportModel {
       finishedAt: str(run.finishedAt),
       scenarios: arr(run.scenarios).map(str),
       durationS: Number.isFinite(started) && Number.isFinite(finished) ? (finished - started) / 1000 : undefined,
+      ...(str(run.status) ? { status: str(run.status) as RunResults['run']['status'] } : {}),
+      window: windowOf(run.window),
     },
     // Counted from the test cases themselves, so a report never disagrees with its own rows.
     summary: count(cases),

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { RunResults } from './results.js';
-import { fmtMs, median, outcomeLine, toModel, type ReportCase, type ReportModel } from './model.js';
+import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 // Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
 const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
@@ -104,6 +104,15 @@ function summary(doc: Doc, m: ReportModel): void {
   for (const p of m.phases) row([p.name, String(p.summary.total), String(p.summary.passed), String(p.summary.failed), String(p.summary.errors)], false);
   const s = m.summary;
   row(['All phases', String(s.total), String(s.passed), String(s.failed), String(s.errors)], true);
+}
+
+/** The integration window: each phase's elapsed time against the budget. */
+function windowTimes(doc: Doc, m: ReportModel): void {
+  const w = m.run.window;
+  if (!w) return;
+  heading(doc, 'Integration window');
+  write(doc, windowLine(w) + (m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''), { font: 'Helvetica-Bold', colour: w.overBudget ? COLOURS.fail : COLOURS.text, gap: 0.2 });
+  for (const p of w.phases) write(doc, `${p.name}: ${fmtHms(p.elapsedMs)} (${fmtMs(p.elapsedMs)} ms), started ${p.startedAt}`, { indent: 8 });
 }
 
 /** The provider's response times: per phase a strip of dots, the median marked, the max labelled. */
@@ -244,6 +253,7 @@ function render(doc: Doc, m: ReportModel): void {
   write(doc, `${ok ? 'PASSED' : 'FAILED'}: ${outcomeLine(m.summary)}`, { font: 'Helvetica-Bold', size: 12, colour: ok ? COLOURS.pass : COLOURS.fail });
   metadata(doc, m);
   summary(doc, m);
+  windowTimes(doc, m);
   chart(doc, m);
   for (const p of m.phases) {
     doc.addPage();

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestCaseResult } from '../scenarios/types.js';
+import type { WindowSummary } from '../rehearsal/window.js';
 
 export interface RunResults {
   run: {
@@ -14,6 +15,10 @@ export interface RunResults {
     startedAt: string;
     finishedAt: string;
     scenarios: string[];
+    /** 'paused' when the run stopped after Stage 1, waiting for the update file to be applied. */
+    status?: 'complete' | 'paused';
+    /** The integration window: each phase's elapsed time against the budget. */
+    window?: WindowSummary;
   };
   summary: { total: number; passed: number; failed: number; errors: number };
   testCases: TestCaseResult[];

@@ -25,8 +25,8 @@ export function newRunId(clock: Clock): string {
 export interface RunListing {
   id: string;
   dir: string;
-  /** 'complete' once results.json exists; before that the run is under way, paused or was cut short. */
-  state: 'complete' | 'incomplete';
+  /** 'complete' once results.json exists; before that the run is under way or was cut short; 'paused' after Stage 1 (`cda-sim stage2` resumes it). */
+  state: 'complete' | 'incomplete' | 'paused';
   results?: RunResults;
 }
 
@@ -40,7 +40,8 @@ export function listRuns(stateDir: string): RunListing[] {
     .map((d) => {
       const dir = path.join(root, d.name);
       const results = readResults(dir);
-      return { id: d.name, dir, state: results ? 'complete' : 'incomplete', results } as RunListing;
+      const state = !results ? 'incomplete' : results.run.status === 'paused' ? 'paused' : 'complete';
+      return { id: d.name, dir, state, results } as RunListing;
     })
     .sort((a, b) => b.id.localeCompare(a.id));
 }

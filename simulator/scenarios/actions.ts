@@ -5,6 +5,7 @@ import { caCalls, registrations, at, bodyOf } from './correlation.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
 import { SYSTEM_ACTIONS } from './system-actions.js';
 import type { StepSpec } from './types.js';
+import { STAGE_ACTIONS } from './stage-actions.js';
 
 export { QUIET_MS } from './context.js';
 
@@ -58,5 +59,6 @@ export const ACTIONS: Record<StepSpec['do'], Action<never>> = {
   find: find as Action<never>,
   'await-matching': awaitMatching as Action<never>,
   view: view as Action<never>,
+  ...STAGE_ACTIONS,
   ...SYSTEM_ACTIONS,
 };

@@ -6,6 +6,7 @@ import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, responseOf, tokenParams, UMA_TICKET, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
 import type { ExpectSpec } from './types.js';
+import { STAGE_CHECKS } from './stage-checks.js';
 import { SYSTEM_CHECKS } from './system-checks.js';
 
 export interface CheckOutcome {
@@ -14,18 +15,18 @@ export interface CheckOutcome {
   exchanges: JournalEntry[];
 }
 
-type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
+export type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
 
-const outcome = (): CheckOutcome => ({ violations: [], notes: [], exchanges: [] });
+export const outcome = (): CheckOutcome => ({ violations: [], notes: [], exchanges: [] });
 
 /** Outbound entries of a driver call, by X-Request-ID. */
-function outbound(ctx: RunContext, requestIds: (string | undefined)[]): JournalEntry[] {
+export function outbound(ctx: RunContext, requestIds: (string | undefined)[]): JournalEntry[] {
   const ids = new Set(requestIds.filter(Boolean));
   return ctx.entries.filter((e) => e.direction === 'out' && e.requestId && ids.has(e.requestId));
 }
 
 /** The PAT the C&A issued to a user (PATs are per user). */
-function patOf(ctx: RunContext, sub: string): string | undefined {
+export function patOf(ctx: RunContext, sub: string): string | undefined {
   return ctx.sim.store.patForUser(sub)?.token;
 }
 
@@ -130,12 +131,12 @@ const noRegistration: Check<{ find: string }> = (ctx, spec) => {
 };
 
 /** The C&A calls made while a view call was being answered. */
-function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
+export function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
   if (!viewCall) return [];
   return caCalls(ctx.entries).filter((e) => e.path === path && within(e, at(viewCall) - 5, endOf(viewCall) + 5));
 }
 
-function viewEntries(ctx: RunContext, v: ViewRecord): JournalEntry[] {
+export function viewEntries(ctx: RunContext, v: ViewRecord): JournalEntry[] {
   return outbound(ctx, v.requestIds).sort((a, b) => a.seq - b.seq);
 }
 
@@ -225,7 +226,8 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
   if (c.view_data === undefined) o.violations.push('the view_data_token has no view_data claim');
   const registered = ctx.sim.store.liveResourceByName(v.pei);
   const schemeName = registered?.description ?? v.record.schemeName;
-  const possible = (registered?.match_status ?? v.expectedStatus) === 'match-possible';
+  // Judged against the test data's expectation, not what the provider registered (which may be wrong).
+  const possible = v.expectedStatus === 'match-possible';
   if (c.view_data !== undefined) {
     for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible })) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail} [${p.code}]`);
   }
@@ -280,5 +282,6 @@ export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
   'view-data-valid': viewDataValid as Check<never>,
   'no-view-data': noViewData as Check<never>,
   'no-unexpected-calls': noUnexpectedCalls as Check<never>,
+  ...STAGE_CHECKS,
   ...SYSTEM_CHECKS,
 };

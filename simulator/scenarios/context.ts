@@ -13,6 +13,7 @@ import type { ExpectedOutcome, PensionRecord, TestDataPack } from '../testdata/r
 import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
+import type { UpdateRound } from '../rehearsal/update-file.js';
 import type { SystemTestTiming } from './system-timing.js';
 import type { UpdateInstruction } from '../provider/updates.js';
 import type { RunEventListener } from './events.js';
@@ -39,6 +40,8 @@ export interface RunContext {
   finds: Map<string, SentFind>;
   views: Map<string, ViewRecord>;
   progress: (line: string) => void;
+  /** The Stage 2 update file issued at the end of Stage 1, once it has been. */
+  updates?: UpdateRound;
   /** How cda-sim reaches the provider (trust, its client certificate): mTLS cases swap the certificate. */
   providerTls?: TlsClientOptions;
   /** System-test timings (default DEFAULT_SYSTEM_TIMING). */

@@ -32,6 +32,7 @@ export type StepSpec =
   | { do: 'await-matching'; find: string }
   /** View the find's n-th expected PeI (full dance), or present the RPT another view obtained. */
   | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string }
+  | StageStepSpec
   | SystemStepSpec;
 
 export type ExpectSpec =
@@ -46,7 +47,28 @@ export type ExpectSpec =
   | { check: 'view-data-valid'; view: string }
   | { check: 'no-view-data'; view: string }
   | { check: 'no-unexpected-calls' }
+  | StageExpectSpec
   | SystemExpectSpec;
+
+/** Integration Stage 1 and Stage 2 steps (stage-actions.ts). */
+export type StageStepSpec =
+  /** Make the C&A's next /introspect for this user's PAT answer an inconsistent fixture body or an error status. */
+  | { do: 'introspection-fault'; user: string; fixture?: string; status?: number }
+  /** The full view dance for an asset GUID this user does not have (no provider holds it). */
+  | { do: 'view-unknown-asset'; user: string; as: string }
+  /** The full view dance for a user's n-th expected PeI, found from the test data rather than a find of this run. */
+  | { do: 'view-pei'; user: string; record?: number; as: string }
+  /** Wait until every call the update file asks for has reached the C&A, or the update window passes. */
+  | { do: 'await-updates' };
+
+export type StageExpectSpec =
+  | { check: 'no-duplicate-pei'; find: string }
+  | { check: 'view-refused'; view: string; statuses: number[]; introspected?: boolean }
+  | { check: 'view-not-found'; view: string }
+  | { check: 'slow-views-reportable' }
+  | { check: 'update-applied'; user: string }
+  | { check: 'nothing-else-changed' }
+  | { check: 'pei-gone'; user: string; view: string };
 
 export type Verdict = 'pass' | 'fail' | 'error';
 

@@ -1,16 +1,13 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, withDirs } from '../command.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { summaryTable } from '../../reports/results.js';
+import { printRunOutcome } from '../run-output.js';
 import { applyExpectedFailures, loadExpectedFailures } from '../../reports/expected-failures.js';
-import { EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
-import { writeFileAtomic } from '../../runs/run-record.js';
 import { liveProgressFor } from '../progress.js';
 
 export const rehearseCommand = defineCommand({
@@ -25,7 +22,9 @@ export const rehearseCommand = defineCommand({
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
-      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down (3h, 90m, 1h30m); a window budget of the run wins' })
+      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down when the run carries none (3h, 90m, 1h30m)' })
+      .option('apply-updates', { type: 'string', describe: 'A command that applies the Stage 2 update file to your provider; run with the file’s path as its last argument' })
+      .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
@@ -33,15 +32,15 @@ export const rehearseCommand = defineCommand({
   run: async (args) => {
     // Read the list first: a bad list is a usage error before anything runs.
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
+    const minutes = args['window-minutes'];
+    if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
     // On a terminal, a live status line under the progress lines; in CI, plain lines only.
     const display = liveProgressFor(args);
     let printed = false;
-    const printOutcome = ({ results, reports }: RehearsalOutcome) => {
+    const printOutcome = (o: RehearsalOutcome) => {
       if (printed) return;
       printed = true;
-      console.log(`\n${summaryTable(results, process.stdout.columns ?? 120)}`);
-      console.log(`results: ${reports.json}\nreports: ${reports.pdf}, ${reports.html}, ${reports.junit}`);
-      console.log(`run ${results.run.id} is kept; \`cda-sim export ${results.run.id} --out run.tar.gz\` bundles it for someone else`);
+      printRunOutcome(o, args.junit);
     };
     const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
@@ -54,6 +53,9 @@ export const rehearseCommand = defineCommand({
       only: args.only,
       driverFaults: args.fault,
       compat: args.compat,
+      budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
+      // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
+      applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
       onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
@@ -67,9 +69,8 @@ export const rehearseCommand = defineCommand({
             }
           : undefined,
     }).finally(() => display?.stop());
-    const { results, reports, exitCode } = outcome;
+    const { results, exitCode } = outcome;
     printOutcome(outcome);
-    if (args.junit) writeFileAtomic(path.resolve(args.junit), fs.readFileSync(reports.junit));
     if (!listed) return exitCode;
     const o = applyExpectedFailures(results, listed);
     if (o.expected.length) console.log(`expected failures (listed, not failing the run): ${o.expected.join(', ')}`);

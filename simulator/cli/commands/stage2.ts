@@ -1,0 +1,32 @@
+// `cda-sim stage2`: resume a run that paused after Stage 1 (nobody applied the update file then).
+// The simulator starts again on the same state directory, Stage 2 judges what the provider did with
+// the file, then reporting; the run's reports (in its run folder, and copied where the paused run said) then cover both stages.
+import { defineCommand, withDirs } from '../command.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { rehearse } from '../../rehearsal/rehearse.js';
+import { latestPausedRun } from '../../rehearsal/paused-run.js';
+import { printRunOutcome } from '../run-output.js';
+
+export const stage2Command = defineCommand({
+  command: 'stage2',
+  describe: 'Resume a rehearsal paused after Stage 1: judge the update file’s changes (Stage 2), then reporting',
+  builder: (y) =>
+    withDirs(y)
+      .option('run', { type: 'string', describe: 'The paused run’s id (default: the most recently paused run)' })
+      .option('apply-updates', { type: 'string', describe: 'A command that applies the update file first; run with the file’s path as its last argument' })
+      .option('junit', { type: 'string', describe: 'Also write the JUnit XML here' })
+      .option('ci', { type: 'boolean', default: false, describe: 'No prompts: the updates are taken as applied already' }),
+  run: async (args) => {
+    const runId = args.run ?? latestPausedRun(args['state-dir']);
+    if (!runId) throw new CliError(`no paused run in ${args['state-dir']}: \`cda-sim rehearse --config …\` pauses after Stage 1 when no --apply-updates command is given and there is no terminal to ask at`, EXIT.usage);
+    const outcome = await rehearse({
+      stateDir: args['state-dir'],
+      certsDir: args['certs-dir'],
+      resumeRunId: runId,
+      applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
+      progress: (line) => console.log(line),
+    });
+    printRunOutcome(outcome, args.junit);
+    return outcome.exitCode;
+  },
+});

@@ -1,0 +1,95 @@
+// The update-file phase between Stage 1 and Stage 2: write the file, then have it applied. PDP
+// emails the file and waits; cda-sim offers four ways to wait:
+//   reference  the built-in reference provider applies it itself (`rehearse` with no config)
+//   command    `--apply-updates "<command>"`: run with the JSON file's path as its last argument (CI)
+//   prompt     on a terminal: apply it by hand, then press Enter (or type "stop")
+//   stop       persist the run and exit; `cda-sim stage2` resumes it later
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+import type { RunContext } from '../scenarios/context.js';
+import type { ScenarioFile } from '../scenarios/types.js';
+import { buildUpdateFile, snapshotRegistrations, writeUpdateFile, type UpdateRound } from './update-file.js';
+
+export type ApplyMode = { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> } | { kind: 'command'; command: string } | { kind: 'prompt' } | { kind: 'stop' };
+
+/** How this run has the file applied: the reference provider, a command, a person at a terminal, or nobody (pause). */
+export function applyModeFor(reference: ((jsonFile: string) => Promise<unknown>) | undefined, opts: { command?: string; interactive?: boolean } = {}): ApplyMode {
+  if (reference) return { kind: 'reference', apply: reference };
+  if (opts.command) return { kind: 'command', command: opts.command };
+  return opts.interactive ? { kind: 'prompt' } : { kind: 'stop' };
+}
+
+export function issueUpdateFile(ctx: RunContext, stage2: ScenarioFile, runId: string, dir: string): UpdateRound {
+  const issuedAtMs = ctx.clock.now();
+  const file = buildUpdateFile(ctx, stage2, runId, issuedAtMs);
+  const paths = writeUpdateFile(dir, file);
+  ctx.progress(`update file: ${file.instructions.length} instruction(s) written to ${paths.json} and ${paths.csv}`);
+  for (const i of file.instructions) ctx.progress(`  ${i.test_id} ${i.user} ${i.action}: ${i.expected_call}`);
+  return { file, issuedAtMs, snapshot: snapshotRegistrations(ctx.sim.store), paths };
+}
+
+/** Single quotes for a POSIX shell (the path is appended to the user's command). */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function runCommand(command: string, round: UpdateRound, progress: (line: string) => void): Promise<number> {
+  const line = `${command} ${shellQuote(round.paths.json)}`;
+  progress(`applying the updates: ${line}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(line, {
+      shell: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CDA_SIM_UPDATE_FILE: round.paths.json, CDA_SIM_UPDATE_FILE_CSV: round.paths.csv },
+    });
+    const relay = (prefix: string) => (chunk: Buffer) => {
+      for (const l of chunk.toString('utf8').split(/\r?\n/)) if (l) progress(`  ${prefix}${l}`);
+    };
+    child.stdout.on('data', relay('| '));
+    child.stderr.on('data', relay('! '));
+    child.on('error', (err) => reject(new CliError(`the --apply-updates command could not be started: ${err.message}`, EXIT.environment)));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+function ask(question: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  return new Promise((resolve) => rl.question(question, (a) => (rl.close(), resolve(a.trim()))));
+}
+
+/**
+ * The phase between the stages: issue the file (first time) and have it applied. Resumed, the file
+ * is out already: the provider may have applied it while the run was paused, or it is applied now.
+ */
+export async function updateFilePhase(ctx: RunContext, stage2: ScenarioFile, runId: string, dir: string, mode: ApplyMode): Promise<'applied' | 'stop'> {
+  if (!ctx.updates) {
+    ctx.updates = issueUpdateFile(ctx, stage2, runId, dir);
+    return applyUpdates(mode, ctx.updates, ctx.progress);
+  }
+  if (mode.kind !== 'stop') return applyUpdates(mode, ctx.updates, ctx.progress);
+  ctx.progress(`resuming: the updates in ${ctx.updates.paths.json} are taken as applied`);
+  return 'applied';
+}
+
+/** Have the file applied; 'stop' means the run pauses here. */
+export async function applyUpdates(mode: ApplyMode, round: UpdateRound, progress: (line: string) => void): Promise<'applied' | 'stop'> {
+  switch (mode.kind) {
+    case 'reference':
+      progress('the reference provider applies the update file');
+      await mode.apply(round.paths.json);
+      return 'applied';
+    case 'command': {
+      const code = await runCommand(mode.command, round, progress);
+      // Stage 2 still runs: its checks say what was and was not applied.
+      if (code !== 0) progress(`the --apply-updates command exited with ${code}; Stage 2 judges what reached the C&A`);
+      return 'applied';
+    }
+    case 'prompt': {
+      const a = await ask(`\nApply the updates in ${round.paths.json} (or .csv) on your system now.\nPress Enter when they are applied, or type "stop" to pause and resume later with \`cda-sim stage2\`: `);
+      return a.toLowerCase() === 'stop' ? 'stop' : 'applied';
+    }
+    case 'stop':
+      return 'stop';
+  }
+}

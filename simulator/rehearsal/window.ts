@@ -1,0 +1,56 @@
+// The integration window (test-phases §3.4–3.8): phases in order (clear-down, connection proving,
+// Stage 1, update file, Stage 2, reporting) against a time budget, 3 hours by default. Each phase's
+// elapsed time goes to the progress lines and into the reports.
+import type { Clock } from '../core/clock.js';
+import { fmtHms as hms } from '../reports/model.js';
+
+export interface PhaseTiming {
+  name: string;
+  startedAt: string;
+  finishedAt: string;
+  elapsedMs: number;
+}
+
+export interface WindowSummary {
+  budgetMs: number;
+  /** The sum of the phases' times (a pause between Stage 1 and a later `cda-sim stage2` is not counted). */
+  elapsedMs: number;
+  overBudget: boolean;
+  phases: PhaseTiming[];
+}
+
+export class IntegrationWindow {
+  private readonly timings: PhaseTiming[];
+
+  constructor(
+    private readonly budgetMs: number,
+    private readonly clock: Clock,
+    private readonly progress: (line: string) => void,
+    /** Phases already run, when a paused run resumes. */
+    earlier: PhaseTiming[] = [],
+  ) {
+    this.timings = [...earlier];
+  }
+
+  get elapsedMs(): number {
+    return this.timings.reduce((sum, p) => sum + p.elapsedMs, 0);
+  }
+
+  async phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const started = this.clock.now();
+    this.progress(`\n== ${name} (window ${hms(this.elapsedMs)} of ${hms(this.budgetMs)} used) ==`);
+    try {
+      return await run();
+    } finally {
+      const finished = this.clock.now();
+      const overBefore = this.elapsedMs > this.budgetMs;
+      this.timings.push({ name, startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), elapsedMs: finished - started });
+      this.progress(`== ${name}: ${hms(finished - started)} (${finished - started} ms); window ${hms(this.elapsedMs)} of ${hms(this.budgetMs)} ==`);
+      if (!overBefore && this.elapsedMs > this.budgetMs) this.progress(`WINDOW OVERRUN: the phases have taken ${hms(this.elapsedMs)}, more than the ${hms(this.budgetMs)} window`);
+    }
+  }
+
+  summary(): WindowSummary {
+    return { budgetMs: this.budgetMs, elapsedMs: this.elapsedMs, overBudget: this.elapsedMs > this.budgetMs, phases: [...this.timings] };
+  }
+}

@@ -1,0 +1,43 @@
+// Run the reference provider as a real child process (`cda-sim provider`), as a provider's own
+// system would run beside cda-sim, and read its URLs from stdout.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { CLI } from './spawn-sim.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SpawnedProvider {
+  child: ChildProcess;
+  findUrl: string;
+  viewUrl: string;
+  jwksUrl: string;
+  output: () => string;
+  stop(): void;
+}
+
+/** `cda-sim provider --port 0 …` against a C&A on these ports; resolves once it prints its URLs. */
+export async function spawnProvider(opts: { httpsPort: number; httpPort: number; certsDir: string; stateDir: string }, timeoutMs = 15000): Promise<SpawnedProvider> {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${opts.httpPort}`, '--ca-issuer', `https://localhost:${opts.httpsPort}`, '--certs-dir', opts.certsDir, '--state-dir', opts.stateDir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + timeoutMs;
+  while (!out.includes('Press Ctrl+C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const url = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(out)?.[1];
+  if (!url('find URL')) {
+    child.kill('SIGKILL');
+    throw new Error(`the reference provider did not start:\n${out}`);
+  }
+  return { child, findUrl: url('find URL')!, viewUrl: url('view URL')!, jwksUrl: url('JWKS')!, output: () => out, stop: () => child.kill('SIGTERM') };
+}
