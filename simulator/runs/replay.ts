@@ -174,8 +174,9 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
   if (!bundle.scenarios.length) throw new CliError(`${bundle.file} has no scenario files (scenarios/*.json), so its run cannot be replayed; \`cda-sim inspect\` still shows it`, EXIT.usage);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-replay-'));
   try {
-    // The recorded inputs, as files rehearse reads like any others.
-    const scenarioFiles = bundle.scenarios.map((s) => {
+    // The recorded inputs, as files rehearse reads like any others; the scenarios in the order they ran.
+    const order = (id: string) => (recorded.run.scenarios.includes(id) ? recorded.run.scenarios.indexOf(id) : recorded.run.scenarios.length);
+    const scenarioFiles = [...bundle.scenarios].sort((a, b) => order(a.id) - order(b.id)).map((s) => {
       const file = path.join(work, `${s.id}.json`);
       fs.writeFileSync(file, JSON.stringify(s));
       return file;
