@@ -36,6 +36,8 @@ export interface ReplayOptions {
   configFile?: string;
   /** Deliberate defects for the built-in reference provider (to reproduce a recording made against one). */
   referenceFaults?: ProviderFault[];
+  /** With --config: the command that applies the Stage 2 update file to the provider (else Stage 2 is not replayed). */
+  applyUpdatesCommand?: string;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
 }
@@ -71,6 +73,8 @@ export interface ReplayReport {
   verdicts: VerdictComparison[];
   exchanges: ExchangeComparison[];
   differs: boolean;
+  /** The replay stopped after Stage 1 (your own provider, no command to apply the update file). */
+  pausedAfterStage1: boolean;
   results: RunResults;
 }
 
@@ -197,6 +201,8 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       driverFaults: bundle.options?.driverFaults,
       compat: bundle.options?.compat as CompatMode | undefined,
       systemTest: bundle.options?.systemTest,
+      // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
+      applyUpdates: { command: opts.applyUpdatesCommand },
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
     });
@@ -233,6 +239,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       verdicts,
       exchanges,
       differs: verdicts.some((v) => !v.same) || exchanges.some((e) => e.differences.length > 0),
+      pausedAfterStage1: !!outcome.paused,
       results: replayed,
     };
     // Kept beside the replay run's reports: what it was a replay of, and how it compared.
@@ -260,6 +267,7 @@ export function renderReplay(r: ReplayReport): string {
     out.push(`  ${e.testCase} #${e.index} ${e.call}`);
     for (const d of e.differences) out.push(`    - ${d}`);
   }
+  if (r.pausedAfterStage1) out.push('', 'the replay stopped after Stage 1: give --apply-updates a command that applies the update file to your provider to replay Stage 2 too');
   const reproduced = r.verdicts.filter((v) => v.same && v.recorded && v.recorded !== 'pass').map((v) => v.id);
   const verdictDiffs = r.verdicts.filter((v) => !v.same).length;
   out.push(

@@ -16,6 +16,7 @@ export const replayCommand = defineCommand({
       .positional('file', { type: 'string', demandOption: true, describe: 'A bundle written by `cda-sim export`' })
       .option('config', { type: 'string', describe: 'The provider to replay against (default: the built-in reference provider)' })
       .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
+      .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' })
       .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down' }),
   run: async (args) => {
@@ -32,6 +33,7 @@ export const replayCommand = defineCommand({
       certsDir: args['certs-dir'],
       configFile: args.config,
       referenceFaults: faults,
+      applyUpdatesCommand: args['apply-updates'],
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
     }).finally(() => display?.stop());
