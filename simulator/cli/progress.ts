@@ -3,9 +3,9 @@
 //   connection-proving · test case 3 of 9 · CP-03 The PeI is registered… · elapsed 0:00:12 · budget left 2:59:48 · 2 passed, 0 failed
 // The state is a fold over events and the line a pure function of state and time, so both are
 // tested without a terminal or a clock. In CI (--ci, or no terminal) plain lines are printed instead.
-import { CliError, EXIT } from './exit-codes.js';
 import type { RunEvent } from '../scenarios/events.js';
 
+/** For a run that carries no window budget in its run-start event: PDP's integration window. */
 export const DEFAULT_BUDGET_MS = 3 * 60 * 60 * 1000;
 
 export interface ProgressState {
@@ -71,15 +71,6 @@ export function renderProgress(s: ProgressState, now: number, width = 120): stri
     return renderProgress({ ...s, current: { ...s.current, title: `${s.current.title.slice(0, s.current.title.length - over - 1)}…` } }, now, width);
   }
   return `${line.slice(0, width - 1)}…`;
-}
-
-/** --budget: "3h", "90m", "45s", "1h30m" or plain milliseconds. */
-export function parseDuration(text: string, option = '--budget'): number {
-  const t = text.trim();
-  if (/^\d+$/.test(t)) return Number(t);
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
-  if (!t || !m || !(m[1] || m[2] || m[3])) throw new CliError(`${option} "${text}" is not a duration: write it as 3h, 90m, 45s, 1h30m or milliseconds`, EXIT.usage);
-  return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
 export interface Terminal {
@@ -155,8 +146,7 @@ export class LiveProgress {
  * The live display when the output is a terminal and this is not CI (--ci, or the CI variable
  * that CI services set); otherwise undefined, and the caller prints plain lines.
  */
-export function liveProgressFor(args: { ci?: boolean; budget?: string }, out: NodeJS.WriteStream = process.stdout): LiveProgress | undefined {
-  const budgetMs = parseDuration(args.budget ?? '3h');
+export function liveProgressFor(args: { ci?: boolean }, out: NodeJS.WriteStream = process.stdout): LiveProgress | undefined {
   if (args.ci || !out.isTTY || (process.env.CI && process.env.CI !== 'false')) return undefined;
-  return new LiveProgress(out, budgetMs, Date.now, process.stdin);
+  return new LiveProgress(out, DEFAULT_BUDGET_MS, Date.now, process.stdin);
 }

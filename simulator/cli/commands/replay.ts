@@ -17,8 +17,7 @@ export const replayCommand = defineCommand({
       .option('config', { type: 'string', describe: 'The provider to replay against (default: the built-in reference provider)' })
       .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
       .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
-      .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' })
-      .option('budget', { type: 'string', default: '3h', describe: 'Time budget the live progress display counts down' }),
+      .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' }),
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
     if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
