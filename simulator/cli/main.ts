@@ -15,6 +15,10 @@ import { providerCommand } from './commands/provider.js';
 import { reportingCommand } from './commands/reporting.js';
 import { stage2Command } from './commands/stage2.js';
 import { testdataCommand } from './commands/testdata.js';
+import { runsCommand } from './commands/runs.js';
+import { exportCommand } from './commands/export.js';
+import { inspectCommand } from './commands/inspect.js';
+import { replayCommand } from './commands/replay.js';
 
 export async function main(argv: string[]): Promise<number> {
   outcome.code = EXIT.ok;
@@ -34,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(usersCommand)
     .command(resetCommand)
     .command(journalCommand)
+    .command(runsCommand)
+    .command(exportCommand)
+    .command(inspectCommand)
+    .command(replayCommand)
     .demandCommand(1, 'Name a command; `cda-sim --help` lists them.')
     .strict()
     .env('CDA_SIM')

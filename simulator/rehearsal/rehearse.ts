@@ -34,6 +34,7 @@ import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
 import { applyModeFor, updateFilePhase } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
+import { startRunRecord } from '../runs/run-record.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -79,6 +80,8 @@ export interface RehearseOptions {
   applyUpdates?: { command?: string; interactive?: boolean; stop?: boolean };
   /** Resume the run paused after Stage 1 with this id (`cda-sim stage2`). */
   resumeRunId?: string;
+  /** Test users and test data pack files that win over the config's (a replay uses the recorded ones). */
+  inputs?: { usersFile?: string; testDataFile?: string };
 }
 
 export interface RehearsalOutcome {
@@ -164,7 +167,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
   const driverFaults = parseDriverFaults(opts.driverFaults);
-  const testData = loadTestData(userConfig?.testData);
+  const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases);
   const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
@@ -179,7 +182,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     adminPort: opts.ports?.admin !== undefined ? opts.ports.admin : (s.adminPort ?? (userConfig ? 8088 : 0)),
     mtls: s.mtls,
     issuer: s.issuer,
-    usersFile: userConfig?.users,
+    usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock,
     compat: opts.compat,
   });
@@ -234,6 +237,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     // Resumed: what the provider did since the update file was issued is in the journal on disk.
     if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
+    // The run keeps its own journal and inputs beside its reports, for export and replay.
+    // A resumed run first catches up on what was journalled while it was paused.
+    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
     const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
     const ctx: RunContext = {

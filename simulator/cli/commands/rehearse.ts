@@ -8,6 +8,7 @@ import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
+import { liveProgressFor } from '../progress.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -20,7 +21,7 @@ export const rehearseCommand = defineCommand({
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
-      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines' })
+      .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
       .option('apply-updates', { type: 'string', describe: 'A command that applies the Stage 2 update file to your provider; run with the file’s path as its last argument' })
       .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
@@ -32,6 +33,8 @@ export const rehearseCommand = defineCommand({
     const listed = args['expected-failures'] ? loadExpectedFailures(args['expected-failures']) : undefined;
     const minutes = args['window-minutes'];
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
+    // On a terminal, a live status line under the progress lines; in CI, plain lines only.
+    const display = liveProgressFor(args);
     let printed = false;
     const printOutcome = (o: RehearsalOutcome) => {
       if (printed) return;
@@ -52,7 +55,8 @@ export const rehearseCommand = defineCommand({
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
-      progress: (line) => console.log(line),
+      progress: display?.log ?? ((line) => console.log(line)),
+      onEvent: display?.onEvent,
       onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
       // In CI nothing waits for a person: the console lives as long as the run.
       beforeClose:
@@ -63,7 +67,7 @@ export const rehearseCommand = defineCommand({
               await untilInterrupted();
             }
           : undefined,
-    });
+    }).finally(() => display?.stop());
     const { results, exitCode } = outcome;
     printOutcome(outcome);
     if (!listed) return exitCode;

@@ -1,0 +1,33 @@
+// `cda-sim export <run> --out FILE`: one kept run as a bundle file, redacted, for another machine.
+import { defineCommand, withDirs } from '../command.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { listRuns } from '../../runs/run-store.js';
+import { exportRun } from '../../runs/bundle.js';
+
+export const exportCommand = defineCommand({
+  command: 'export <run>',
+  describe: 'Write a kept run as one bundle file (tar.gz: journal, scenarios, redacted config, versions, results, reports)',
+  builder: (y) =>
+    withDirs(y)
+      .positional('run', { type: 'string', demandOption: true, describe: 'The run id (`cda-sim runs` lists them), or "latest"' })
+      .option('out', { type: 'string', describe: 'The bundle file to write (default: cda-sim-run-<run id>.tar.gz)' }),
+  run: async (args) => {
+    let runId = String(args.run);
+    if (runId === 'latest') {
+      const latest = listRuns(args['state-dir']).find((r) => r.state === 'complete');
+      if (!latest) throw new CliError(`"latest": no complete run is kept in ${args['state-dir']}`, EXIT.usage);
+      runId = latest.id;
+    }
+    const out = args.out ?? `cda-sim-run-${runId}.tar.gz`;
+    try {
+      const { bytes, manifest } = await exportRun(args['state-dir'], runId, out);
+      console.log(`${out}: run ${runId}, ${manifest.files.length} file(s), ${bytes.toLocaleString('en-GB')} bytes (tokens, secrets and private keys redacted)`);
+      if (manifest.missing.length) console.log(`not in the run folder, so not in the bundle: ${manifest.missing.join(', ')}`);
+      console.log(`read it anywhere with \`cda-sim inspect ${out}\`; play it again with \`cda-sim replay ${out}\``);
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`export: ${(err as Error).message}`, EXIT.usage);
+    }
+    return EXIT.ok;
+  },
+});

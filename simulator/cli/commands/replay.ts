@@ -1,0 +1,42 @@
+// `cda-sim replay FILE`: play a bundle's run again against a provider (the built-in reference
+// provider unless --config names one) and show where it differs from the recording.
+// Exit 0: the same verdicts and answers as recorded; 1: they differ; 2: a bad bundle or option; 3: environment.
+import { defineCommand, withDirs } from '../command.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
+import { renderReplay, replayBundle } from '../../runs/replay.js';
+import { liveProgressFor } from '../progress.js';
+import { bundleFor } from './inspect.js';
+
+export const replayCommand = defineCommand({
+  command: 'replay <file>',
+  describe: 'Re-send a bundle’s finds and views to a provider (tokens signed afresh), judge them again, and show what differs',
+  builder: (y) =>
+    withDirs(y)
+      .positional('file', { type: 'string', demandOption: true, describe: 'A bundle written by `cda-sim export`' })
+      .option('config', { type: 'string', describe: 'The provider to replay against (default: the built-in reference provider)' })
+      .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
+      .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
+      .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' }),
+  run: async (args) => {
+    const faults = args['reference-fault'] as ProviderFault[] | undefined;
+    if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
+    const bundle = bundleFor(String(args.file));
+    const recordedFaults = bundle.config?.referenceFaults ?? [];
+    if (!args.config && !faults?.length && recordedFaults.length) {
+      console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
+    }
+    const display = liveProgressFor(args);
+    const report = await replayBundle(bundle, {
+      stateDir: args['state-dir'],
+      certsDir: args['certs-dir'],
+      configFile: args.config,
+      referenceFaults: faults,
+      applyUpdatesCommand: args['apply-updates'],
+      progress: display?.log ?? ((line) => console.log(line)),
+      onEvent: display?.onEvent,
+    }).finally(() => display?.stop());
+    console.log(`\n${renderReplay(report)}`);
+    return report.differs ? EXIT.checkFailed : EXIT.ok;
+  },
+});

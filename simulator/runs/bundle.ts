@@ -1,0 +1,250 @@
+// A run bundle: one file that carries a run to another machine (PDP support, a colleague, a bug
+// report). Format: a gzip'd POSIX tar whose files sit in one folder, cda-sim-run-<run id>/, laid out
+// exactly as the run folder is (so an extracted bundle is a run folder):
+//   bundle.json            the manifest: format "cda-sim-bundle", formatVersion, run id, when and by
+//                          which cda-sim it was made, the redaction rule, and every file's size and sha256
+//   results.json, junit.xml, report.html, report.pdf
+//   journal.ndjson, config.json, options.json, versions.json, scenarios/<id>.json, inputs/*.json
+//   and anything else the run folder keeps (a Stage 2 update file, a replay's comparison), but
+//   never a key file
+// Everything is redacted on the way out (see redact.ts): no private key, secret or usable token.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { packageVersion } from '../core/paths.js';
+import type { RunResults } from '../reports/results.js';
+import { writePdf } from '../reports/pdf.js';
+import type { JournalEntry } from '../store/journal.js';
+import type { ScenarioFile } from '../scenarios/types.js';
+import type { TestUser } from '../testdata/users.js';
+import type { TestDataPack } from '../testdata/records.js';
+import { readResults, runDir, runsDir } from './run-store.js';
+import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type RecordedOptions, type Versions } from './run-record.js';
+import { redactText, redactValue } from './redact.js';
+import { createTarGz, readTarGz, type TarFile } from './tar.js';
+
+export const BUNDLE_FORMAT = 'cda-sim-bundle';
+export const BUNDLE_FORMAT_VERSION = 1;
+export const MANIFEST = 'bundle.json';
+
+export const REDACTION_RULE =
+  'Every JWS keeps its header and claims but not its signature; encrypted tokens (JWE), other credential values, Bearer tokens and credentials in URLs or forms are replaced; PEM private keys and private JWK members are removed.';
+
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  formatVersion: number;
+  runId: string;
+  createdAt: string;
+  createdBy: string;
+  redaction: string;
+  /** Files of the run that did not exist when the bundle was made (e.g. a run kept by an older cda-sim). */
+  missing: string[];
+  files: { name: string; bytes: number; sha256: string }[];
+}
+
+export interface Bundle {
+  file: string;
+  manifest: BundleManifest;
+  results: RunResults;
+  journal: JournalEntry[];
+  scenarios: ScenarioFile[];
+  users?: { users: TestUser[] };
+  testData?: TestDataPack;
+  config?: RecordedConfig;
+  options?: RecordedOptions;
+  versions?: Versions;
+  /** The reports, by file name (junit.xml, report.html, report.pdf). */
+  reports: Record<string, Buffer>;
+  /** Every file of the run, by its name in the run folder (the manifest excepted). */
+  files: Map<string, Buffer>;
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function jsonText(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, null, 2));
+}
+
+/** A JSON file redacted field by field; one that does not parse is redacted as text. */
+function redactedJson(data: Buffer): Buffer {
+  try {
+    return jsonText(redactValue(JSON.parse(data.toString('utf8'))));
+  } catch {
+    return Buffer.from(redactText(data.toString('utf8')));
+  }
+}
+
+/** The run folder's files, redacted, as archive members (names relative to the run folder). */
+async function redactedRunFiles(dir: string, results: RunResults): Promise<{ files: TarFile[]; missing: string[] }> {
+  const files: TarFile[] = [];
+  const missing: string[] = [];
+  const read = (name: string): Buffer | undefined => {
+    if (fs.existsSync(path.join(dir, name))) return fs.readFileSync(path.join(dir, name));
+    missing.push(name);
+    return undefined;
+  };
+
+  const redactedResults = redactValue(results) as RunResults;
+  const resultsChanged = JSON.stringify(redactedResults) !== JSON.stringify(results);
+  files.push({ name: RUN_FILES.results, data: jsonText(redactedResults) });
+
+  const journal = readRunJournal(dir);
+  if (fs.existsSync(path.join(dir, RUN_FILES.journal))) {
+    files.push({ name: RUN_FILES.journal, data: Buffer.from(journal.map((e) => JSON.stringify(redactValue(e)) + '\n').join('')) });
+  } else missing.push(RUN_FILES.journal);
+
+  for (const name of [RUN_FILES.config, RUN_FILES.options, RUN_FILES.versions, RUN_FILES.users, RUN_FILES.testData]) {
+    const data = read(name);
+    if (data) files.push({ name, data: redactedJson(data) });
+  }
+  const scenariosDir = path.join(dir, RUN_FILES.scenarios);
+  if (fs.existsSync(scenariosDir)) {
+    for (const f of fs.readdirSync(scenariosDir).filter((n) => n.endsWith('.json')).sort()) {
+      files.push({ name: `${RUN_FILES.scenarios}/${f}`, data: redactedJson(fs.readFileSync(path.join(scenariosDir, f))) });
+    }
+  } else missing.push(`${RUN_FILES.scenarios}/`);
+
+  for (const name of RUN_FILES.reports) {
+    if (name === 'report.pdf' && resultsChanged) {
+      // The PDF's text cannot be redacted in place: draw it again from the redacted results.
+      const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-bundle-')), name);
+      await writePdf(redactedResults, tmp);
+      files.push({ name, data: fs.readFileSync(tmp) });
+      fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
+      continue;
+    }
+    const data = read(name);
+    if (data) files.push({ name, data: name.endsWith('.pdf') ? data : Buffer.from(redactText(data.toString('utf8'))) });
+  }
+  // Whatever else the run keeps (a Stage 2 update file, a replay's comparison, …) goes too, redacted.
+  const taken = new Set(files.map((f) => f.name));
+  // Key material never travels, whatever put it there.
+  const keep = (n: string) => !taken.has(n) && !n.endsWith('.tmp') && !/\.(key|pem|p12|pfx)$/i.test(n);
+  for (const name of filesUnder(dir).filter(keep).sort()) {
+    const data = fs.readFileSync(path.join(dir, name));
+    if (name.endsWith('.json')) files.push({ name, data: redactedJson(data) });
+    else if (/\.(ndjson|csv|txt|xml|html|md|ya?ml)$/.test(name)) files.push({ name, data: Buffer.from(redactText(data.toString('utf8'))) });
+    else files.push({ name, data });
+  }
+  return { files, missing };
+}
+
+/** Write one run of the state directory as a bundle file. */
+export async function exportRun(stateDir: string, runId: string, outFile: string, now = new Date()): Promise<{ file: string; bytes: number; manifest: BundleManifest }> {
+  const dir = runDir(stateDir, runId);
+  if (!fs.existsSync(dir)) throw new Error(`no run "${runId}" in ${runsDir(stateDir)} (\`cda-sim runs\` lists them)`);
+  const results = readResults(dir);
+  if (!results) throw new Error(`the run "${runId}" has no results.json: it is under way or was cut short, so there is nothing to export yet`);
+  const { files, missing } = await redactedRunFiles(dir, results);
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    runId,
+    createdAt: now.toISOString(),
+    createdBy: `cda-sim ${packageVersion()}`,
+    redaction: REDACTION_RULE,
+    missing,
+    files: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: sha256(f.data) })),
+  };
+  const folder = `cda-sim-run-${runId}`;
+  const archive = createTarGz([{ name: MANIFEST, data: jsonText(manifest) }, ...files].map((f) => ({ name: `${folder}/${f.name}`, data: f.data })), now);
+  writeFileAtomic(outFile, archive);
+  return { file: outFile, bytes: archive.length, manifest };
+}
+
+/** Read and check a bundle file. Every error says what is wrong with the file. */
+export function readBundle(file: string): Bundle {
+  const fail = (why: string): never => {
+    throw new Error(`${file} is not a readable cda-sim bundle: ${why}`);
+  };
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (err) {
+    return fail((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message);
+  }
+  let members: TarFile[] = [];
+  try {
+    members = readTarGz(raw);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const manifestMember = members.find((m) => m.name === MANIFEST || m.name.endsWith(`/${MANIFEST}`));
+  if (!manifestMember) return fail(`it has no ${MANIFEST} manifest (files: ${members.slice(0, 5).map((m) => m.name).join(', ') || 'none'})`);
+  const folder = manifestMember.name.slice(0, -MANIFEST.length);
+  const byName = new Map(members.filter((m) => m.name.startsWith(folder)).map((m) => [m.name.slice(folder.length), m.data]));
+  const parse = <T>(name: string, data: Buffer): T => {
+    try {
+      return JSON.parse(data.toString('utf8')) as T;
+    } catch (err) {
+      return fail(`${name} is not valid JSON (${(err as Error).message})`);
+    }
+  };
+  const manifest = parse<BundleManifest>(MANIFEST, manifestMember.data);
+  if (manifest.format !== BUNDLE_FORMAT) fail(`${MANIFEST} "format" is ${JSON.stringify(manifest.format)}; a cda-sim bundle says "${BUNDLE_FORMAT}"`);
+  if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > BUNDLE_FORMAT_VERSION) {
+    fail(`${MANIFEST} "formatVersion" is ${JSON.stringify(manifest.formatVersion)}; this cda-sim (${packageVersion()}) reads format version ${BUNDLE_FORMAT_VERSION} and older: use a newer cda-sim`);
+  }
+  if (!Array.isArray(manifest.files)) fail(`${MANIFEST} "files" must list the archive's files with their sha256`);
+  for (const f of manifest.files) {
+    const data = byName.get(f.name);
+    if (!data) fail(`${f.name}, listed in ${MANIFEST}, is not in the archive`);
+    else if (sha256(data) !== f.sha256) fail(`${f.name} does not match its sha256 in ${MANIFEST} (the file was changed or damaged)`);
+  }
+  const results = byName.get(RUN_FILES.results);
+  if (!results) return fail(`it has no ${RUN_FILES.results}`);
+  const json = <T>(name: string): T | undefined => {
+    const data = byName.get(name);
+    return data ? parse<T>(name, data) : undefined;
+  };
+  const journalText = byName.get(RUN_FILES.journal)?.toString('utf8') ?? '';
+  const journal = journalText
+    .split('\n')
+    .filter(Boolean)
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as JournalEntry;
+      } catch {
+        return fail(`${RUN_FILES.journal} line ${i + 1} is not JSON`);
+      }
+    });
+  const scenarios = [...byName.keys()]
+    .filter((n) => n.startsWith(`${RUN_FILES.scenarios}/`) && n.endsWith('.json'))
+    .sort()
+    .map((n) => json<ScenarioFile>(n)!);
+  const reports: Record<string, Buffer> = {};
+  for (const name of RUN_FILES.reports) {
+    const data = byName.get(name);
+    if (data) reports[name] = data;
+  }
+  return {
+    file,
+    manifest: { ...manifest, missing: Array.isArray(manifest.missing) ? manifest.missing : [] },
+    results: parse<RunResults>(RUN_FILES.results, results),
+    journal,
+    scenarios,
+    users: json(RUN_FILES.users),
+    testData: json(RUN_FILES.testData),
+    config: json(RUN_FILES.config),
+    options: json(RUN_FILES.options),
+    versions: json(RUN_FILES.versions),
+    reports,
+    files: new Map([...byName].filter(([name]) => name !== MANIFEST)),
+  };
+}
+
+/**
+ * Lay a bundle out as a state directory: its run in runs/<run id>/ (so `cda-sim runs` and anything
+ * that reads the run store sees it) and its journal as the directory's journal.ndjson.
+ */
+export function unpackBundle(b: Bundle, stateDir: string): string {
+  const dir = runDir(stateDir, b.results.run.id);
+  for (const [name, data] of b.files) {
+    if (name.split('/').some((part) => part === '..' || part === '')) continue; // never outside the run folder
+    writeFileAtomic(path.join(dir, name), data);
+  }
+  const journal = b.files.get(RUN_FILES.journal);
+  if (journal) writeFileAtomic(path.join(stateDir, RUN_FILES.journal), journal);
+  return dir;
+}

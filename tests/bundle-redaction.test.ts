@@ -1,0 +1,174 @@
+// What leaves the machine in a bundle: no private key, secret or usable token survives, whatever
+// field or format it hides in; and a file that is not a bundle (or a damaged one) is refused with
+// a message that says what is wrong with it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { exportRun, readBundle } from '../simulator/runs/bundle.js';
+import { readRunJournal, recordedConfig } from '../simulator/runs/run-record.js';
+import { redactText, redactValue, REDACTED, SIGNATURE_REMOVED } from '../simulator/runs/redact.js';
+import { createTarGz, readTarGz } from '../simulator/runs/tar.js';
+import { DEFAULT_BUDGETS } from '../simulator/config/provider-config.js';
+import type { JournalEntry } from '../simulator/store/journal.js';
+import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const JWS = `${b64({ alg: 'RS256', kid: 'ca-1' })}.${b64({ sub: 'u1', token_type: 'pension_dashboard_pat' })}.c2lnbmF0dXJlLXRoYXQtbXVzdC1nbw`;
+const JWE = `${b64({ alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256' })}.ZW5jcnlwdGVka2V5.aXY.Y2lwaGVydGV4dA.dGFn`;
+const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
+
+test('redaction: JWS keep header and claims but lose the signature; JWE, opaque credentials, PEM keys and private JWK members go', () => {
+  const entry = {
+    requestHeaders: { authorization: `Bearer ${JWS}`, cookie: 'session=abc123' },
+    requestBody: { token: JWS, ticket: JWE, client_secret: 's3cr3t', note: `key ${PEM}`, jwk: { kty: 'RSA', n: 'modulus', e: 'AQAB', d: 'private-exponent', p: 'prime' } },
+    url: '/token?assertion=opaque-assertion&scope=owner',
+    responseHeaders: { 'www-authenticate': `UMA realm="r", as_uri="https://ca", ticket="${JWE}"` },
+    responseBody: { access_token: 'opaque-pat-value', detail: 'presented Bearer opaque-rpt-value', link: 'https://user:hunter2@example.test/x' },
+    form: `grant_type=x&ticket=${JWE}&claim_token=${JWS}&client_secret=abc`,
+  };
+  const red = redactValue(entry) as typeof entry;
+  const text = JSON.stringify(red);
+  for (const secret of ['c2lnbmF0dXJlLXRoYXQtbXVzdC1nbw', 'ZW5jcnlwdGVka2V5', 'Y2lwaGVydGV4dA', 's3cr3t', 'abc123', 'MIIEvQ', 'private-exponent', 'prime', 'opaque-assertion', 'opaque-pat-value', 'opaque-rpt-value', 'hunter2', 'client_secret=abc']) {
+    assert.not.ok(text.includes(secret), `"${secret}" survived: ${text}`);
+  }
+  // What explains the exchange stays: the JWS header and claims, public JWK members, the scope.
+  assert.is(red.requestHeaders.authorization, `Bearer ${JWS.split('.').slice(0, 2).join('.')}.${SIGNATURE_REMOVED}`);
+  assert.equal(red.requestBody.jwk, { kty: 'RSA', n: 'modulus', e: 'AQAB' });
+  assert.match(red.url, /scope=owner/);
+  assert.is(red.requestBody.client_secret, REDACTED);
+  // Redacting twice changes nothing more.
+  assert.equal(redactValue(red), red);
+  assert.is(redactText(redactText(entry.form)), redactText(entry.form));
+});
+
+test('the recorded config drops private key files and credentials, and keeps no folder names', () => {
+  const cfg = recordedConfig({
+    provider: {
+      name: 'Example',
+      findUrl: 'https://p.example/find?api_key=k-123',
+      viewUrl: 'https://p.example/view',
+      holdernameGuids: ['3f9a6a3e-1d2b-4c8e-9f10-2a6b7c8d9e01'],
+      viewTokenKey: { pemFile: '/home/jane/keys/view-public.pem' },
+      tls: { clientCertFile: '/home/jane/certs/client.crt', clientKeyFile: '/home/jane/certs/client.key', trustCaFile: '/home/jane/certs/ca.pem' },
+      clearDown: { url: 'https://admin:pa55@p.example/clear?token=t-456' },
+    },
+    budgets: { ...DEFAULT_BUDGETS },
+  });
+  const text = JSON.stringify(cfg);
+  for (const s of ['client.key', '/home/jane', 'k-123', 'pa55', 't-456']) assert.not.ok(text.includes(s), `"${s}" survived: ${text}`);
+  assert.is(cfg.referenceProvider, false);
+  assert.is(cfg.provider.tls?.clientCertFile, 'client.crt');
+  assert.is(cfg.provider.viewTokenKey.pemFile, 'view-public.pem');
+});
+
+/** Every credential value the raw journal of a run holds, whole. */
+function credentialsIn(journal: JournalEntry[]): string[] {
+  const out = new Set<string>();
+  const add = (v: unknown) => typeof v === 'string' && v.length > 20 && out.add(v);
+  for (const e of journal) {
+    add(/^Bearer\s+(\S+)/i.exec(e.requestHeaders.authorization ?? '')?.[1]);
+    add(/ticket="([^"]+)"/.exec(e.responseHeaders['www-authenticate'] ?? '')?.[1]);
+    for (const body of [e.requestBody, e.responseBody]) {
+      const o = typeof body === 'string' ? Object.fromEntries(new URLSearchParams(body)) : ((body ?? {}) as Record<string, unknown>);
+      for (const k of ['access_token', 'ticket', 'assertion', 'claim_token', 'token', 'user_token', 'find_request_token', 'view_data_token']) add(o[k]);
+    }
+  }
+  return [...out];
+}
+
+test('a real run exported: no token, signature, secret or private key survives anywhere in the archive', async () => {
+  const { dir, material } = await sharedMaterial();
+  const stateDir = tempDir();
+  const { results } = await rehearse({ stateDir, certsDir: dir, scenarios: ['connection-proving'], progress: () => {} });
+  const raw = readRunJournal(path.join(stateDir, 'runs', results.run.id));
+  const credentials = credentialsIn(raw);
+  // The run did exchange PATs, RPTs, tickets, user tokens and signed view data.
+  assert.ok(credentials.length >= 15, `only ${credentials.length} credentials found`);
+  // Whatever else a run folder holds travels too, redacted; key files never do.
+  const runFolder = path.join(stateDir, 'runs', results.run.id);
+  fs.writeFileSync(path.join(runFolder, 'update-file.csv'), `test_id,note\nS2-01,sent with Bearer ${credentials[0]}\n`);
+  fs.writeFileSync(path.join(runFolder, 'extra.json'), JSON.stringify({ access_token: 'opaque-extra-secret' }));
+  fs.writeFileSync(path.join(runFolder, 'stray.key'), material.cdaClient.key);
+  const out = path.join(tempDir(), 'b.tar.gz');
+  await exportRun(stateDir, results.run.id, out);
+  // Every byte of every member, decompressed (the PDF's streams too).
+  const members = readTarGz(fs.readFileSync(out));
+  const all = members.map((m) => (m.name.endsWith('.pdf') ? inflatePdfStreams(m.data) : m.data.toString('utf8'))).join('\n');
+  for (const c of credentials) {
+    const parts = c.split('.');
+    assert.not.ok(all.includes(c), `a whole token survived: ${c.slice(0, 40)}…`);
+    // A JWS's signature or a JWE's encrypted parts are what would make it usable.
+    for (const p of parts.length === 3 ? [parts[2]] : parts.length === 5 ? parts.slice(1) : []) if (p.length > 8) assert.not.ok(all.includes(p), `part of a token survived: ${p.slice(0, 30)}…`);
+  }
+  assert.not.ok(/PRIVATE KEY/.test(all), 'a PEM private key survived');
+  assert.not.ok(all.includes('opaque-extra-secret'));
+  const names = members.map((m) => m.name.split('/').slice(1).join('/'));
+  assert.ok(names.includes('update-file.csv') && names.includes('extra.json'), names.join(', '));
+  assert.not.ok(names.includes('stray.key'));
+  for (const key of [material.cdaClient.key, material.server.key]) assert.not.ok(all.includes(key.split('\n')[1]), 'cda-sim key material survived');
+  // Redaction keeps the evidence readable: the bundle still explains each test case.
+  const b = readBundle(out);
+  assert.is(b.results.summary.total, results.summary.total);
+  assert.ok(b.journal.some((e) => typeof e.requestHeaders.authorization === 'string' && e.requestHeaders.authorization.endsWith(SIGNATURE_REMOVED)));
+});
+
+/** The text inside a PDF's deflated content streams (where a token would hide from a plain search). */
+function inflatePdfStreams(pdf: Buffer): string {
+  const out: string[] = [pdf.toString('latin1')];
+  for (let i = pdf.indexOf('stream\n'); i >= 0; i = pdf.indexOf('stream\n', i + 1)) {
+    const end = pdf.indexOf('endstream', i);
+    try {
+      out.push(zlib.inflateSync(pdf.subarray(i + 7, end)).toString('latin1'));
+    } catch {
+      // not a deflated stream (an image, a font)
+    }
+  }
+  return out.join('\n');
+}
+
+test('the tar format: what we write, standard tar reads; what standard tar writes (ustar), we read', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'a.tar.gz');
+  fs.writeFileSync(file, createTarGz([{ name: 'x/hello.txt', data: Buffer.from('hello') }, { name: 'x/empty', data: Buffer.alloc(0) }, { name: 'x/big.bin', data: Buffer.alloc(1500, 7) }], new Date('2026-11-24T10:00:00Z')));
+  const listing = spawnSync('tar', ['-tvzf', file], { encoding: 'utf8' });
+  assert.is(listing.status, 0, listing.stderr);
+  assert.match(listing.stdout, /x\/hello\.txt/);
+  assert.match(listing.stdout, /1500 .*x\/big\.bin/);
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'sub', 'f.json'), '{"a":1}');
+  const made = spawnSync('tar', ['--format=ustar', '-czf', path.join(dir, 'b.tar.gz'), '-C', src, 'sub'], { encoding: 'utf8' });
+  assert.is(made.status, 0, made.stderr);
+  const read = readTarGz(fs.readFileSync(path.join(dir, 'b.tar.gz')));
+  assert.equal(read.map((f) => [f.name, f.data.toString()]), [['sub/f.json', '{"a":1}']]);
+});
+
+test('a file that is not a bundle, or a damaged one, is refused with what is wrong', () => {
+  const dir = tempDir();
+  const write = (name: string, data: Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, data);
+    return f;
+  };
+  const manifest = (o: object) => ({ name: 'r/bundle.json', data: Buffer.from(JSON.stringify({ format: 'cda-sim-bundle', formatVersion: 1, runId: 'r', createdAt: '', createdBy: '', redaction: '', missing: [], files: [], ...o })) });
+  const cases: [string, Buffer, RegExp][] = [
+    ['plain.txt', Buffer.from('hello'), /not a gzip file/],
+    ['gz-not-tar.gz', zlib.gzipSync(Buffer.alloc(1024, 65)), /not a tar archive/],
+    ['no-manifest.tar.gz', createTarGz([{ name: 'r/results.json', data: Buffer.from('{}') }], new Date()), /no bundle\.json manifest/],
+    ['foreign.tar.gz', createTarGz([manifest({ format: 'something-else' })], new Date()), /"format" is "something-else"; a cda-sim bundle says "cda-sim-bundle"/],
+    ['no-file-list.tar.gz', createTarGz([manifest({ files: 'all' })], new Date()), /"files" must list the archive's files/],
+    ['newer.tar.gz', createTarGz([manifest({ formatVersion: 9 })], new Date()), /"formatVersion" is 9; .* reads format version 1/],
+    ['tampered.tar.gz', createTarGz([manifest({ files: [{ name: 'results.json', bytes: 2, sha256: '0'.repeat(64) }] }), { name: 'r/results.json', data: Buffer.from('{}') }], new Date()), /results\.json does not match its sha256/],
+  ];
+  for (const [name, data, why] of cases) {
+    const f = write(name, data);
+    assert.throws(() => readBundle(f), (e: Error) => e.message.startsWith(`${f} is not a readable cda-sim bundle: `) && why.test(e.message), name);
+  }
+  assert.throws(() => readBundle(path.join(dir, 'nowhere.tar.gz')), /the file does not exist/);
+});
+
+test.run();
