@@ -28,7 +28,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .case.pass{border-left-color:#1a7f37}.case.fail{border-left-color:#cf222e}.case.error{border-left-color:#9a6700}
 .case p{margin:4px 0}.case ul{margin:4px 0 8px 20px;padding:0}.case li{overflow-wrap:anywhere;white-space:pre-wrap}
 table.ex{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.num{text-align:right;white-space:nowrap}.muted{color:#57606a}
+.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap;overflow-wrap:normal}.muted{color:#57606a}
 svg{background:#fff;border:1px solid #d0d7de;border-radius:6px;max-width:100%;height:auto}
 @media print{body{background:#fff}main{padding:0}.case{break-inside:avoid}}
 `;
@@ -170,7 +170,7 @@ function phaseSection(p: ReportPhase, offset: number): string {
   const rows = p.cases
     .map(
       (c, j) =>
-        `<tr><td><a href="#${anchor(c, offset + j)}">${esc(c.id)}</a></td><td>${esc(c.title)}</td><td>${verdictBadge(c)}</td><td>${esc(c.verdict === 'pass' ? (c.reasons[0] ?? '') : c.reasons.join(' | '))}</td></tr>`,
+        `<tr><td class="id"><a href="#${anchor(c, offset + j)}">${esc(c.id)}</a></td><td>${esc(c.title)}</td><td>${verdictBadge(c)}</td><td>${esc(c.verdict === 'pass' ? (c.reasons[0] ?? '') : c.reasons.join(' | '))}</td></tr>`,
     )
     .join('');
   const s = p.summary;
