@@ -11,7 +11,12 @@ import type { RunContext } from '../scenarios/context.js';
 import type { ScenarioFile } from '../scenarios/types.js';
 import { buildUpdateFile, snapshotRegistrations, writeUpdateFile, type UpdateRound } from './update-file.js';
 
-export type ApplyMode = { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> } | { kind: 'command'; command: string } | { kind: 'prompt' } | { kind: 'stop' };
+export type ApplyMode =
+  | { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> }
+  | { kind: 'command'; command: string }
+  /** A person at the terminal (the streams are the process's own unless a test gives others). */
+  | { kind: 'prompt'; input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }
+  | { kind: 'stop' };
 
 /** How this run has the file applied: the reference provider, a command, a person at a terminal, or nobody (pause). */
 export function applyModeFor(reference: ((jsonFile: string) => Promise<unknown>) | undefined, opts: { command?: string; interactive?: boolean } = {}): ApplyMode {
@@ -53,8 +58,8 @@ function runCommand(command: string, round: UpdateRound, progress: (line: string
   });
 }
 
-function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+function ask(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string> {
+  const rl = readline.createInterface({ input, output });
   return new Promise((resolve) => rl.question(question, (a) => (rl.close(), resolve(a.trim()))));
 }
 
@@ -86,7 +91,7 @@ export async function applyUpdates(mode: ApplyMode, round: UpdateRound, progress
       return 'applied';
     }
     case 'prompt': {
-      const a = await ask(`\nApply the updates in ${round.paths.json} (or .csv) on your system now.\nPress Enter when they are applied, or type "stop" to pause and resume later with \`cda-sim stage2\`: `);
+      const a = await ask(`\nApply the updates in ${round.paths.json} (or .csv) on your system now.\nPress Enter when they are applied, or type "stop" to pause and resume later with \`cda-sim stage2\`: `, mode.input, mode.output);
       return a.toLowerCase() === 'stop' ? 'stop' : 'applied';
     }
     case 'stop':
