@@ -32,7 +32,7 @@ import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
-import { applyModeFor, updateFilePhase } from './update-phase.js';
+import { applyModeFor, updateByCommand, updateFilePhase } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
 
@@ -254,7 +254,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       progress,
       providerTls: toProvider,
       systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
-      applyUpdate: provider ? (instruction) => provider!.applyUpdate(instruction) : undefined,
+      applyUpdate: provider
+        ? (instruction) => provider!.applyUpdate(instruction)
+        : opts.applyUpdates?.command
+          ? updateByCommand(() => ctx, opts.applyUpdates.command, runId, runDir(opts.stateDir, runId))
+          : undefined,
       emit,
       pfs: new PfsDriver({
         clock,

@@ -9,7 +9,9 @@ import readline from 'node:readline';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
 import type { ScenarioFile } from '../scenarios/types.js';
-import { buildUpdateFile, snapshotRegistrations, writeUpdateFile, type UpdateRound } from './update-file.js';
+import path from 'node:path';
+import { expectedPei } from '../scenarios/context.js';
+import { buildUpdateFile, expectedCall, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
 
 export type ApplyMode =
   | { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> }
@@ -39,7 +41,7 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function runCommand(command: string, round: UpdateRound, progress: (line: string) => void): Promise<number> {
+function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, progress: (line: string) => void): Promise<number> {
   const line = `${command} ${shellQuote(round.paths.json)}`;
   progress(`applying the updates: ${line}`);
   return new Promise((resolve, reject) => {
@@ -97,4 +99,25 @@ export async function applyUpdates(mode: ApplyMode, round: UpdateRound, progress
     case 'stop':
       return 'stop';
   }
+}
+
+/**
+ * One update instruction (a system-test case's PATCH or DELETE fault, SYS-10…16) carried out by the
+ * user's own `--apply-updates` command: a file in the same format holding that one instruction, in
+ * its own folder of the run. The reference provider is asked directly instead.
+ */
+export function updateByCommand(getCtx: () => RunContext, command: string, runId: string, dir: string) {
+  let n = 0;
+  return async (u: { assetGuid: string; action: UpdateAction }): Promise<{ ok: boolean; why?: string }> => {
+    const ctx = getCtx();
+    const record = ctx.testData.records.find((r) => r.assetGuid === u.assetGuid);
+    if (!record) return { ok: false, why: `no record with asset GUID ${u.assetGuid} in the test data pack` };
+    const user = ctx.testData.expectations.find((e) => e.records.includes(record.recordId))?.user ?? '';
+    const pei = expectedPei(ctx, record);
+    const resourceId = ctx.sim.store.liveResourceByName(pei)?.resource_id ?? null;
+    const file = { run: runId, issuedAt: new Date(ctx.clock.now()).toISOString(), instructions: [{ test_id: 'system-test', user, pei, resource_id: resourceId, action: u.action, expected_call: expectedCall(u.action, resourceId) }] };
+    const paths = writeUpdateFile(path.join(dir, `system-update-${String(++n).padStart(2, '0')}`), file);
+    const code = await runCommand(command, { paths }, ctx.progress);
+    return code === 0 ? { ok: true } : { ok: false, why: `the --apply-updates command exited with ${code}` };
+  };
 }

@@ -170,7 +170,7 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
 
 const update: Action<Step<'update'>> = async (ctx, step) => {
   const apply = ctx.applyUpdate;
-  if (!apply) throw new Error('this case needs the provider to apply a Stage 2 update instruction, and cda-sim has no way to ask this provider to: run it against the reference provider, or judge your provider with the Stage 2 update file');
+  if (!apply) throw new Error('this case needs the provider to apply a Stage 2 update instruction: give `--apply-updates "<command>"` (it gets a file with the one instruction, in the update file format), or run it against the reference provider');
   if (!updates.has(ctx)) updates.set(ctx, new Map());
   await Promise.all(
     step.updates.map(async (u) => {
