@@ -62,6 +62,10 @@ test('the reference provider passes every connection-proving test case', async (
   const ended = events.filter((e) => e.type === 'test-end').map((e) => (e as Extract<RunEvent, { type: 'test-end' }>).result.id);
   assert.equal(ended, results.testCases.filter((t) => t.scenario !== 'reporting').map((t) => t.id));
   assert.is(events.filter((e) => e.type === 'test-start').length, ended.length);
+  // Every phase of the window is announced, not only the scenario phases, each start with its end.
+  const phases = (type: 'phase-start' | 'phase-end') => events.filter((e) => e.type === type).map((e) => (e as { phase: string }).phase);
+  assert.equal(phases('phase-start'), ['clear-down', 'connection-proving', 'reporting']);
+  assert.equal(phases('phase-end'), phases('phase-start'));
 });
 
 const broken: [ProviderFault, string, RegExp][] = [

@@ -56,7 +56,7 @@ export interface RehearseOptions {
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
   reporting?: boolean;
-  /** Called once the simulator (and the reference provider) are up, before the first test case: the web console is at `${sim.endpoints.admin}/console/`. */
+  /** Called once the simulator is up, before the first phase (the reference provider starts after clear-down): the web console is at `${sim.endpoints.admin}/console/`. */
   onReady?: (sim: Simulator) => void | Promise<void>;
   /** Awaited after the run, before the simulator stops: keeps it, and its console, up until it resolves. */
   beforeClose?: (sim: Simulator, outcome: RehearsalOutcome) => Promise<void>;
@@ -169,7 +169,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
-  const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases);
+  const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, emit);
   const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
 
   const s = userConfig?.simulator ?? {};
@@ -188,6 +188,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   });
   let provider: ReferenceProvider | undefined;
   try {
+    await opts.onReady?.(sim);
+    // The run starts before its first phase (clear-down), so a display's clock counts the whole window.
+    emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       await window.phase('clear-down', () =>
@@ -286,7 +289,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     installDriverFaults(ctx, driverFaults);
     const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
-    await opts.onReady?.(sim);
     const done = new Set(paused?.done ?? []);
     if (paused) ctx.updates = paused.updates;
     const reportsFolder = runDir(opts.stateDir, runId);
@@ -296,7 +298,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       if (opts.reportsDir) copyReports({ ...written, ...ctx.updates?.paths }, path.join(opts.reportsDir, runId));
       return written;
     };
-    emit({ type: 'run-start', runId, runDir: reportsFolder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
     const mode = applyModeFor(provider && !opts.applyUpdates?.stop ? (file) => provider!.applyUpdates(file) : undefined, opts.applyUpdates);
     for (const scenario of scenarios) {
       if (done.has(scenario.id)) continue;
@@ -336,7 +337,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           return outcome;
         }
       }
-      testCases.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario))));
+      testCases.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario), { phase: scenario.phase, testCases: scenario.testCases.length })));
       done.add(scenario.id);
     }
 

@@ -2,6 +2,7 @@
 // Stage 1, update file, Stage 2, reporting) against a time budget, 3 hours by default. Each phase's
 // elapsed time goes to the progress lines and into the reports.
 import type { Clock } from '../core/clock.js';
+import type { RunEventListener } from '../scenarios/events.js';
 import { fmtHms as hms } from '../reports/model.js';
 
 export interface PhaseTiming {
@@ -28,6 +29,8 @@ export class IntegrationWindow {
     private readonly progress: (line: string) => void,
     /** Phases already run, when a paused run resumes. */
     earlier: PhaseTiming[] = [],
+    /** Every phase of the window is announced as run events (a progress display shows them all). */
+    private readonly emit: RunEventListener = () => {},
   ) {
     this.timings = [...earlier];
   }
@@ -36,13 +39,17 @@ export class IntegrationWindow {
     return this.timings.reduce((sum, p) => sum + p.elapsedMs, 0);
   }
 
-  async phase<T>(name: string, run: () => Promise<T>): Promise<T> {
+  /** Run one phase; `phase` and `testCases` say which scenario phase it plays, when it plays one. */
+  async phase<T>(name: string, run: () => Promise<T>, about: { phase?: string; testCases?: number } = {}): Promise<T> {
     const started = this.clock.now();
+    const phase = about.phase ?? name;
     this.progress(`\n== ${name} (window ${hms(this.elapsedMs)} of ${hms(this.budgetMs)} used) ==`);
+    this.emit({ type: 'phase-start', phase, title: name, testCases: about.testCases ?? 0, time: new Date(started).toISOString() });
     try {
       return await run();
     } finally {
       const finished = this.clock.now();
+      this.emit({ type: 'phase-end', phase, elapsedMs: finished - started, time: new Date(finished).toISOString() });
       const overBefore = this.elapsedMs > this.budgetMs;
       this.timings.push({ name, startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), elapsedMs: finished - started });
       this.progress(`== ${name}: ${hms(finished - started)} (${finished - started} ms); window ${hms(this.elapsedMs)} of ${hms(this.budgetMs)} ==`);

@@ -47,9 +47,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
   const total = scenario.testCases.length;
   const emit = ctx.emit ?? (() => {});
   const now = () => new Date().toISOString();
-  const phaseStarted = Date.now();
+  // Phase events come from the integration window that plays this scenario (rehearsal/window.ts).
   ctx.progress(`${scenario.title} (${scenario.id}): ${total} test case(s)`);
-  emit({ type: 'phase-start', phase: scenario.phase, title: scenario.title, testCases: total, time: now() });
   for (const [i, tc] of scenario.testCases.entries()) {
     const started = Date.now();
     const tags = { testCase: tc.id, scenario: scenario.id };
@@ -89,6 +88,5 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${reasons.join(' | ')}`}`);
     emit({ type: 'test-end', result, index: i + 1, total, time: now() });
   }
-  emit({ type: 'phase-end', phase: scenario.phase, elapsedMs: Date.now() - phaseStarted, time: now() });
   return results;
 }
