@@ -7,26 +7,44 @@ import { CliError, EXIT } from '../cli/exit-codes.js';
 import { ACTIONS } from './actions.js';
 import { CHECKS } from './checks.js';
 import { summarise } from './correlation.js';
+import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import type { RunContext } from './context.js';
 import type { ScenarioFile, TestCaseResult } from './types.js';
 
-/** Check a scenario file's shape, naming the test case and field at fault. */
+/**
+ * Check a scenario file's shape before anything runs: every problem is collected (not only the
+ * first), each naming the test case, the position and the field, and the rule it breaks.
+ */
 export function validateScenario(s: ScenarioFile, file: string): void {
-  const fail = (msg: string) => {
-    throw new CliError(`scenario ${file}: ${msg}`, EXIT.usage);
-  };
-  for (const k of ['id', 'title', 'phase'] as const) if (typeof s[k] !== 'string' || !s[k]) fail(`"${k}" is required`);
-  if (!Array.isArray(s.testCases) || s.testCases.length === 0) fail('"testCases" must list at least one test case');
+  const problems: string[] = [];
+  for (const k of ['id', 'title', 'phase'] as const) if (typeof s[k] !== 'string' || !s[k]) problems.push(`"${k}" is required`);
+  if (!Array.isArray(s.testCases) || s.testCases.length === 0) problems.push('"testCases" must list at least one test case');
   const ids = new Set<string>();
-  for (const [i, tc] of s.testCases.entries()) {
+  for (const [i, tc] of (Array.isArray(s.testCases) ? s.testCases : []).entries()) {
     const where = `testCases[${i}]${tc?.id ? ` (${tc.id})` : ''}`;
-    for (const k of ['id', 'title', 'rule', 'reference'] as const) if (typeof tc[k] !== 'string' || !tc[k]) fail(`${where}.${k} is required`);
-    if (ids.has(tc.id)) fail(`${where}: the id ${tc.id} is used twice`);
+    for (const k of ['id', 'title', 'rule', 'reference'] as const) if (typeof tc[k] !== 'string' || !tc[k]) problems.push(`${where}.${k} is required`);
+    if (ids.has(tc.id)) problems.push(`${where}: the id ${tc.id} is used twice`);
     ids.add(tc.id);
-    for (const [j, step] of (tc.steps ?? []).entries()) if (!(step.do in ACTIONS)) fail(`${where}.steps[${j}].do "${step.do}" is not a step; known: ${Object.keys(ACTIONS).join(', ')}`);
-    if (!Array.isArray(tc.expect) || tc.expect.length === 0) fail(`${where}.expect must list at least one check`);
-    for (const [j, e] of tc.expect.entries()) if (!(e.check in CHECKS)) fail(`${where}.expect[${j}].check "${e.check}" is not a check; known: ${Object.keys(CHECKS).join(', ')}`);
+    for (const [j, step] of (tc.steps ?? []).entries()) {
+      const at = `${where}.steps[${j}]`;
+      if (!(step.do in ACTIONS)) problems.push(`${at}.do "${step.do}" is not a step; known: ${Object.keys(ACTIONS).join(', ')}`);
+      else for (const p of shapeProblems(step as unknown as Record<string, unknown>, 'do', shapeOf(STEP_SHAPES, step.do))) problems.push(`${at} (${step.do}): ${p}`);
+    }
+    if (!Array.isArray(tc.expect) || tc.expect.length === 0) problems.push(`${where}.expect must list at least one check`);
+    for (const [j, e] of (Array.isArray(tc.expect) ? tc.expect : []).entries()) {
+      const at = `${where}.expect[${j}]`;
+      if (!(e.check in CHECKS)) problems.push(`${at}.check "${e.check}" is not a check; known: ${Object.keys(CHECKS).join(', ')}`);
+      else for (const p of shapeProblems(e as unknown as Record<string, unknown>, 'check', shapeOf(CHECK_SHAPES, e.check))) problems.push(`${at} (${e.check}): ${p}`);
+    }
   }
+  if (problems.length) throw new CliError(`scenario ${file}:\n  ${problems.join('\n  ')}`, EXIT.usage);
+}
+
+/** A step or check the engine knows must have its fields described (vocabulary.ts). */
+function shapeOf<T>(shapes: Record<string, T>, kind: string): T {
+  const shape = shapes[kind];
+  if (!shape) throw new Error(`"${kind}" has no field description in scenarios/vocabulary.ts`);
+  return shape;
 }
 
 export function loadScenario(nameOrFile: string): ScenarioFile {
