@@ -9,6 +9,7 @@ import { Journal, type JournalEntry } from '../simulator/store/journal.js';
 import { createReportingApp } from '../simulator/reporting/reporting-app.js';
 import { SubmissionStore, type StoredSubmission } from '../simulator/reporting/submissions.js';
 import { runReportingPipeline } from '../simulator/reporting/pipeline.js';
+import { listRuns } from '../simulator/runs/run-store.js';
 import { tempDir } from './helpers/fixtures.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -135,8 +136,14 @@ test('`cda-sim reporting verify --date` judges that day from the state directory
   assert.is(ok.status, 0, ok.stdout + ok.stderr);
   for (const id of ['REP-01', 'REP-02', 'REP-03', 'REP-04', 'REP-05', 'REP-06', 'REP-07']) assert.match(ok.stdout, new RegExp(`${id}\\s+.*PASS`));
   assert.match(ok.stdout, /6 submission\(s\) received that day/);
-  const runDir = fs.readdirSync(reportsDir).find((d) => d.startsWith(DAY))!;
-  for (const f of ['results.json', 'junit.xml', 'report.html', 'report.pdf']) assert.ok(fs.existsSync(path.join(reportsDir, runDir, f)), f);
+  // Kept in the run store like every run (so `cda-sim runs` lists it), and copied to --reports-dir.
+  const [kept] = listRuns(stateDir);
+  assert.is(kept.state, 'complete');
+  assert.match(kept.results!.run.provider, new RegExp(DAY));
+  for (const f of ['results.json', 'junit.xml', 'report.html', 'report.pdf']) {
+    assert.ok(fs.existsSync(path.join(kept.dir, f)), f);
+    assert.ok(fs.existsSync(path.join(reportsDir, kept.id, f)), f);
+  }
   // The next day holds nothing: every endpoint fails, exit 1.
   const empty = run('2026-03-11');
   assert.is(empty.status, 1);

@@ -19,8 +19,8 @@ import { loadScenario, runScenario } from '../scenarios/engine.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
-import { summarise, type RunResults } from '../reports/results.js';
-import { writeReports } from '../reports/write-all.js';
+import { runResults, type RunResults } from '../reports/results.js';
+import { copyReports, writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
@@ -105,8 +105,8 @@ function resultsOf(r: {
   window: IntegrationWindow;
   status: 'complete' | 'paused';
 }): RunResults {
-  return {
-    run: {
+  return runResults(
+    {
       id: r.runId,
       cdaSimVersion: packageVersion(),
       profile: PROFILE,
@@ -118,9 +118,8 @@ function resultsOf(r: {
       status: r.status,
       window: r.window.summary(),
     },
-    summary: summarise(r.testCases),
-    testCases: r.testCases,
-  };
+    r.testCases,
+  );
 }
 
 function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
@@ -147,11 +146,6 @@ async function assertReachable(url: string, tls: TlsClientOptions): Promise<void
     const e = err as CallFailed;
     throw new CliError(`the provider's find endpoint ${url} cannot be reached (${e.code}): ${e.message}. Check that it is running, the URL, and the TLS settings (trustCaFile, client certificate) in your config`, EXIT.environment);
   }
-}
-
-function copyReports(reports: Record<string, string>, dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
 }
 
 export async function rehearse(options: RehearseOptions): Promise<RehearsalOutcome> {

@@ -24,6 +24,11 @@ export interface RunResults {
   testCases: TestCaseResult[];
 }
 
+/** A run's results: its metadata, the test cases, and the summary counted from them. */
+export function runResults(run: RunResults['run'], testCases: TestCaseResult[]): RunResults {
+  return { run, summary: summarise(testCases), testCases };
+}
+
 export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
   return {
     total: testCases.length,

@@ -24,3 +24,9 @@ export async function writeReports(dir: string, results: RunResults): Promise<{ 
   await writePdf(results, pdf);
   return { json, junit, html, pdf };
 }
+
+/** A copy of a run's reports elsewhere (`--reports-dir`); the run itself stays in the run store. */
+export function copyReports(reports: Record<string, string>, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+}

@@ -1,7 +1,6 @@
 // `cda-sim reporting verify [--date YYYY-MM-DD]`: the daily reporting pipeline over the submissions
 // the simulator received on that UTC day (default today), with a verdict per endpoint.
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { packageVersion } from '../../core/paths.js';
@@ -10,8 +9,10 @@ import { readJournal } from '../../store/journal.js';
 import { receivedOnUtcDay, SubmissionStore } from '../../reporting/submissions.js';
 import { runReportingPipeline, utcDay } from '../../reporting/pipeline.js';
 import { loadTestData } from '../../testdata/records.js';
-import { summarise, summaryTable, type RunResults } from '../../reports/results.js';
-import { writeReports } from '../../reports/write-all.js';
+import { runResults, summaryTable } from '../../reports/results.js';
+import { copyReports, writeReports } from '../../reports/write-all.js';
+import { newRunId, runDir } from '../../runs/run-store.js';
+import { systemClock } from '../../core/clock.js';
 
 export const reportingCommand = defineCommand({
   command: 'reporting <action>',
@@ -21,7 +22,7 @@ export const reportingCommand = defineCommand({
       .positional('action', { choices: ['verify'] as const, describe: 'What to do' })
       .option('date', { type: 'string', describe: 'The UTC day to judge (default: today)' })
       .option('holdername', { type: 'string', array: true, describe: 'Holdername GUIDs that must each be reported on (default: those in the submissions)' })
-      .option('reports-dir', { type: 'string', default: 'reports', describe: 'Where the reports are written' }),
+      .option('reports-dir', { type: 'string', describe: 'Also copy the reports here (the run is kept in <state-dir>/runs/<run id>/, like every run)' }),
   run: async (args) => {
     const started = new Date();
     const day = args.date ?? utcDay(started.getTime());
@@ -33,21 +34,21 @@ export const reportingCommand = defineCommand({
     const pack = loadTestData();
     const holderOf = new Map(pack.records.map((r) => [r.assetGuid, r.holdernameGuid]));
     const testCases = runReportingPipeline({ day, submissions, journal, holdernameGuids: args.holdername, holdernameOfAsset: (a) => holderOf.get(a) });
-    const results: RunResults = {
-      run: {
-        id: `${day}-reporting-${randomUUID().slice(0, 8)}`,
+    const results = runResults(
+      {
+        id: newRunId(systemClock),
         cdaSimVersion: packageVersion(),
         profile: PROFILE,
-        provider: 'reporting submissions received by cda-sim',
+        provider: `reporting submissions received by cda-sim on ${day} (UTC)`,
         configDigest: '-',
         startedAt: started.toISOString(),
         finishedAt: new Date().toISOString(),
         scenarios: ['reporting'],
       },
-      summary: summarise(testCases),
       testCases,
-    };
-    const files = await writeReports(path.join(args['reports-dir'], results.run.id), results);
+    );
+    const files = await writeReports(runDir(args['state-dir'], results.run.id), results);
+    if (args['reports-dir']) copyReports(files, path.join(args['reports-dir'], results.run.id));
     console.log(`reporting pipeline for ${day} (UTC): ${receivedOnUtcDay(submissions, day).length} submission(s) received that day\n`);
     console.log(summaryTable(results, process.stdout.columns ?? 120));
     console.log(`reports: ${files.pdf}, ${files.html}, ${files.junit}, ${files.json}`);
