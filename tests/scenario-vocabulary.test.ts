@@ -41,6 +41,7 @@ test('a scenario with bad fields is refused with every problem, each naming wher
             { do: 'fault', endpoint: 'token', status: '503' },
             { do: 'driver-fault', fault: 'explode', user: 'IT01', as: 'd' },
             { do: 'update', updates: [{ user: 'SYS01', action: 'confirm', as: 'u' }] },
+            { do: 'fault', endpoint: 'token', fixture: 'inactive' },
           ],
           expect: [{ check: 'retried', endpoint: 'token', status: 503, find: 'f', update: 'u' }, { check: 'view-refused', view: 'v' }, { check: 'pat-obtained' }],
         },
@@ -59,6 +60,8 @@ test('a scenario with bad fields is refused with every problem, each naming wher
     /steps\[1\] \(fault\): "status" must be a number/,
     /steps\[2\] \(driver-fault\): "fault" must be one of: delayed-find, .*, not "explode"/,
     /steps\[3\] \(update\): "updates" \[0\]\.action must be one of: confirm-match, /,
+    // The fault registry's own rules, asked when the step's fields are well typed.
+    /steps\[4\] \(fault\): "fixture" applies to the introspect endpoint only/,
     /expect\[0\] \(retried\): give exactly one of "find" or "update", not 2/,
     /expect\[1\] \(view-refused\): "statuses" is required/,
     /expect\[2\] \(pat-obtained\): "find" is required/,

@@ -4,7 +4,7 @@
 // stage-actions.ts and system-*.ts (tests/scenario-vocabulary.test.ts loads every shipped file).
 import { FIND_VARIANTS } from '../pfs/find-request.js';
 import { DRIVER_FAULTS } from '../pfs/driver-faults.js';
-import { INTROSPECTION_FIXTURES } from '../faults/registry.js';
+import { INTROSPECTION_FIXTURES, validateFaultRule } from '../faults/registry.js';
 import { UPDATE_ACTIONS } from '../rehearsal/update-file.js';
 
 /** A field's rule: a type (a trailing ? makes it optional), or the list of allowed values. */
@@ -14,6 +14,8 @@ interface Shape {
   fields: Record<string, Rule>;
   /** Exactly one of these fields must be given. */
   exactlyOne?: string[];
+  /** Rules across fields, owned elsewhere; asked only once every field has the right type. */
+  rules?: (item: Record<string, unknown>) => string[];
 }
 
 const optional = (oneOf: readonly (string | number)[]) => ({ oneOf, optional: true });
@@ -30,6 +32,9 @@ export const STEP_SHAPES: Record<string, Shape> = {
   'await-updates': { fields: {} },
   fault: {
     fields: { endpoint: 'string', status: 'number?', fixture: optional(INTROSPECTION_FIXTURES), delayMs: 'number?', count: 'number?', forMs: 'number?', user: 'string?', retryAfterSeconds: 'number?', code: 'string?' },
+    // The rest of the step is a fault rule: the fault registry's own validation judges it (forMs
+    // becomes the rule's `until`, and `user` a test user id, when the step runs).
+    rules: ({ do: _do, forMs: _forMs, ...rule }) => validateFaultRule(rule, Date.now()).map((v) => `"${v.field}" ${v.detail}`),
   },
   'clear-faults': { fields: {} },
   'await-settled': { fields: { find: 'string', quietMs: 'number?' } },
@@ -107,6 +112,7 @@ export function shapeProblems(item: Record<string, unknown>, kindField: 'do' | '
   for (const field of Object.keys(item)) {
     if (field !== kindField && !(field in shape.fields)) problems.push(`"${field}" is not a field of "${String(item[kindField])}"; its fields: ${Object.keys(shape.fields).join(', ') || 'none'}`);
   }
+  if (problems.length === 0 && shape.rules) problems.push(...shape.rules(item));
   if (shape.exactlyOne) {
     const given = shape.exactlyOne.filter((f) => item[f] !== undefined);
     if (given.length !== 1) problems.push(`give exactly one of ${shape.exactlyOne.map((f) => `"${f}"`).join(' or ')}${given.length ? `, not ${given.length}` : ''}`);
