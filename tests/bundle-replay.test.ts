@@ -19,6 +19,7 @@ import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { CLI } from './helpers/spawn-sim.js';
+import { ownProviderSection } from './helpers/spawn-provider.js';
 
 /** The CLI in a child process, as CI runs it. */
 const cli = (args: string[], cwd: string) => cliProcess(args, cwd, { CI: 'true' });
@@ -212,7 +213,7 @@ test('cda-sim replay --config: the same finds and views sent to a provider of th
     const cwd = tempDir();
     const config = path.join(cwd, 'cda-sim.config.json');
     fs.writeFileSync(config, JSON.stringify({
-      provider: { name: 'Example Pensions (test)', findUrl: provider.findUrl, viewUrl: provider.viewUrl, holdernameGuids: testData.holdernames.map((h) => h.holdernameGuid), viewTokenKey: { jwksUrl: provider.jwksUrl }, tls: { trustCaFile: path.join(dir, 'ca.crt') } },
+      provider: ownProviderSection(provider, { name: 'Example Pensions (test)', tls: { trustCaFile: path.join(dir, 'ca.crt') } }),
       simulator: { host: '127.0.0.1', httpsPort: https, httpPort: http, adminPort: admin },
     }));
     const r = await cli(['replay', state.bundle, '--config', config, '--state-dir', path.join(cwd, 'state'), '--certs-dir', dir, '--ci'], cwd);

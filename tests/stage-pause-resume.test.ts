@@ -12,11 +12,10 @@ import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { listRuns, runDir as runFolder } from '../simulator/runs/run-store.js';
 import { readUpdateFile } from '../simulator/rehearsal/update-file.js';
 import { runCli as cli } from './helpers/cli-in-process.js';
-import { loadTestData } from '../simulator/testdata/records.js';
 import type { RunResults } from '../simulator/reports/results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { CLI } from './helpers/spawn-sim.js';
-import { freePort, spawnProvider } from './helpers/spawn-provider.js';
+import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 
 /** The CLI in a child process, without blocking this one (it serves the clear-down URL meanwhile). */
 function cliProcess(args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -108,14 +107,9 @@ test('against a provider in its own process: clear-down command and URL, pause a
     fs.writeFileSync(
       cfg,
       JSON.stringify({
-        provider: {
-          name: 'own provider',
-          findUrl: provider.findUrl,
-          viewUrl: provider.viewUrl,
-          holdernameGuids: loadTestData().holdernames.map((h) => h.holdernameGuid),
-          viewTokenKey: { jwksUrl: provider.jwksUrl },
+        provider: ownProviderSection(provider, {
           clearDown: { command: `${JSON.stringify(process.execPath)} -e ${JSON.stringify(`require('fs').writeFileSync(${JSON.stringify(clearedMarker)}, 'cleared')`)}`, url: clearDownUrl },
-        },
+        }),
         budgets: { updateWindowMs: 1000 },
         simulator: { httpsPort, httpPort, adminPort },
       }),

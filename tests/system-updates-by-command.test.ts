@@ -7,9 +7,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { freePort, spawnProvider } from './helpers/spawn-provider.js';
+import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 
 test('each update instruction of a system-test case is handed to --apply-updates as a one-instruction file', async () => {
   const { dir: certsDir } = await sharedMaterial();
@@ -22,13 +21,7 @@ test('each update instruction of a system-test case is handed to --apply-updates
     fs.writeFileSync(
       cfg,
       JSON.stringify({
-        provider: {
-          name: 'own provider',
-          findUrl: provider.findUrl,
-          viewUrl: provider.viewUrl,
-          holdernameGuids: loadTestData().holdernames.map((h) => h.holdernameGuid),
-          viewTokenKey: { jwksUrl: provider.jwksUrl },
-        },
+        provider: ownProviderSection(provider),
         simulator: { httpsPort, httpPort, adminPort },
       }),
     );

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { CLI } from './spawn-sim.js';
+import { loadTestData } from '../../simulator/testdata/records.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -40,4 +41,19 @@ export async function spawnProvider(opts: { httpsPort: number; httpPort: number;
     throw new Error(`the reference provider did not start:\n${out}`);
   }
   return { child, findUrl: url('find URL')!, viewUrl: url('view URL')!, jwksUrl: url('JWKS')!, output: () => out, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * The `provider` section of a cda-sim config for a reference provider run as "your own": its URLs,
+ * the test data pack's holdernames and its JWKS. `over` adds or replaces fields (name, tls, clearDown…).
+ */
+export function ownProviderSection(p: { findUrl: string; viewUrl: string; jwksUrl: string }, over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'own provider',
+    findUrl: p.findUrl,
+    viewUrl: p.viewUrl,
+    holdernameGuids: loadTestData().holdernames.map((h) => h.holdernameGuid),
+    viewTokenKey: { jwksUrl: p.jwksUrl },
+    ...over,
+  };
 }
