@@ -19,7 +19,7 @@ import { loadScenario, runScenario } from '../scenarios/engine.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
-import { runResults, type RunResults } from '../reports/results.js';
+import { runPassed, runResults, summarise, type RunResults } from '../reports/results.js';
 import { copyReports, writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
@@ -325,7 +325,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           progress(`\nPAUSED after Stage 1. Apply ${ctx.updates!.paths.json} on your system, then resume with: cda-sim stage2 --run ${runId}`);
           const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: [...done], testCases, window, status: 'paused' });
           const reports = await keep(results);
-          const stage1Ok = testCases.every((t) => t.verdict === 'pass') && testCases.length > 0;
+          const stage1Ok = runPassed(summarise(testCases));
           const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
           await opts.beforeClose?.(sim, outcome);
           return outcome;
@@ -352,8 +352,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: played, testCases, window, status: 'complete' });
     const reports = await keep(results);
     if (paused) finishPausedRun(reportsFolder);
-    // A run that executed no test case is never a pass.
-    const exitCode = results.summary.total > 0 && results.summary.passed === results.summary.total ? EXIT.ok : EXIT.checkFailed;
+    const exitCode = runPassed(results.summary) ? EXIT.ok : EXIT.checkFailed;
     emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
     const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode };
     await opts.beforeClose?.(sim, outcome);

@@ -1,7 +1,7 @@
 // The evidence report as one self-contained HTML page: inline CSS and an inline SVG chart, no
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
-import type { RunResults } from './results.js';
+import { runPassed, type RunResults } from './results.js';
 import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { xmlSafe } from './junit.js';
 
@@ -182,7 +182,7 @@ ${p.cases.map((c, j) => caseSection(c, offset + j)).join('\n')}`;
 
 function toHtmlUnsafe(results: RunResults): string {
   const m = toModel(results);
-  const ok = m.summary.total > 0 && m.summary.passed === m.summary.total;
+  const ok = runPassed(m.summary);
   let offset = 0;
   const phases = m.phases.map((p) => {
     const html = phaseSection(p, offset);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
-import type { RunResults } from './results.js';
+import { runPassed, type RunResults } from './results.js';
 import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 // Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
@@ -243,7 +243,7 @@ function footers(doc: Doc, m: ReportModel): void {
 }
 
 function render(doc: Doc, m: ReportModel): void {
-  const ok = m.summary.total > 0 && m.summary.passed === m.summary.total;
+  const ok = runPassed(m.summary);
   write(doc, 'cda-sim evidence report', { font: 'Helvetica-Bold', size: 20 });
   write(doc, 'A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP\'s own testing.', {
     size: 8.5,

@@ -29,6 +29,11 @@ export function runResults(run: RunResults['run'], testCases: TestCaseResult[]):
   return { run, summary: summarise(testCases), testCases };
 }
 
+/** A run passes when it ran at least one test case and every one passed: a run of nothing is never a pass. */
+export function runPassed(s: RunResults['summary']): boolean {
+  return s.total > 0 && s.passed === s.total;
+}
+
 export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
   return {
     total: testCases.length,

@@ -3,6 +3,7 @@
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
 import { fmtMs } from '../reports/model.js';
+import { runPassed } from '../reports/results.js';
 import type { Bundle } from './bundle.js';
 
 const seconds = (ms: number) => `${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1000).toFixed(3)}s`;
@@ -38,7 +39,7 @@ export function renderInspection(b: Bundle): string {
   const t0 = Date.parse(r.run.startedAt);
   const failed = r.testCases.filter((t) => t.verdict !== 'pass');
   const s = r.summary;
-  const verdict = s.total > 0 && s.passed === s.total ? 'PASSED' : 'FAILED';
+  const verdict = runPassed(s) ? 'PASSED' : 'FAILED';
   const cfg = b.config;
   const v = b.versions;
   out.push(`run ${r.run.id}  (bundle made ${b.manifest.createdAt} by ${b.manifest.createdBy})`);

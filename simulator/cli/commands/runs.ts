@@ -2,11 +2,11 @@
 import { defineCommand, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { listRuns, runsDir, type RunListing } from '../../runs/run-store.js';
+import { runPassed } from '../../reports/results.js';
 
 export function runVerdict(r: RunListing): string {
   if (!r.results) return 'INCOMPLETE';
-  const s = r.results.summary;
-  return s.total > 0 && s.passed === s.total ? 'PASSED' : 'FAILED';
+  return runPassed(r.results.summary) ? 'PASSED' : 'FAILED';
 }
 
 export function runsTable(runs: RunListing[]): string {
