@@ -98,8 +98,7 @@ function resultsOf(r: {
   startedAt: string;
   clock: Clock;
   config: ProviderConfig;
-  userConfig: ProviderConfig | undefined;
-  opts: RehearseOptions;
+  configDigest: string;
   scenarios: string[];
   testCases: TestCaseResult[];
   window: IntegrationWindow;
@@ -111,7 +110,7 @@ function resultsOf(r: {
       cdaSimVersion: packageVersion(),
       profile: PROFILE,
       provider: r.config.provider.name ?? r.config.provider.findUrl,
-      configDigest: configDigest(r.userConfig ?? { referenceProvider: true, faults: r.opts.referenceFaults ?? [] }),
+      configDigest: r.configDigest,
       startedAt: r.startedAt,
       finishedAt: new Date(r.clock.now()).toISOString(),
       scenarios: r.scenarios,
@@ -155,10 +154,13 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
   const opts: RehearseOptions = paused ? { ...options, ...paused.options } : options;
   const runId = paused?.runId ?? newRunId(clock);
+  /** The run is kept here: reports, its journal and inputs, the update file, a paused run's state. */
+  const folder = runDir(opts.stateDir, runId);
   // The web console follows the run too (sim is started below, before the first event).
   const emit = emitter([opts.onEvent, (e) => sim.console.runEvent(e)]);
   const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
+  const digest = configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] });
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
   const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
@@ -184,7 +186,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   try {
     await opts.onReady?.(sim);
     // The run starts before its first phase (clear-down), so a display's clock counts the whole window.
-    emit({ type: 'run-start', runId, runDir: runDir(opts.stateDir, runId), scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
+    emit({ type: 'run-start', runId, runDir: folder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       await window.phase('clear-down', () =>
@@ -236,7 +238,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
     // The run keeps its own journal and inputs beside its reports, for export and replay.
     // A resumed run first catches up on what was journalled while it was paused.
-    startRunRecord(runDir(opts.stateDir, runId), { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
+    startRunRecord(folder, { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
     // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
     const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
     const ctx: RunContext = {
@@ -254,7 +256,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       applyUpdate: provider
         ? (instruction) => provider!.applyUpdate(instruction)
         : opts.applyUpdates?.command
-          ? updateByCommand(() => ctx, opts.applyUpdates.command, runId, runDir(opts.stateDir, runId))
+          ? updateByCommand(() => ctx, opts.applyUpdates.command, runId, folder)
           : undefined,
       emit,
       pfs: new PfsDriver({
@@ -285,10 +287,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
     const done = new Set(paused?.done ?? []);
     if (paused) ctx.updates = paused.updates;
-    const reportsFolder = runDir(opts.stateDir, runId);
     /** The run is kept in its folder; --reports-dir gets a copy (the update file with the reports). */
     const keep = async (results: RunResults) => {
-      const written = await writeReports(reportsFolder, results);
+      const written = await writeReports(folder, results);
       if (opts.reportsDir) copyReports({ ...written, ...ctx.updates?.paths }, path.join(opts.reportsDir, runId));
       return written;
     };
@@ -297,7 +298,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
       if (done.has(scenario.id)) continue;
       if (scenario.phase === 'stage2') {
         // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
-        const applied = await window.phase(paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, runId, reportsFolder, mode));
+        const applied = await window.phase(paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, runId, folder, mode));
         if (applied === 'stop') {
           const pausedRun: PausedRun = {
             version: 1,
@@ -318,12 +319,12 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
             testCases,
             phases: window.summary().phases,
             updates: ctx.updates!,
-            configDigest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
+            configDigest: digest,
             provider: config.provider.name ?? config.provider.findUrl,
           };
-          savePausedRun(reportsFolder, pausedRun);
+          savePausedRun(folder, pausedRun);
           progress(`\nPAUSED after Stage 1. Apply ${ctx.updates!.paths.json} on your system, then resume with: cda-sim stage2 --run ${runId}`);
-          const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: [...done], testCases, window, status: 'paused' });
+          const results = resultsOf({ runId, startedAt, clock, config, configDigest: digest, scenarios: [...done], testCases, window, status: 'paused' });
           const reports = await keep(results);
           const stage1Ok = runPassed(summarise(testCases));
           const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
@@ -349,9 +350,9 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     });
 
     const played = [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])];
-    const results = resultsOf({ runId, startedAt, clock, config, userConfig, opts, scenarios: played, testCases, window, status: 'complete' });
+    const results = resultsOf({ runId, startedAt, clock, config, configDigest: digest, scenarios: played, testCases, window, status: 'complete' });
     const reports = await keep(results);
-    if (paused) finishPausedRun(reportsFolder);
+    if (paused) finishPausedRun(folder);
     const exitCode = runPassed(results.summary) ? EXIT.ok : EXIT.checkFailed;
     emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
     const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode };
