@@ -10,6 +10,7 @@ import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { Store } from '../store/state.js';
 import { expectationFor, expectedPei, recordById, type RunContext } from '../scenarios/context.js';
 import type { ScenarioFile } from '../scenarios/types.js';
+import type { PensionRecord } from '../testdata/records.js';
 
 export const UPDATE_ACTIONS = ['confirm-match', 'reject-match', 'expire-possible-match', 'withdraw-match', 'remove-asset'] as const;
 export type UpdateAction = (typeof UPDATE_ACTIONS)[number];
@@ -74,16 +75,19 @@ function judgedUsers(stage2: ScenarioFile): Map<string, string> {
   return out;
 }
 
+/** One instruction: the PeI the provider should hold for the record, and the call the action asks for. */
+export function instructionFor(ctx: RunContext, testId: string, user: string, record: PensionRecord, action: UpdateAction): UpdateInstruction {
+  const pei = expectedPei(ctx, record);
+  const resourceId = ctx.sim.store.liveResourceByName(pei)?.resource_id ?? null;
+  return { test_id: testId, user, pei, resource_id: resourceId, action, expected_call: expectedCall(action, resourceId) };
+}
+
 export function buildUpdateFile(ctx: RunContext, stage2: ScenarioFile, runId: string, issuedAtMs: number): UpdateFile {
   const instructions: UpdateInstruction[] = [];
   for (const [user, testId] of judgedUsers(stage2)) {
     const expectation = expectationFor(ctx, user);
     if (!expectation.stage2) throw new Error(`the Stage 2 scenario judges ${user}'s update, but the test data pack gives ${user} no stage2 action`);
-    for (const recordId of expectation.records) {
-      const pei = expectedPei(ctx, recordById(ctx, recordId));
-      const resourceId = ctx.sim.store.liveResourceByName(pei)?.resource_id ?? null;
-      instructions.push({ test_id: testId, user, pei, resource_id: resourceId, action: expectation.stage2, expected_call: expectedCall(expectation.stage2, resourceId) });
-    }
+    for (const recordId of expectation.records) instructions.push(instructionFor(ctx, testId, user, recordById(ctx, recordId), expectation.stage2));
   }
   return { run: runId, issuedAt: new Date(issuedAtMs).toISOString(), instructions };
 }

@@ -10,8 +10,7 @@ import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
 import type { ScenarioFile } from '../scenarios/types.js';
 import path from 'node:path';
-import { expectedPei } from '../scenarios/context.js';
-import { buildUpdateFile, expectedCall, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
+import { buildUpdateFile, instructionFor, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
 
 export type ApplyMode =
   | { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> }
@@ -113,9 +112,7 @@ export function updateByCommand(getCtx: () => RunContext, command: string, runId
     const record = ctx.testData.records.find((r) => r.assetGuid === u.assetGuid);
     if (!record) return { ok: false, why: `no record with asset GUID ${u.assetGuid} in the test data pack` };
     const user = ctx.testData.expectations.find((e) => e.records.includes(record.recordId))?.user ?? '';
-    const pei = expectedPei(ctx, record);
-    const resourceId = ctx.sim.store.liveResourceByName(pei)?.resource_id ?? null;
-    const file = { run: runId, issuedAt: new Date(ctx.clock.now()).toISOString(), instructions: [{ test_id: 'system-test', user, pei, resource_id: resourceId, action: u.action, expected_call: expectedCall(u.action, resourceId) }] };
+    const file = { run: runId, issuedAt: new Date(ctx.clock.now()).toISOString(), instructions: [instructionFor(ctx, 'system-test', user, record, u.action)] };
     const paths = writeUpdateFile(path.join(dir, `system-update-${String(++n).padStart(2, '0')}`), file);
     const code = await runCommand(command, { paths }, ctx.progress);
     return code === 0 ? { ok: true } : { ok: false, why: `the --apply-updates command exited with ${code}` };
