@@ -7,7 +7,7 @@ import { caHarness, JWT_BEARER, type CaHarness } from './helpers/ca-harness.js';
 import { sharedMaterial, specApi, tempDir } from './helpers/fixtures.js';
 import { ContractChecker } from './helpers/contract.js';
 import { startSimulator } from '../simulator/server/simulator.js';
-import { FAULT_STATUSES, INTROSPECTION_FIXTURES, type FaultEndpoint, type FaultRule } from '../simulator/ca/faults.js';
+import { FAULT_STATUSES, INTROSPECTION_FIXTURES, type CaFaultEndpoint as FaultEndpoint, type FaultRule } from '../simulator/faults/registry.js';
 
 const INJECTED = 'injected by a C&A fault rule (admin API /admin/faults)';
 const PROBLEM_CODE: Record<number, [string, string]> = {
@@ -246,7 +246,7 @@ test('a fixture waits for a known RPT the caller owns; an error rule before it a
   await h.close();
 });
 
-test('CaFaults.add refuses a bad rule', async () => {
+test('FaultRegistry.add refuses a bad rule', async () => {
   const h = await caHarness();
   assert.throws(() => h.faults.add({ endpoint: 'token', status: 418 } as unknown as FaultRule), /status/);
   assert.throws(() => h.faults.add({ endpoint: 'perm', fixture: 'inactive' } as unknown as FaultRule), /fixture/);

@@ -12,7 +12,7 @@ import { answerWhenDurable } from '../http/durable-answers.js';
 import type { Store } from '../store/state.js';
 import type { TestUser } from '../testdata/users.js';
 import type { UserTokenVariant } from '../pfs/user-token.js';
-import { CaFaults, validateFaultRule, type FaultRule } from '../ca/faults.js';
+import { FaultRegistry, validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { consoleHandlers, consolePageRoutes } from '../console/console-app.js';
 import type { ConsoleSource } from '../console/source.js';
 
@@ -28,7 +28,7 @@ export interface AdminDeps {
   /** Clear registrations, tokens and the journal. */
   reset: () => { registrations: number; pats: number; rpts: number; faults?: number };
   /** The C&A's fault rules (the same instance the C&A app reads). */
-  faults?: CaFaults;
+  faults?: FaultRegistry;
   /** What the web console at /console shows (without it, the console's operations answer 501). */
   console?: ConsoleSource;
   api?: OpenAPIBackend;
@@ -39,7 +39,7 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
   const userById = new Map(deps.users.map((u) => [u.id, u]));
   const userIdBySub = new Map(deps.users.map((u) => [u.sub, u.id]));
 
-  const faults = deps.faults ?? new CaFaults({ clock: deps.clock });
+  const faults = deps.faults ?? new FaultRegistry({ clock: deps.clock });
 
   const handlers: Record<string, OperationHandler> = {
     listFaults: (_req, res) => {

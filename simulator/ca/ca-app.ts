@@ -15,7 +15,8 @@ import type { DeletionReason, MatchStatus, Resource, RptRecord, Store } from '..
 import { ownedResource, requirePat } from './auth.js';
 import { tokenEndpoint, type CaConfig, type CaUrls } from './config.js';
 import type { CaKeys } from './keys.js';
-import { assertionSub, caFaultAnswer, fixtureBody, type CaFaults, type FaultEndpoint } from './faults.js';
+import { assertionSub, caFaultAnswer, fixtureBody } from './faults.js';
+import type { CaFaultEndpoint, FaultRegistry } from '../faults/registry.js';
 import { isFixture, isSlow } from '../faults/registry.js';
 import { harnessCompat, type CompatMode } from './compat.js';
 import {
@@ -40,7 +41,7 @@ export interface CaDeps {
   /** A loaded OpenAPI document; by default openapi/ca.yaml. */
   api?: OpenAPIBackend;
   /** Injected fault responses (admin API); none by default. */
-  faults?: CaFaults;
+  faults?: FaultRegistry;
   /** Answer as MaPS's harness does where it differs (compat.ts). */
   compat?: CompatMode;
 }
@@ -82,7 +83,7 @@ function lastSegment(req: Request): string {
 }
 
 /** The operations a fault rule can target, by operationId. */
-const FAULT_ENDPOINT_OF: Record<string, FaultEndpoint> = {
+const FAULT_ENDPOINT_OF: Record<string, CaFaultEndpoint> = {
   token: 'token',
   registerPei: 'rreguri-post',
   updatePei: 'rreguri-patch',

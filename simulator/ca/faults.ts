@@ -3,25 +3,8 @@
 // (simulator/faults/registry.ts) instead of special tokens, so a provider's own users and tokens can
 // be made to meet a failure. This file renders what the C&A sends for a rule. Test use only.
 import { decodeUnverified } from '../crypto/jose.js';
-import { FaultRegistry, PROBLEM_DEFAULT, type CaFaultEndpoint, type ErrorFault, type FaultStatus, type IntrospectionFixture } from '../faults/registry.js';
+import { PROBLEM_DEFAULT, type ErrorFault, type FaultRegistry, type FaultStatus, type IntrospectionFixture } from '../faults/registry.js';
 import { titleCase } from '../reporting/injection.js';
-
-export {
-  CA_FAULT_ENDPOINTS as FAULT_ENDPOINTS,
-  FAULT_STATUSES,
-  INTROSPECTION_FIXTURES,
-  OAUTH_ERROR_CODES,
-  validateFaultRule,
-  type ErrorFault,
-  type FaultRule,
-  type FaultStatus,
-  type FixtureFault,
-  type IntrospectionFixture,
-  type SlowFault,
-} from '../faults/registry.js';
-export type FaultEndpoint = CaFaultEndpoint;
-/** The C&A reads the simulator's one registry; the name is kept for the C&A's callers. */
-export { FaultRegistry as CaFaults };
 
 /** What the C&A sends for an injected error. */
 export interface FaultAnswer {

@@ -1,7 +1,7 @@
 // The steps integration Stage 1 and Stage 2 add to the scenario vocabulary (test-phases §3.5–3.7).
 import { randomUUID } from 'node:crypto';
 import { call } from '../http/client.js';
-import { INTROSPECTION_FIXTURES } from '../ca/faults.js';
+import { INTROSPECTION_FIXTURES } from '../faults/registry.js';
 import { QUIET_MS } from './context.js';
 import { at, caCalls } from './correlation.js';
 import { expectationFor, expectedPei, recordById, userById, waitFor, type RunContext } from './context.js';

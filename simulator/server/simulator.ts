@@ -12,7 +12,7 @@ import { Store } from '../store/state.js';
 import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
-import { CaFaults } from '../ca/faults.js';
+import { FaultRegistry } from '../faults/registry.js';
 import type { CompatMode } from '../ca/compat.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../ca/config.js';
 import { createAdminApp } from '../admin/admin-app.js';
@@ -59,7 +59,7 @@ export interface Simulator {
   users: TestUser[];
   config: CaConfig;
   /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
-  faults: CaFaults;
+  faults: FaultRegistry;
   /** What the web console (/console on the admin port) shows; give it a run's events with `runEvent`. */
   console: LiveConsoleSource;
   mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
@@ -88,7 +88,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
   const submissions = SubmissionStore.open(opts.stateDir);
-  const faults = new CaFaults({ clock });
+  const faults = new FaultRegistry({ clock });
   const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
   const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).

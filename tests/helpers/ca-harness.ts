@@ -9,7 +9,7 @@ import { Store } from '../../simulator/store/state.js';
 import { Journal } from '../../simulator/store/journal.js';
 import { buildCaKeys } from '../../simulator/ca/keys.js';
 import { createCaApp } from '../../simulator/ca/ca-app.js';
-import { CaFaults } from '../../simulator/ca/faults.js';
+import { FaultRegistry } from '../../simulator/faults/registry.js';
 import type { CompatMode } from '../../simulator/ca/compat.js';
 import { defaultCaConfig, tokenEndpoint, type CaConfig, type CaUrls } from '../../simulator/ca/config.js';
 import { loadTestUsers, type TestUser } from '../../simulator/testdata/users.js';
@@ -35,7 +35,7 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
   const config: CaConfig = { ...defaultCaConfig, ...opts.config };
   const urls: CaUrls = { issuer: 'https://localhost:8443', bases: ['https://localhost:8443', 'http://localhost:8081'] };
   // An empty fault registry changes nothing; tests add rules to it directly.
-  const faults = new CaFaults({ clock, random: opts.random });
+  const faults = new FaultRegistry({ clock, random: opts.random });
   const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults, compat: opts.compat });
   const users = loadTestUsers();
   const pfsSigner = await createSigner(material.keys.pfs);
