@@ -11,7 +11,7 @@ import { CLI } from './helpers/spawn-sim.js';
 
 function results(verdicts: Record<string, 'pass' | 'fail' | 'error'>): RunResults {
   const testCases = Object.entries(verdicts).map(([id, verdict]) => ({ id, title: id, rule: '', reference: '', scenario: 's', phase: 'p', verdict, reasons: [], exchanges: [], startedAt: '', durationMs: 0 }));
-  return { run: {} as RunResults['run'], summary: { total: testCases.length, passed: 0, failed: 0, errors: 0 }, testCases };
+  return { run: {} as RunResults['run'], summary: { total: testCases.length, passed: 0, failed: 0, errors: 0, notRun: 0, notApplicable: 0 }, testCases };
 }
 
 test('listed failures are expected, unlisted ones are not, listed passes are flagged, unknown ids noted', () => {

@@ -173,7 +173,7 @@ function sample(): RunResults {
       finishedAt: '2026-01-01T10:05:00.000Z',
       scenarios: ['connection-proving', 'stage-1', 'stage-2', 'reporting'],
     },
-    summary: { total: 7, passed: 3, failed: 3, errors: 1 },
+    summary: { total: 7, passed: 3, failed: 3, errors: 1, notRun: 0, notApplicable: 0 },
     testCases,
   };
 }

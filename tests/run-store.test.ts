@@ -12,7 +12,7 @@ import { tempDir } from './helpers/fixtures.js';
 function results(id: string): RunResults {
   return {
     run: { id, cdaSimVersion: '0', profile: 'p', provider: 'x', configDigest: '0', startedAt: '', finishedAt: '', scenarios: [] },
-    summary: { total: 1, passed: 1, failed: 0, errors: 0 },
+    summary: { total: 1, passed: 1, failed: 0, errors: 0, notRun: 0, notApplicable: 0 },
     testCases: [],
   };
 }

@@ -33,7 +33,7 @@ const tc = (id: string, verdict: TestCaseResult['verdict']): TestCaseResult => (
 function keep(state: string, id: string, cases: TestCaseResult[], provider = 'Example Pensions (test)'): void {
   const results: RunResults = {
     run: { id, cdaSimVersion: '0.1.0', profile: 'p', provider, configDigest: '0', startedAt: `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:${id.slice(13, 15)}.000Z`, finishedAt: '', scenarios: ['s'] },
-    summary: { total: cases.length, passed: cases.filter((c) => c.verdict === 'pass').length, failed: cases.filter((c) => c.verdict === 'fail').length, errors: cases.filter((c) => c.verdict === 'error').length },
+    summary: { total: cases.length, passed: cases.filter((c) => c.verdict === 'pass').length, failed: cases.filter((c) => c.verdict === 'fail').length, errors: cases.filter((c) => c.verdict === 'error').length, notRun: 0, notApplicable: 0 },
     testCases: cases,
   };
   writeResults(runDir(state, id), results);

@@ -96,7 +96,7 @@ function exchange(v: unknown): ReportExchange {
 function testCase(v: unknown, index: number): ReportCase {
   const t = obj(v);
   const raw = str(t.verdict);
-  const known = raw === 'pass' || raw === 'fail' || raw === 'error';
+  const known = raw === 'pass' || raw === 'fail' || raw === 'error' || raw === 'not-run' || raw === 'not-applicable';
   return {
     id: str(t.id) || `#${index + 1}`,
     title: str(t.title),
@@ -119,6 +119,8 @@ function count(cases: ReportCase[]): ReportPhase['summary'] {
     passed: cases.filter((c) => c.verdict === 'pass').length,
     failed: cases.filter((c) => c.verdict === 'fail').length,
     errors: cases.filter((c) => c.verdict === 'error').length,
+    notRun: cases.filter((c) => c.verdict === 'not-run').length,
+    notApplicable: cases.filter((c) => c.verdict === 'not-applicable').length,
   };
 }
 

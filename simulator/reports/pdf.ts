@@ -36,7 +36,7 @@ export function pdfText(s: string): string {
   return out;
 }
 
-const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#9a6700', text: '#1b1f24', muted: '#57606a', rule: '#d0d7de', dot: '#0969da' };
+const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#9a6700', 'not-run': '#57606a', 'not-applicable': '#57606a', text: '#1b1f24', muted: '#57606a', rule: '#d0d7de', dot: '#0969da' };
 
 type Doc = PDFKit.PDFDocument;
 

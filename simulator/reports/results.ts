@@ -20,7 +20,7 @@ export interface RunResults {
     /** The integration window: each phase's elapsed time against the budget. */
     window?: WindowSummary;
   };
-  summary: { total: number; passed: number; failed: number; errors: number };
+  summary: { total: number; passed: number; failed: number; errors: number; notRun: number; notApplicable: number };
   testCases: TestCaseResult[];
 }
 
@@ -29,9 +29,13 @@ export function runResults(run: RunResults['run'], testCases: TestCaseResult[]):
   return { run, summary: summarise(testCases), testCases };
 }
 
-/** A run passes when it ran at least one test case and every one passed: a run of nothing is never a pass. */
+/**
+ * A run passes when it played at least one test case and every one it was asked to play was played
+ * and passed (a case the provider's config marks not applicable is neither): a run of nothing, or a
+ * run that stopped before it played everything, is never a pass.
+ */
 export function runPassed(s: RunResults['summary']): boolean {
-  return s.total > 0 && s.passed === s.total;
+  return s.passed > 0 && s.passed + s.notApplicable === s.total;
 }
 
 export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
@@ -40,6 +44,8 @@ export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
     passed: testCases.filter((t) => t.verdict === 'pass').length,
     failed: testCases.filter((t) => t.verdict === 'fail').length,
     errors: testCases.filter((t) => t.verdict === 'error').length,
+    notRun: testCases.filter((t) => t.verdict === 'not-run').length,
+    notApplicable: testCases.filter((t) => t.verdict === 'not-applicable').length,
   };
 }
 

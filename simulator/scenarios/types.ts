@@ -70,7 +70,12 @@ export type StageExpectSpec =
   | { check: 'nothing-else-changed' }
   | { check: 'pei-gone'; user: string; view: string };
 
-export type Verdict = 'pass' | 'fail' | 'error';
+/**
+ * A test case's verdict. `not-run`: the run was asked to play it but stopped (paused after Stage 1,
+ * interrupted, or the environment failed) before it was played. `not-applicable`: the provider's
+ * config marks the case as depending on a matching policy it does not follow; shown in every report.
+ */
+export type Verdict = 'pass' | 'fail' | 'error' | 'not-run' | 'not-applicable';
 
 export interface ExchangeSummary {
   time: string;
