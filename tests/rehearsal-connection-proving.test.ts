@@ -1,6 +1,6 @@
 // Connection proving end to end over real loopback sockets: cda-sim (C&A, PFS, dashboard) against
-// the reference provider (HTTPS with mTLS both ways). Then deliberately broken providers, each of
-// which must fail on the right test id with a reason that names the rule: the checks can fail.
+// the reference provider (HTTPS with mTLS both ways). The deliberately broken providers are played
+// by defect-detection.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -67,25 +67,5 @@ test('the reference provider passes every connection-proving test case', async (
   assert.equal(phases('phase-start'), ['clear-down', 'connection-proving', 'reporting']);
   assert.equal(phases('phase-end'), phases('phase-start'));
 });
-
-const broken: [ProviderFault, string, RegExp][] = [
-  ['ack-200', 'CP-01', /answered 200.*202/],
-  ['no-inbound-request-id', 'CP-03', /inbound_request_id is missing/],
-  ['wrong-description', 'CP-03', /description is .* must equal the scheme name/],
-  ['register-invalid-finds', 'CP-07', /registered after this find|bad-signature find was answered 202/],
-  ['skip-introspection', 'CP-05', /without introspecting/],
-  ['unsigned-view-data', 'CP-06', /signature|alg none/i],
-  ['wrongly-signed-view-data', 'CP-06', /signature does not verify/],
-  ['ignore-permission-resource', 'CP-08', /returned view data/],
-];
-
-for (const [fault, id, reason] of broken) {
-  test(`a provider with the defect "${fault}" fails ${id} with a reason naming the rule`, async () => {
-    const { results, exitCode } = await run([fault]);
-    assert.is(exitCode, 1);
-    assert.ok(failing(results).includes(id), `${id} should fail; failing: ${failing(results).join(', ')}`);
-    assert.match(reasonsOf(results, id), reason);
-  });
-}
 
 test.run();

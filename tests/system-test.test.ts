@@ -1,7 +1,7 @@
 // The system-test phase end to end over real loopback sockets: cda-sim injects each harness error
 // scenario at its C&A, plays driver faults and wrong client certificates, and judges the reference
-// provider (HTTPS with mTLS both ways) from the journal. Then deliberately broken providers, each of
-// which must fail on the right SYS-* ids with a reason that names the rule: the checks can fail.
+// provider (HTTPS with mTLS both ways) from the journal. The deliberately broken providers are
+// played by defect-detection.test.ts.
 // Timings are shortened (Retry-After 1 s, 1.5 s of quiet counts as "settled") to keep the suite fast.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -69,25 +69,6 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
   const sys05a = results.testCases.find((t) => t.id === 'SYS-05a')!;
   assert.equal(sys05a.exchanges.filter((e) => e.path === '/token').map((e) => e.status), [500, 500, 200]);
 });
-
-const broken: [ProviderFault, string[], string[], RegExp][] = [
-  ['retry-429-at-once', ['SYS-04', 'SYS-08'], ['SYS-04', 'SYS-08'], /Retry-After not honoured: attempt 2 came \d+ ms after a 429 that asked for 1 s.*tight loop/],
-  ['give-up-on-5xx', ['SYS-05c', 'SYS-09c', 'SYS-16c'], ['SYS-05c', 'SYS-09c', 'SYS-16c'], /gave up at once: one (POST|DELETE) \/(token|rreguri) answered 503 and no retry/],
-  ['register-without-pat', ['SYS-00a', 'SYS-03'], ['SYS-00a', 'SYS-03'], /sent a registration although no PAT could be obtained/],
-  ['data-when-introspection-fails', ['SYS-19', 'SYS-22c'], ['SYS-19', 'SYS-22c'], /returned view data \(200\) although \/introspect answered (400|503)/],
-  ['accept-foreign-client-cert', ['SYS-TLS-02', 'SYS-TLS-05'], ['SYS-TLS-02', 'SYS-TLS-05'], /foreign-CA client certificate: (the connection was accepted|the provider acted on the request)/],
-];
-
-for (const [fault, only, mustFail, reason] of broken) {
-  test(`a provider with the defect "${fault}" fails ${mustFail.join(' and ')}`, async () => {
-    const { results, exitCode } = await run({ faults: [fault], only });
-    assert.is(exitCode, 1);
-    for (const id of mustFail) {
-      assert.ok(failing(results).includes(id), `${id} should fail; failing: ${failing(results).join(', ')}`);
-      assert.match(reasonsOf(results, id), reason);
-    }
-  });
-}
 
 test('--fault on a whole rehearsal: with every find malformed, the valid-find cases fail', async () => {
   const bad = await run({ scenarios: ['connection-proving'], driverFaults: ['malformed-json'] });
