@@ -157,6 +157,54 @@ const cases: Case[] = [
     status: 400,
     names: 'grant_type',
   },
+  {
+    title: 'JSON nested 10,000 levels deep on DELETE /rreguri/{id} (the nesting is refused before parsing, and the PeI stays)',
+    send: (h, pat, id) => h.request.delete(`/rreguri/${id}?deletion_reason=asset-removed`).set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/json').send('['.repeat(10000) + ']'.repeat(10000)),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: 'JSON nested 10,000 levels deep on POST /rreguri',
+    send: (h, pat) => h.request.post('/rreguri').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/json').send(`{"name":${'['.repeat(10000)}${']'.repeat(10000)}}`),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: 'a valid body on DELETE /rreguri/{id}, which takes none',
+    send: (h, pat, id) => h.request.delete(`/rreguri/${id}?deletion_reason=asset-removed`).set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).send({ reason: 'x' }),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: 'bad %-encoding in the resource id',
+    send: (h, pat) => h.request.get('/rreguri/%E0%A4%A').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`),
+    status: 400,
+    names: 'resource_id',
+  },
+  {
+    title: 'charset=utf-7 on POST /rreguri',
+    send: (h, pat) => h.request.post('/rreguri').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/json; charset=utf-7').send(JSON.stringify(okBody())),
+    status: 415,
+    names: 'Content-Type',
+  },
+  {
+    title: 'invalid UTF-8 in a JSON body',
+    send: (h, pat) => h.request.post('/rreguri').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/json').serialize((b: Buffer) => b as unknown as string).send(Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: 'a NUL character escaped in a JSON string',
+    send: (h, pat) => h.request.post('/rreguri').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/json').send(JSON.stringify({ ...okBody(), description: 'A\u0000B' })),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: '/introspect: a form with invalid UTF-8',
+    send: (h, pat) => h.request.post('/introspect').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', 'application/x-www-form-urlencoded').serialize((b: Buffer) => b as unknown as string).send(Buffer.from([0x74, 0x6f, 0x6b, 0x65, 0x6e, 0x3d, 0xc3, 0x28])),
+    status: 400,
+    names: 'body',
+  },
 ];
 
 for (const c of cases) {

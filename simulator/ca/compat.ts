@@ -12,6 +12,7 @@
 //   injected faults               the status alone, with no body (the harness's error scenarios)
 //
 // Plain messages go out as text/plain. Everything else answers as by default.
+import { verifyBody } from '../http/body-guards.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { INJECTED } from './faults.js';
 
@@ -55,7 +56,7 @@ function harnessError(req: Request, status: number, body: unknown): { status: nu
   return undefined;
 }
 
-const form = express.urlencoded({ extended: false, limit: '1mb' });
+const form = express.urlencoded({ extended: false, limit: '1mb', verify: verifyBody(false) });
 
 /** Mounted before the spec router when the compatibility mode is on. */
 export function harnessCompat() {

@@ -7,6 +7,7 @@ import { OpenAPIBackend, type Operation } from 'openapi-backend';
 import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HttpProblem, OAuthProblem, sendOAuthError, sendProblem, type Violation } from './problems.js';
+import { checkCharset, decodeComponent, verifyBody, type BodyViolation } from './body-guards.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -98,7 +99,9 @@ function normalisePath(p: string): string {
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
-function matchRoute(routes: CompiledRoute[], method: string, path: string): { route: CompiledRoute; params: Record<string, string> } | 'wrong-method' | undefined {
+type RouteMatch = { route: CompiledRoute; params: Record<string, string>; badParam?: string };
+
+function matchRoute(routes: CompiledRoute[], method: string, path: string): RouteMatch | 'wrong-method' | undefined {
   const normalised = normalisePath(path);
   let pathMatched = false;
   for (const route of routes) {
@@ -109,8 +112,13 @@ function matchRoute(routes: CompiledRoute[], method: string, path: string): { ro
       continue;
     }
     const params: Record<string, string> = {};
-    route.paramNames.forEach((name, i) => (params[name] = decodeURIComponent(m[i + 1])));
-    return { route, params };
+    let badParam: string | undefined;
+    route.paramNames.forEach((name, i) => {
+      const value = decodeComponent(m[i + 1]);
+      if (value === undefined) badParam ??= name;
+      params[name] = value ?? m[i + 1];
+    });
+    return { route, params, badParam };
   }
   return pathMatched ? 'wrong-method' : undefined;
 }
@@ -224,6 +232,24 @@ function hasBody(req: Request): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/** A guard's violation as the problem the operation answers with. */
+function guardProblem(v: BodyViolation): HttpProblem {
+  return new HttpProblem(v.status === 415 ? 'unsupported-media-type' : 'invalid-request', [{ code: v.code, field: v.field, detail: v.detail }]);
+}
+
+/** What is refused before a body is read: bad %-encoding in the path, a charset other than UTF-8, a body the operation does not take. */
+function refuseBeforeParsing(req: Request, op: Operation, matched: RouteMatch): HttpProblem | undefined {
+  if (matched.badParam) {
+    return new HttpProblem('invalid-request', [{ code: 'INVALID_ENCODING', field: matched.badParam, detail: 'is not valid percent-encoding (RFC 3986)' }]);
+  }
+  const charset = checkCharset(req.headers['content-type']);
+  if (charset) return guardProblem(charset);
+  if (hasBody(req) && !op.requestBody) {
+    return new HttpProblem('invalid-request', [{ code: 'BODY_NOT_ALLOWED', field: 'body', detail: `${req.method} ${op.path} takes no request body` }]);
+  }
+  return undefined;
+}
+
 /**
  * Build the express middleware for one OpenAPI document. Body parsing (with the 1 MiB limit),
  * content-type checks, routing, validation and error answers all happen here.
@@ -245,8 +271,8 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
   const routes = compileRoutes(api);
   // Body parsers are called for the matched operation only, inside the one middleware below, rather
   // than as router layers every request walks through.
-  const jsonParser = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  const formParser = express.urlencoded({ limit: BODY_LIMIT, extended: false });
+  const jsonParser = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyBody(true) });
+  const formParser = express.urlencoded({ limit: BODY_LIMIT, extended: false, verify: verifyBody(false) });
   const parseBody = (req: Request, res: Response): Promise<void> => {
     const type = req.headers['content-type'] ?? '';
     const parse = /json/i.test(type) ? jsonParser : /x-www-form-urlencoded/i.test(type) ? formParser : undefined;
@@ -263,6 +289,8 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
     const { route, params } = matched;
     const op = route.op;
     res.locals.operationId = op.operationId;
+    const refused = refuseBeforeParsing(req, op, matched);
+    if (refused) return fail(req, res, op, refused);
     // An empty body with a declared type still parses (to {}), so the rule broken is the missing field.
     if (hasBody(req) || req.headers['content-type']) {
       try {
@@ -306,6 +334,7 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
     if (err.type === 'entity.too.large') {
       return fail(req, res, op, new HttpProblem('payload-too-large', [{ code: 'PAYLOAD_TOO_LARGE', field: 'body', detail: 'must be at most 1 MiB (1,048,576 bytes)' }]));
     }
+    if (err.type === 'entity.guard') return fail(req, res, op, guardProblem((err as unknown as { violation: BodyViolation }).violation));
     if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
       return fail(req, res, op, new HttpProblem('unsupported-media-type', [{ code: 'UNSUPPORTED_ENCODING', field: 'Content-Type', detail: err.message }]));
     }

@@ -3,6 +3,7 @@
 // Order per call (§8): 413 on size before parsing → 415 on content type → one 400 listing every
 // violation (X-Request-ID, then the body rules in the harness's order, then anything else the
 // OpenAPI document rejects) → an injected answer, if one is due → stored on disk → 202.
+import { checkCharset, checkRawBody } from '../http/body-guards.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import path from 'node:path';
 import type { OpenAPIBackend, Operation } from 'openapi-backend';
@@ -153,6 +154,8 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       if (type !== 'application/json') {
         return problem(res, 415, [{ code: 'INVALID_CONTENT_TYPE', field: 'Content-Type', detail: `must be application/json${type ? `, not ${type}` : ' (none was sent)'}` }]);
       }
+      const guard = checkCharset(req.headers['content-type']) ?? checkRawBody(raw, true);
+      if (guard) return problem(res, guard.status, [{ code: guard.code, field: guard.field, detail: guard.detail }]);
       const text = raw.toString('utf8');
       let body: unknown;
       try {

@@ -54,6 +54,20 @@ export function clipBody(body: unknown): unknown {
   return body;
 }
 
+/**
+ * One journal line. Bodies reach here already bounded (size and nesting are checked before
+ * parsing), so this only fails on a value no guard foresaw: the exchange is then kept with its
+ * bodies replaced by why they could not be written, rather than the process failing.
+ */
+function serialise(entry: JournalEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch (err) {
+    const why = `[not journalled: ${(err as Error).message}]`;
+    return JSON.stringify({ ...entry, requestBody: why, responseBody: why });
+  }
+}
+
 export function matches(e: JournalEntry, f: JournalFilter): boolean {
   if (f.requestId && e.requestId?.toLowerCase() !== f.requestId.toLowerCase()) return false;
   if (f.path && !e.path.startsWith(f.path)) return false;
@@ -86,7 +100,7 @@ export class Journal extends EventEmitter {
     entry.time ??= new Date(this.now()).toISOString();
     if (typeof e.requestBody === 'string') entry.requestBody = clipBody(e.requestBody);
     if (typeof e.responseBody === 'string') entry.responseBody = clipBody(e.responseBody);
-    fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
+    fs.writeSync(this.fd, serialise(entry) + '\n');
     this.emit('entry', entry);
     return entry;
   }
