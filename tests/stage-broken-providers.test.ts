@@ -9,6 +9,7 @@ import type { RunResults } from '../simulator/reports/results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
 const S2 = ['S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', 'S2-06', 'S2-07', 'S2-08'];
+const NEAR_MISSES = ['S1-NM-01', 'S1-NM-02', 'S1-NM-03', 'S1-NM-04', 'S1-NM-05', 'S1-NM-06', 'S1-NM-07', 'S1-NM-08'];
 // S1-01 sends the finds every other test case builds on.
 const FINDS = 'S1-01';
 
@@ -67,7 +68,35 @@ const cases: { fault: ProviderFault; only: string[]; fails: string[]; reasons: [
     fails: ['S1-51'],
     reasons: [['S1-51', /returned view data \(200\) where it must return none/]],
   },
+  {
+    fault: 'match-on-one-key',
+    // Over-matching: each near miss gets a possible match; the users who share nothing, and IT01's match, are untouched.
+    only: [FINDS, ...NEAR_MISSES, 'S1-02', 'S1-09', 'S1-55', 'S1-56'],
+    fails: NEAR_MISSES,
+    reasons: [
+      ['S1-NM-01', /the provider registered after this find, which must register nothing: POST \/rreguri/],
+      ['S1-NM-06', /the provider registered after this find, which must register nothing/],
+    ],
+  },
+  {
+    fault: 'reuse-request-id',
+    // One X-Request-ID on every C&A call but POST /rreguri (the only one the C&A refuses it on).
+    only: ['CP-01', 'CP-02', 'CP-03', 'CP-04', 'CP-05', 'CP-06', 'CP-09', 'CP-10', FINDS, 'S1-02', 'S1-04', 'S1-27', 'S1-55', 'S1-56', ...S2, 'S2-09'],
+    fails: ['CP-10', 'S1-56', 'S2-09'],
+    reasons: [
+      ['CP-10', /X-Request-ID \S+ was sent on \d+ C&A calls \(.*POST \/token.*POST \/perm.*POST \/introspect.*\); every call needs a new UUID/],
+      ['S2-09', /was sent on \d+ C&A calls \(.*PATCH \/rreguri\/\{id\}.*DELETE \/rreguri\/\{id\}/],
+    ],
+  },
 ];
+
+test('the honest reference provider passes every near miss and every fresh X-Request-ID case', async () => {
+  const { dir } = await sharedMaterial();
+  const o = await rehearse({ stateDir: tempDir(), certsDir: dir, only: ['CP-01', 'CP-02', 'CP-10', FINDS, ...NEAR_MISSES, 'S1-56', ...S2, 'S2-09'], progress: () => {} });
+  assert.equal(failing(o.results), [], o.results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id}: ${t.reasons.join(' | ')}`).join('\n'));
+  assert.ok(o.results.testCases.filter((t) => /^S1-NM-/.test(t.id)).length === 8);
+  assert.is(o.exitCode, 0);
+});
 
 for (const c of cases) {
   test(`a provider with the defect "${c.fault}" fails exactly ${c.fails.join(', ')}`, async () => {
