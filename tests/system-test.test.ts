@@ -57,7 +57,7 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
   for (const id of [...HARNESS_IDS, 'OAT-01']) assert.ok(ids.includes(id), id);
   // The retry timeline is in the reason, with the injected answers and the waits that honoured them.
   assert.match(reasonsOf(results, 'SYS-04'), /POST \/token timeline: \+0 ms 429 \(Retry-After 1\), \+1\d{3} ms 429 \(Retry-After 1\), \+2\d{3} ms 200/);
-  assert.match(reasonsOf(results, 'SYS-09c'), /POST \/rreguri timeline: \+0 ms 503, \+\d+ ms 503, \+\d+ ms 200/);
+  assert.match(reasonsOf(results, 'SYS-09c'), /POST \/rreguri timeline: \+0 ms 503, \+\d+ ms 503, \+\d+ ms 503, \+\d+ ms 200/);
   assert.match(reasonsOf(results, 'SYS-07'), /stopped after the 404; POST \/rreguri timeline: \+0 ms 404$/);
   assert.match(reasonsOf(results, 'SYS-15'), /DELETE \/rreguri timeline: \+0 ms 429 \(Retry-After 1\), \+1\d{3} ms 429 \(Retry-After 1\), \+2\d{3} ms 204/);
   assert.match(reasonsOf(results, 'SYS-03'), /no PAT, and nothing registered; POST \/token timeline: \+0 ms 401/);
@@ -67,7 +67,7 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
   assert.match(reasonsOf(results, 'OAT-01'), /acknowledged with 202.*nothing was registered/);
   // Each case cites the exchanges it judged.
   const sys05a = results.testCases.find((t) => t.id === 'SYS-05a')!;
-  assert.equal(sys05a.exchanges.filter((e) => e.path === '/token').map((e) => e.status), [500, 500, 200]);
+  assert.equal(sys05a.exchanges.filter((e) => e.path === '/token').map((e) => e.status), [500, 500, 500, 200]);
 });
 
 const broken: [ProviderFault, string[], string[], RegExp][] = [
@@ -88,6 +88,17 @@ for (const [fault, only, mustFail, reason] of broken) {
     }
   });
 }
+
+/** The cases that judge how the spacing of 5xx retries grows: every 5xx case of every endpoint. */
+const RETRY_GROWTH = ['SYS-05a', 'SYS-05b', 'SYS-05c', 'SYS-05d', 'SYS-09a', 'SYS-09b', 'SYS-09c', 'SYS-09d', 'SYS-12a', 'SYS-12b', 'SYS-12c', 'SYS-12d', 'SYS-16a', 'SYS-16b', 'SYS-16c', 'SYS-16d'];
+
+test('a provider that retries a 5xx after a fixed interval with jitter fails every retry-growth case, and nothing else', async () => {
+  const { results, exitCode } = await run({ faults: ['retry-fixed-interval-with-jitter'], only: ['SYS-04', 'SYS-05', 'SYS-09', 'SYS-12', 'SYS-16'] });
+  assert.is(exitCode, 1);
+  assert.equal(failing(results), RETRY_GROWTH, results.testCases.map((t) => `${t.id} ${t.verdict}: ${t.reasons.join(' | ')}`).join('\n'));
+  for (const id of RETRY_GROWTH) assert.match(reasonsOf(results, id), /the spacing between retries (hardly grows|does not grow)/, id);
+  assert.ok(results.testCases.some((t) => t.id === 'SYS-04' && t.verdict === 'pass'), 'a 429 with Retry-After is still honoured');
+});
 
 test('--fault on a whole rehearsal: with every find malformed, the valid-find cases fail', async () => {
   const bad = await run({ scenarios: ['connection-proving'], driverFaults: ['malformed-json'] });
