@@ -82,7 +82,7 @@ test('rehearse --config runs connection proving against a provider in another pr
     const cwd = tempDir();
     const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--scenario', 'connection-proving', '--config', cfgFile, '--certs-dir', certsDir, '--state-dir', path.join(cwd, 'state')], { cwd, encoding: 'utf8', timeout: 120000 });
     assert.is(r.status, 0, `${r.stdout}\n${r.stderr}\n--- provider ---\n${provider.output()}`);
-    assert.match(r.stdout, /9 passed, 0 failed/);
+    assert.match(r.stdout, /10 passed, 0 failed/);
     assert.match(r.stdout, /CP-06\s+The view returns signed, valid view data/);
     const resultsFile = /results: (\S+)/.exec(r.stdout)![1];
     const results = JSON.parse(fs.readFileSync(path.resolve(cwd, resultsFile), 'utf8'));

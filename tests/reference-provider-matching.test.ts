@@ -1,7 +1,10 @@
 // The reference provider's matching rules (simulator/provider/matching.ts), one case per rule.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { matchRecord } from '../simulator/provider/matching.js';
+import { findMatches, matchRecord } from '../simulator/provider/matching.js';
+import { Faults } from '../simulator/provider/faults.js';
+import { loadTestData } from '../simulator/testdata/records.js';
+import { loadTestUsers } from '../simulator/testdata/users.js';
 import type { MemberDetails } from '../simulator/testdata/records.js';
 import type { FindData } from '../simulator/testdata/users.js';
 
@@ -69,6 +72,27 @@ test('absent values never agree, and a record without a postcode or NINO cannot 
 test('find data of the wrong shape is read as absent, not a crash', () => {
   const odd = { name: { firstName: 5, lastName: null }, addresses: 'LS1 1AA', previousNames: [null], nino: { value: 42 } } as unknown as FindData;
   assert.is(status(odd), undefined);
+});
+
+test('the near misses (NM01–NM08) match nothing under the rules; an over-matching provider (one key is enough) matches each', () => {
+  const pack = loadTestData();
+  const nearMisses = loadTestUsers().filter((u) => /^NM\d\d$/.test(u.id));
+  assert.is(nearMisses.length, 8);
+  for (const u of nearMisses) {
+    assert.equal(findMatches(u.findData, pack.records), [], u.id);
+    const over = findMatches(u.findData, pack.records, new Faults(['match-on-one-key']));
+    assert.is(over.length, 1, `${u.id} shares keys with exactly one record`);
+    assert.is(over[0].status, 'match-possible', u.id);
+  }
+});
+
+test('over-matching changes no outcome the rules already give (only the near misses are affected)', () => {
+  const pack = loadTestData();
+  const over = new Faults(['match-on-one-key']);
+  for (const u of loadTestUsers().filter((x) => !/^NM\d\d$/.test(x.id))) {
+    const honest = findMatches(u.findData, pack.records).map((m) => [m.record.recordId, m.status]);
+    assert.equal(findMatches(u.findData, pack.records, over).map((m) => [m.record.recordId, m.status]), honest, u.id);
+  }
 });
 
 test.run();

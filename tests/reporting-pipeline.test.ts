@@ -71,7 +71,24 @@ test('req_count below the view requests cda-sim sent fails REP-03', () => {
   const journal = [dashboardView('a1', 50), dashboardView('a1', 40), dashboardView('a1', 30)];
   const cases = runReportingPipeline({ day: DAY, submissions: stored(goodDay(DAY, 2)), journal, holdernameGuids: [H], holdernameOfAsset: () => H });
   assert.is(verdicts(cases)['REP-03'], 'fail');
-  assert.match(cases.find((c) => c.id === 'REP-03')!.reasons.join(), /req_count 2, but cda-sim alone sent 3/);
+  assert.match(cases.find((c) => c.id === 'REP-03')!.reasons.join(), /req_count 2, but cda-sim sent 3/);
+});
+
+test('REP-03 accepts either counting basis for views answered 404 (PeIs deleted in Stage 2), says which matched, and fails any other count', () => {
+  const gone = (asset: string): JournalEntry => ({ ...dashboardView(asset, 20), status: 404 });
+  const journal = [dashboardView('a1', 50), dashboardView('a1', 40), gone('a2'), gone('a3')];
+  const rep03 = (reqCount: number) => runReportingPipeline({ day: DAY, submissions: stored(goodDay(DAY, reqCount)), journal, holdernameGuids: [H], holdernameOfAsset: () => H }).find((c) => c.id === 'REP-03')!;
+  const counting = rep03(4);
+  assert.is(counting.verdict, 'pass');
+  assert.match(counting.reasons.join(), /req_count 4 equals .* counting the 2 answered 404 .*every request received/);
+  const notCounting = rep03(2);
+  assert.is(notCounting.verdict, 'pass');
+  assert.match(notCounting.reasons.join(), /req_count 2 equals .* without the 2 answered 404 .*only requests for pensions it holds/);
+  for (const wrong of [1, 3, 5]) {
+    const c = rep03(wrong);
+    assert.is(c.verdict, 'fail', `req_count ${wrong}`);
+    assert.match(c.reasons.join(), new RegExp(`req_count ${wrong}, but cda-sim sent 4 counting the 2 answered 404 .*, or 2 without them`));
+  }
 });
 
 test('a slow view cda-sim saw but nobody reported fails REP-04; a reported "slow" item under 10 s fails too', () => {

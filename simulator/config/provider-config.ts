@@ -28,6 +28,11 @@ export interface ProviderConfig {
   simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string };
   testData?: string;
   users?: string;
+  /**
+   * Test cases your written matching policy cannot reach: each a policy-dependent case id
+   * (`policyDependent` in the scenario data) and why. They are reported not-applicable, with the reason.
+   */
+  matchingPolicy?: { notApplicable: { id: string; why: string }[] };
 }
 
 export const DEFAULT_BUDGETS: ProviderConfig['budgets'] = {
@@ -142,4 +147,10 @@ simulator:
   httpPort: 8081
   adminPort: 8088
   mtls: need
+# Optional: test cases whose expected outcome rests on a matching rule your written matching policy
+# does not follow (only the cases marked policy-dependent; README "Matching rules the test data assumes").
+# matchingPolicy:
+#   notApplicable:
+#     - id: S1-11
+#       why: our policy never matches on a self-asserted NINO alone
 `;

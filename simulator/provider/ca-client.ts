@@ -13,6 +13,8 @@ export const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface CaClientOptions {
   baseUrl: string;
+  /** FAULT (for cda-sim's own tests): the one X-Request-ID sent on every call but POST /rreguri (which refuses a reused one). */
+  reusedRequestId?: string;
   tls?: TlsClientOptions;
   timeoutMs?: number;
   retry: RetryPolicy;
@@ -47,10 +49,11 @@ export class CaClient {
   }
 
   private send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<CallResult> {
+    const reused = method === 'POST' && path === '/rreguri' ? undefined : this.opts.reusedRequestId;
     return call({
       method,
       url: `${this.base}${path}`,
-      headers: { 'X-Request-ID': randomUUID(), Accept: 'application/json', ...headers },
+      headers: { 'X-Request-ID': reused ?? randomUUID(), Accept: 'application/json', ...headers },
       body,
       tls: this.opts.tls,
       timeoutMs: this.opts.timeoutMs ?? 10_000,

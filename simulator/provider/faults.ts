@@ -22,7 +22,10 @@ export type ProviderFault =
   | 'give-up-on-5xx' // gives up on the first 500/502/503/504
   | 'register-without-pat' // registers even when no PAT could be obtained
   | 'data-when-introspection-fails' // returns view data when /introspect fails
-  | 'accept-foreign-client-cert'; // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  | 'accept-foreign-client-cert' // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  | 'match-on-one-key' // over-matching: a possible match whenever one key (surname, previous surname, date of birth, postcode, NINO) agrees
+  | 'retry-fixed-interval-with-jitter' // retries a 5xx after a fixed interval with jitter (400 ms ± 20%), not a growing backoff
+  | 'reuse-request-id'; // one X-Request-ID for every C&A call the C&A does not refuse it on (all but POST /rreguri)
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -43,15 +46,19 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'register-without-pat',
   'data-when-introspection-fails',
   'accept-foreign-client-cert',
+  'match-on-one-key',
+  'retry-fixed-interval-with-jitter',
+  'reuse-request-id',
 ];
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */
 export function bendRetry(faults: Faults): ((d: Decision, outcome: HttpAnswer | Error) => Decision) | undefined {
-  if (!faults.has('retry-429-at-once') && !faults.has('give-up-on-5xx')) return undefined;
+  if (!faults.has('retry-429-at-once') && !faults.has('give-up-on-5xx') && !faults.has('retry-fixed-interval-with-jitter')) return undefined;
   return (d, outcome) => {
     const status = outcome instanceof Error ? 0 : outcome.status;
     if (faults.has('retry-429-at-once') && status === 429 && d.action === 'retry') return { ...d, delayMs: 0 };
     if (faults.has('give-up-on-5xx') && status >= 500) return { action: 'stop', why: `${status}: giving up at once` };
+    if (faults.has('retry-fixed-interval-with-jitter') && status >= 500 && d.action === 'retry') return { ...d, delayMs: Math.round(400 * (0.8 + Math.random() * 0.4)) };
     return d;
   };
 }

@@ -69,7 +69,7 @@ export function findHandler(deps: FindDeps) {
     const what = `find ${accepted.requestId}`;
     deps.log(`${what}: accepted (user ${accepted.sub})`);
     deps.background.run(what, async () => {
-      const matches = findMatches(accepted.findData, deps.records.records);
+      const matches = findMatches(accepted.findData, deps.records.records, deps.faults);
       await registerMatches(deps.registration, { requestId: accepted.requestId || undefined, userToken: accepted.userToken, sub: accepted.sub, what }, matches);
     });
   };

@@ -29,6 +29,7 @@
 // is judged on its own, so one find can match several pensions (one PeI each).
 import type { FindData } from '../testdata/users.js';
 import type { MemberDetails, PensionRecord } from '../testdata/records.js';
+import type { Faults } from './faults.js';
 
 export type MatchStatus = 'match-yes' | 'match-possible';
 
@@ -64,17 +65,23 @@ function same(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a === b;
 }
 
-/** Decide one record against one find. Returns undefined for no match. */
-export function matchRecord(find: FindData, member: MemberDetails): { status: MatchStatus; rule: string } | undefined {
-  const firstName = same(normaliseName(find.name?.firstName), normaliseName(member.firstName));
+/** Which identifying items of a find agree with a record ("lastName" counts a previous surname too). */
+function agreement(find: FindData, member: MemberDetails) {
   const recordLastName = normaliseName(member.lastName);
   const findLastNames = [find.name?.lastName, ...list(find.previousNames).map((p) => p.lastName)].map(normaliseName);
-  const lastName = findLastNames.some((n) => same(n, recordLastName));
-  const dateOfBirth = same(normaliseDate(find.dateOfBirth?.value), normaliseDate(member.dateOfBirth));
   const recordPostcode = normaliseCode(member.postcode);
-  const postcode = list(find.addresses).some((a) => same(normaliseCode(a.postcode), recordPostcode));
-  const nino = same(normaliseCode(find.nino?.value), normaliseCode(member.nino));
+  return {
+    firstName: same(normaliseName(find.name?.firstName), normaliseName(member.firstName)),
+    lastName: findLastNames.some((n) => same(n, recordLastName)),
+    dateOfBirth: same(normaliseDate(find.dateOfBirth?.value), normaliseDate(member.dateOfBirth)),
+    postcode: list(find.addresses).some((a) => same(normaliseCode(a.postcode), recordPostcode)),
+    nino: same(normaliseCode(find.nino?.value), normaliseCode(member.nino)),
+  };
+}
 
+/** Decide one record against one find. Returns undefined for no match. */
+export function matchRecord(find: FindData, member: MemberDetails): { status: MatchStatus; rule: string } | undefined {
+  const { firstName, lastName, dateOfBirth, postcode, nino } = agreement(find, member);
   if (firstName && lastName && dateOfBirth && (postcode || nino)) {
     return { status: 'match-yes', rule: `definite: first name, last name and date of birth agree, and ${postcode ? 'a postcode' : 'the NINO'} agrees` };
   }
@@ -84,11 +91,17 @@ export function matchRecord(find: FindData, member: MemberDetails): { status: Ma
   return undefined;
 }
 
+/** FAULT (for cda-sim's own tests): over-matching, a possible match whenever any one key agrees. */
+function matchOnOneKey(find: FindData, member: MemberDetails): { status: MatchStatus; rule: string } | undefined {
+  const { lastName, dateOfBirth, postcode, nino } = agreement(find, member);
+  return lastName || dateOfBirth || postcode || nino ? { status: 'match-possible', rule: 'FAULT: one key agrees' } : undefined;
+}
+
 /** Every record this find matches, definite or possible. */
-export function findMatches(find: FindData, records: readonly PensionRecord[]): Match[] {
+export function findMatches(find: FindData, records: readonly PensionRecord[], faults?: Faults): Match[] {
   const out: Match[] = [];
   for (const record of records) {
-    const m = matchRecord(find, record.member);
+    const m = matchRecord(find, record.member) ?? (faults?.has('match-on-one-key') ? matchOnOneKey(find, record.member) : undefined);
     if (m) out.push({ record, ...m });
   }
   return out;

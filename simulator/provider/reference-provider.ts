@@ -7,6 +7,7 @@
 //   POST /find                         find.ts           (verify, 202, then match and register)
 //   GET  /view-data/{assetGuid}        view.ts           (UMA challenge, introspection, signed data)
 //   GET  /.well-known/jwks.json        the public key dashboards verify view data tokens with
+import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { systemClock, type Clock } from '../core/clock.js';
 import { generateKeyPair, type Jwk, type KeyPair } from '../crypto/jose.js';
@@ -109,6 +110,8 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
 
   const ca = new CaClient({
     baseUrl: opts.ca.baseUrl,
+    // FAULT (for cda-sim's own tests): one X-Request-ID for every call.
+    reusedRequestId: faults.has('reuse-request-id') ? randomUUID() : undefined,
     tls: caTls,
     retry: { ...DEFAULT_RETRY, ...opts.retry },
     env: { sleep: background.sleep, random: Math.random, now, log, bend: bendRetry(faults) },

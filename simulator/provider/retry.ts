@@ -3,7 +3,8 @@
 //
 //   429                  back off for the Retry-After the C&A sends (the harness sends 2–10 s)
 //   500, 502, 503, 504   retry with exponential backoff (with jitter, so many providers that failed
-//   network error        together do not all come back in the same instant)
+//   network error        together do not all come back in the same instant), never sooner than a
+//                        Retry-After the answer carries
 //   404                  stop: on /rreguri it means the user has been removed (scenario 7)
 //   400, 401, 409        stop and log: sending the same thing again cannot succeed
 //   anything else        stop
@@ -69,7 +70,11 @@ export function decide(outcome: HttpAnswer | Error, failure: number, policy: Ret
       ? { action: 'retry', delayMs: fromHeader, why: `429 Too Many Requests, Retry-After ${outcome.headers['retry-after']}` }
       : { action: 'retry', delayMs: backoffMs(failure, policy, env.random), why: '429 Too Many Requests without Retry-After' };
   }
-  if (RETRY_WITH_BACKOFF.has(status)) return { action: 'retry', delayMs: backoffMs(failure, policy, env.random), why: `${status} from the C&A` };
+  if (RETRY_WITH_BACKOFF.has(status)) {
+    // A 503 may say when to come back (RFC 9110 §10.2.3): never sooner than it asks.
+    const asked = retryAfterMs(outcome.headers['retry-after'], env.now()) ?? 0;
+    return { action: 'retry', delayMs: Math.max(asked, backoffMs(failure, policy, env.random)), why: `${status} from the C&A` };
+  }
   if (status === 404) return { action: 'stop', why: '404: the user or resource is gone (user removed); retrying cannot help' };
   return { action: 'stop', why: `${status}: the C&A refused the request; sending it again cannot succeed` };
 }

@@ -16,6 +16,7 @@ import { PfsDriver } from '../pfs/pfs-driver.js';
 import { DashboardDriver } from '../dashboard/dashboard-driver.js';
 import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
 import { loadScenario, runScenario } from '../scenarios/engine.js';
+import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
@@ -82,6 +83,8 @@ export interface RehearseOptions {
   resumeRunId?: string;
   /** Test users and test data pack files that win over the config's (a replay uses the recorded ones). */
   inputs?: { usersFile?: string; testDataFile?: string };
+  /** Cases not applicable to the provider's matching policy, over the config's (the reference provider has no config file). */
+  matchingPolicy?: ProviderConfig['matchingPolicy'];
 }
 
 export interface RehearsalOutcome {
@@ -162,6 +165,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   const digest = configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] });
   const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
+  checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
   const driverFaults = parseDriverFaults(opts.driverFaults);
   const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
@@ -200,7 +205,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
 
     let config: ProviderConfig;
     if (userConfig) {
-      config = { ...userConfig, budgets };
+      config = { ...userConfig, budgets, matchingPolicy };
     } else {
       const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
       provider = await startReferenceProvider({
@@ -225,6 +230,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
           viewTokenKey: { jwksUrl: provider.jwksUrl },
         },
         budgets,
+        matchingPolicy,
       };
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }

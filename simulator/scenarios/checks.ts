@@ -270,7 +270,36 @@ const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
   return o;
 };
 
+/** The C&A endpoints a provider calls, each of which must get a fresh X-Request-ID. */
+const PROVIDER_ENDPOINTS = /^\/(token|rreguri(\/.*)?|perm|introspect)$/;
+
+/**
+ * Every call the provider made to the C&A (/token, /rreguri in every method, /perm, /introspect)
+ * carried its own X-Request-ID: none missing, none used twice, none copied from a find or a view.
+ * Judged from the journal, whatever the C&A answered (only POST /rreguri refuses a reused one).
+ */
+const freshRequestIds: Check<Record<string, never>> = (ctx) => {
+  const o = outcome();
+  // The uma-ticket grant is the dashboard's own RPT exchange, not the provider's.
+  const calls = caCalls(ctx.entries).filter((e) => PROVIDER_ENDPOINTS.test(e.path) && !(e.path === '/token' && tokenParams(e).grant_type === UMA_TICKET));
+  const findIds = new Set([...ctx.finds.values()].map((f) => f.request.requestId));
+  const byId = new Map<string, JournalEntry[]>();
+  for (const e of calls) {
+    if (!e.requestId) o.violations.push(`a C&A call without an X-Request-ID: ${describe(e)}`);
+    else byId.set(e.requestId, [...(byId.get(e.requestId) ?? []), e]);
+  }
+  for (const [id, same] of byId) {
+    if (same.length < 2) continue;
+    o.violations.push(`X-Request-ID ${id} was sent on ${same.length} C&A calls (${[...new Set(same.map((e) => `${e.method} ${e.path.replace(/\/rreguri\/.+/, '/rreguri/{id}')}`))].join(', ')}); every call needs a new UUID`);
+    o.exchanges.push(...same);
+  }
+  for (const e of calls.filter((c) => findIds.has(c.requestId))) o.violations.push(`a C&A call reused the find's X-Request-ID (it belongs in inbound_request_id): ${describe(e)}`);
+  if (!o.violations.length) o.notes.push(`each of ${calls.length} C&A calls by the provider carried its own X-Request-ID`);
+  return o;
+};
+
 export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
+  'fresh-request-ids': freshRequestIds as Check<never>,
   'find-acknowledged': findAcknowledged as Check<never>,
   'find-refused': findRefused as Check<never>,
   'pat-obtained': patObtained as Check<never>,

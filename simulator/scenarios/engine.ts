@@ -8,6 +8,7 @@ import { ACTIONS } from './actions.js';
 import { CHECKS } from './checks.js';
 import { summarise } from './correlation.js';
 import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
+import { notApplicableReason } from './matching-policy.js';
 import type { RunContext } from './context.js';
 import type { ScenarioFile, TestCaseResult } from './types.js';
 
@@ -23,6 +24,7 @@ export function validateScenario(s: ScenarioFile, file: string): void {
   for (const [i, tc] of (Array.isArray(s.testCases) ? s.testCases : []).entries()) {
     const where = `testCases[${i}]${tc?.id ? ` (${tc.id})` : ''}`;
     for (const k of ['id', 'title', 'rule', 'reference'] as const) if (typeof tc[k] !== 'string' || !tc[k]) problems.push(`${where}.${k} is required`);
+    if (tc.policyDependent !== undefined && (typeof tc.policyDependent !== 'string' || !tc.policyDependent)) problems.push(`${where}.policyDependent must be a non-empty string: the matching rule the expected outcome assumes`);
     if (ids.has(tc.id)) problems.push(`${where}: the id ${tc.id} is used twice`);
     ids.add(tc.id);
     for (const [j, step] of (tc.steps ?? []).entries()) {
@@ -76,9 +78,12 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     const notes: string[] = [];
     const exchanges = new Map<number, ReturnType<typeof summarise>>();
     let verdict: TestCaseResult['verdict'] = 'pass';
+    // Not applicable to this provider's matching policy: its steps still run (later cases build on
+    // them), but nothing is judged.
+    const notApplicable = notApplicableReason(ctx.config, tc);
     try {
       for (const step of tc.steps ?? []) await ACTIONS[step.do](ctx, step as never, tags);
-      for (const spec of tc.expect) {
+      for (const spec of notApplicable ? [] : tc.expect) {
         const o = CHECKS[spec.check](ctx, spec as never);
         reasons.push(...o.violations);
         notes.push(...o.notes);
@@ -88,6 +93,10 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     } catch (err) {
       verdict = 'error';
       reasons.push(`the test case could not run: ${(err as Error).message}`);
+    }
+    if (notApplicable) {
+      verdict = 'not-applicable';
+      reasons.unshift(notApplicable);
     }
     const result: TestCaseResult = {
       id: tc.id,

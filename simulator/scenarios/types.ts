@@ -21,6 +21,12 @@ export interface TestCaseSpec {
   rule: string;
   /** Where the rule comes from (a reference section or a regulation). */
   reference: string;
+  /**
+   * Set when the expected outcome rests on a matching choice PDP leaves to each provider (which
+   * keys, which together make a match): the matching rule the case assumes, in plain words. Only
+   * such a case may be marked not applicable by the provider's config (`matchingPolicy`).
+   */
+  policyDependent?: string;
   steps?: StepSpec[];
   expect: ExpectSpec[];
 }
@@ -47,6 +53,7 @@ export type ExpectSpec =
   | { check: 'view-data-valid'; view: string }
   | { check: 'no-view-data'; view: string }
   | { check: 'no-unexpected-calls' }
+  | { check: 'fresh-request-ids' }
   | StageExpectSpec
   | SystemExpectSpec;
 

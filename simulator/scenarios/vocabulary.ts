@@ -55,6 +55,7 @@ export const CHECK_SHAPES: Record<string, Shape> = {
   'view-data-valid': { fields: { view: 'string' } },
   'no-view-data': { fields: { view: 'string' } },
   'no-unexpected-calls': { fields: {} },
+  'fresh-request-ids': { fields: {} },
   'no-duplicate-pei': { fields: { find: 'string' } },
   'view-refused': { fields: { view: 'string', statuses: 'number[]', introspected: 'boolean?' } },
   'view-not-found': { fields: { view: 'string' } },
