@@ -63,7 +63,7 @@ test('rehearse --console keeps the simulator and console up after the run until 
   assert.match(out, /Press Ctrl\+C to stop/);
   // The summary is printed before the wait, once.
   assert.is(out.split('passed, 0 failed').length - 1, 1, out);
-  assert.equal(seen, { state: 'finished', passed: 16 });
+  assert.equal(seen, { state: 'finished', passed: 17 });
   assert.is(code, 0, out);
 });
 

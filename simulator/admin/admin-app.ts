@@ -14,6 +14,7 @@ import type { TestUser } from '../testdata/users.js';
 import type { UserTokenVariant } from '../pfs/user-token.js';
 import { FaultRegistry, validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { consoleHandlers, consolePageRoutes } from '../console/console-app.js';
+import { adminAccessGuard, listenerHosts, type AdminAccess } from './access.js';
 import type { ConsoleSource } from '../console/source.js';
 
 export const ADMIN_SPEC = path.join(openapiDir, 'admin.yaml');
@@ -32,6 +33,8 @@ export interface AdminDeps {
   /** What the web console at /console shows (without it, the console's operations answer 501). */
   console?: ConsoleSource;
   api?: OpenAPIBackend;
+  /** Who may call: by default loopback names only, with no token. */
+  access?: AdminAccess;
 }
 
 export async function createAdminApp(deps: AdminDeps): Promise<express.Express> {
@@ -99,6 +102,7 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
   };
 
   const app = express();
+  app.use(adminAccessGuard(deps.access ?? { hosts: listenerHosts('127.0.0.1') }));
   answerWhenDurable(app, deps.store);
   app.disable('x-powered-by');
   // The admin API is the control plane, not the PDP exchange under test: it is not journalled.

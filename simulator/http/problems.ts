@@ -23,6 +23,7 @@ export const PROBLEMS = {
   'invalid-transition': { status: 400, title: 'The change is not allowed from the PeI’s match status' },
   unauthorized: { status: 401, title: 'No usable protection API token (PAT)' },
   'not-owner': { status: 401, title: 'The resource is not associated with the PAT' },
+  'token-required': { status: 401, title: 'A bearer token is required' },
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

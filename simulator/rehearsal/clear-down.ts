@@ -30,7 +30,7 @@ async function clearSimulator(sim: Simulator, keepSubmissions: boolean): Promise
   if (!keepSubmissions) sim.submissions.clear();
   // Fault rules live in the running simulator: the admin API clears them.
   if (sim.endpoints.admin) {
-    const res = await call({ method: 'DELETE', url: `${sim.endpoints.admin}/admin/faults`, timeoutMs: 10000 });
+    const res = await call({ method: 'DELETE', url: `${sim.endpoints.admin}/admin/faults`, headers: sim.adminHeaders, timeoutMs: 10000 });
     if (res.status !== 200) throw new CliError(`the simulator refused to clear its fault rules: HTTP ${res.status}`, EXIT.environment);
   }
   return `the CDA was reset: registrations, tokens, RPTs, fault rules and the journal${keepSubmissions ? ' (today’s reporting submissions are kept: they are judged)' : ', reporting submissions'}`;

@@ -25,7 +25,7 @@ const introspectionFault: Action<Step<'introspection-fault'>> = async (ctx, step
   if (!admin) throw new Error('this step needs the simulator’s admin API, which is turned off (simulator.adminPort)');
   const user = userById(ctx, step.user);
   const rule = { endpoint: 'introspect', user: user.sub, count: 1, ...(step.fixture ? { fixture: step.fixture } : { status: step.status }) };
-  const res = await call({ method: 'POST', url: `${admin}/admin/faults`, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rule), timeoutMs: 10000 });
+  const res = await call({ method: 'POST', url: `${admin}/admin/faults`, headers: { ...ctx.sim.adminHeaders, 'Content-Type': 'application/json' }, body: JSON.stringify(rule), timeoutMs: 10000 });
   if (res.status !== 201) throw new Error(`the admin API refused the fault rule: ${res.status} ${res.text}`);
   ctx.progress(`    the C&A will answer ${user.id}'s next /introspect with ${step.fixture ?? `HTTP ${step.status}`}`);
 };

@@ -1,5 +1,6 @@
 // Wires the CDA-side servers together: crypto material, state, journal, the C&A on HTTPS (mTLS)
 // and plain HTTP, and the admin API. Used by `cda-sim start`, the rehearsal and the tests.
+import fs from 'node:fs';
 import type { OpenAPIBackend } from 'openapi-backend';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -23,8 +24,18 @@ import { mintUserToken, type UserTokenVariant } from '../pfs/user-token.js';
 import { listenHttp, listenHttps, type Listener, type MtlsMode } from './listeners.js';
 import { readLock, removeLock, writeLock } from './lock.js';
 import { LiveConsoleSource } from '../console/source.js';
+import { adminToken, isLoopback, listenerHosts, type AdminAccess } from '../admin/access.js';
 
 export const PROFILE = 'pdp-v2.0-reconstructed';
+
+/** Off loopback the admin API needs a bearer token; on loopback the Host and Origin checks suffice. */
+function adminAccessFor(stateDir: string, host: string, names: string[] = []): { access: AdminAccess; tokenFile?: Simulator['adminToken'] } {
+  const hosts = listenerHosts(host, names);
+  if (isLoopback(host)) return { access: { hosts } };
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const t = adminToken(stateDir);
+  return { access: { hosts, token: t.token }, tokenFile: t };
+}
 
 export interface SimulatorOptions {
   stateDir: string;
@@ -51,6 +62,10 @@ export interface SimulatorOptions {
 
 export interface Simulator {
   endpoints: { https?: string; http?: string; admin?: string; issuer: string };
+  /** Headers a client of the admin API sends (the bearer token when it is off loopback). */
+  adminHeaders: Record<string, string>;
+  /** Off loopback: the token file, and whether it was made by this start. */
+  adminToken?: { file: string; created: boolean; token: string };
   store: Store;
   journal: Journal;
   /** Reporting API submissions, with their receipt times. */
@@ -69,6 +84,7 @@ export interface Simulator {
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const clock = opts.clock ?? systemClock;
   const host = opts.host ?? '127.0.0.1';
+  const admin = adminAccessFor(opts.stateDir, host, opts.hostnames);
   const held = readLock(opts.stateDir);
   if (held) {
     throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
@@ -120,6 +136,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
     if (opts.adminPort !== null) {
       const adminApp = await createAdminApp({
+        access: admin.access,
         clock,
         store,
         journal,
@@ -178,6 +195,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let closed = false;
   return {
     endpoints,
+    adminHeaders: admin.access.token ? { Authorization: `Bearer ${admin.access.token}` } : {},
+    adminToken: admin.tokenFile,
     store,
     journal,
     submissions,

@@ -2,6 +2,7 @@
 // When a simulator is running on the state directory, ask it (through its admin API) rather
 // than writing underneath it.
 import fs from 'node:fs';
+import { readAdminToken } from '../../admin/access.js';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { readLock } from '../../server/lock.js';
@@ -19,7 +20,10 @@ export const resetCommand = defineCommand({
     let cleared: { registrations: number; pats: number; rpts: number };
     if (running) {
       if (!running.adminUrl) throw new CliError(`a simulator (pid ${running.pid}) holds ${dir} without an admin API; stop it first`, EXIT.environment);
-      const res = await fetch(`${running.adminUrl}/admin/reset`, { method: 'POST' }).catch((err) => {
+      // Off loopback the running simulator wants the token it wrote into this state directory.
+      const token = readAdminToken(dir);
+      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      const res = await fetch(`${running.adminUrl}/admin/reset`, { method: 'POST', headers }).catch((err) => {
         throw new CliError(`cannot reach the running simulator at ${running.adminUrl}: ${err.message}`, EXIT.environment);
       });
       if (!res.ok) throw new CliError(`the running simulator refused the reset: HTTP ${res.status}`, EXIT.environment);

@@ -1,12 +1,21 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
 import { defineCommand, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { startSimulator, PROFILE } from '../../server/simulator.js';
+import { startSimulator, PROFILE, type Simulator } from '../../server/simulator.js';
 import { expiryWarnings } from '../../crypto/material.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
 import type { MtlsMode } from '../../server/listeners.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
+
+/** Off loopback: where the admin token is; the token itself only when this start made it. */
+function adminTokenLines(t: Simulator['adminToken'], admin?: string): string[] {
+  if (!t) return [];
+  return [
+    `  The admin API and console are not on loopback, so every call needs Authorization: Bearer <token>; the token is in ${t.file} (0600).`,
+    ...(t.created ? [`  token: ${t.token}`, `  console: ${admin}/console/?token=${t.token}`] : []),
+  ];
+}
 
 export const startCommand = defineCommand({
   command: 'start',
@@ -58,6 +67,7 @@ export const startCommand = defineCommand({
       `  token endpoint:             ${e.issuer}/token`,
       `  JWKS:                       ${e.issuer}/jwk_uri`,
       `  state: ${args['state-dir']}   certs: ${args['certs-dir']} (trust ca.crt; present provider-client.crt)`,
+      ...adminTokenLines(sim.adminToken, e.admin),
       'Press Ctrl+C to stop.',
     ].filter(Boolean);
     console.log(lines.join('\n'));
