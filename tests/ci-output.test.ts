@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
+import { packageRoot } from '../simulator/core/paths.js';
 
 const cli = (args: string[], cwd: string) => cliProcess(args, cwd);
 
@@ -27,6 +28,19 @@ test('rehearse --ci: plain progress lines, JUnit where asked, exit 0, and the ru
   assert.is(exported.code, 0, exported.stderr);
   assert.match(exported.stdout, new RegExp(`run ${id}`));
   assert.ok(fs.statSync(path.join(cwd, 'bundle.tar.gz')).size > 1000);
+});
+
+test('the documented CI setup plays the whole window and fails the job on a paused run', () => {
+  const docs = path.join(packageRoot, 'docs');
+  const workflow = fs.readFileSync(path.join(docs, 'github-actions-cda-sim.yml'), 'utf8');
+  const step = /- name: Rehearse[^\n]*\n([\s\S]*?)(?=\n\s*- name:)/.exec(workflow)?.[1] ?? '';
+  assert.match(step, /npx cda-sim rehearse --ci[\s\S]*--apply-updates \S+/);
+  // Nothing in the step swallows a non-zero exit (4 for a paused run must fail the job).
+  assert.not.match(step, /continue-on-error|\|\| true|set \+e/);
+  const guide = fs.readFileSync(path.join(docs, 'ci.md'), 'utf8');
+  const command = /```sh\n(npx cda-sim rehearse --ci[\s\S]*?)```/.exec(guide)?.[1] ?? '';
+  assert.match(command, /--apply-updates \S+/);
+  assert.match(guide, /\| 4 \| the run paused after Stage 1/);
 });
 
 test.run();

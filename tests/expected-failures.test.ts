@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { applyExpectedFailures, loadExpectedFailures } from '../simulator/reports/expected-failures.js';
 import type { RunResults } from '../simulator/reports/results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { CLI } from './helpers/spawn-sim.js';
 
 function results(verdicts: Record<string, 'pass' | 'fail' | 'error'>): RunResults {
@@ -34,16 +35,31 @@ test('the list file: one id a line, comments allowed, anything else named with i
   }
 });
 
-test('rehearse --junit --expected-failures: the JUnit file is written, and a listed id that passes is flagged', async () => {
+test('rehearse --junit --expected-failures: the JUnit file is written, and a listed id that passes is a failure saying so', async () => {
   const { dir } = await sharedMaterial();
   const cwd = tempDir();
   fs.writeFileSync(path.join(cwd, 'expected.txt'), 'CP-03\n');
   const r = spawnSync(process.execPath, [CLI, 'rehearse', '--ci', '--certs-dir', dir, '--junit', 'out/junit.xml', '--expected-failures', 'expected.txt'], { cwd, encoding: 'utf8', timeout: 120000 });
-  assert.is(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /NOW PASSING, take them off expected\.txt: CP-03/);
+  // The list must stay honest: a listed id that passes fails the run until it is taken off.
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /NOW PASSING, take them off expected\.txt \(until then they fail the run\): CP-03/);
   const xml = fs.readFileSync(path.join(cwd, 'out', 'junit.xml'), 'utf8');
-  assert.match(xml, /<testsuite[^>]*name="connection-proving"/);
+  assert.match(xml, /<testsuite[^>]*name="connection-proving"[^>]*failures="1"/);
+  assert.match(xml, /name="CP-03 [^"]*"[^>]*>\s*<failure message="listed as an expected failure in expected\.txt, but it passed: take it off the list"/);
   assert.match(xml, /CP-09/);
+});
+
+test('a listed failure does not fail the run: the case still fails in results.json, and JUnit skips it with the real reason', async () => {
+  const { dir } = await sharedMaterial();
+  const o = await rehearse({ stateDir: tempDir(), certsDir: dir, scenarios: ['connection-proving'], referenceFaults: ['skip-introspection'], expectedFailures: { file: 'known.txt', ids: ['CP-05', 'CP-08'] }, progress: () => {} });
+  assert.equal(o.results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id} ${t.verdict}`), ['CP-05 fail', 'CP-08 fail']);
+  assert.is(o.exitCode, 0);
+  const xml = fs.readFileSync(o.reports.junit, 'utf8');
+  assert.match(xml, /<testcase [^>]*name="CP-05 [^"]*"[^>]*>\s*<skipped message="expected failure: [^"]*introspect/);
+  assert.match(xml, /<testsuites [^>]*failures="0" errors="0" skipped="2"/);
+  // Without the list the same run fails.
+  const plain = await rehearse({ stateDir: tempDir(), certsDir: dir, scenarios: ['connection-proving'], referenceFaults: ['skip-introspection'], progress: () => {} });
+  assert.is(plain.exitCode, 1);
 });
 
 test.run();

@@ -228,6 +228,32 @@ test('JUnit XML is well-formed: a suite per phase, a case per test case, failure
   assert.is(props['cda-sim.provider'], results.run.provider);
 });
 
+test('JUnit as CI tools read it: expected failures skipped with the reason, a listed pass a failure, not-run skipped when paused and an error when the environment stopped the run', () => {
+  const base = sample();
+  const listed: RunResults = { ...base, run: { ...base.run, expectedFailures: { file: 'known.txt', ids: ['CP-02', 'S1-03', 'CP-01'] } } };
+  const root = parseXml(toJUnitXml(listed));
+  const byId = (r: El, id: string) => all(r, 'testcase').find((c) => c.attrs.name.startsWith(`${id} `))!;
+  assert.match(all(byId(root, 'CP-02'), 'skipped')[0].attrs.message, /^expected failure: answered 200/);
+  assert.match(all(byId(root, 'S1-03'), 'skipped')[0].attrs.message, /^expected failure: the provider could not be reached/);
+  assert.is(all(byId(root, 'CP-01'), 'failure')[0].attrs.message, 'listed as an expected failure in known.txt, but it passed: take it off the list');
+  assert.equal([root.attrs.failures, root.attrs.errors, root.attrs.skipped], ['3', '0', '2']);
+
+  const unplayed = (status: 'paused' | 'aborted'): RunResults => {
+    const cases = [tc('S1-01', 'stage-1', 'pass', ['ok']), tc('S2-01', 'stage-2', 'not-run', ['not played: paused'])];
+    return { ...base, run: { ...base.run, status }, testCases: cases, summary: { total: 2, passed: 1, failed: 0, errors: 0, notRun: 1, notApplicable: 0 } };
+  };
+  const paused = parseXml(toJUnitXml(unplayed('paused')));
+  assert.is(all(byId(paused, 'S2-01'), 'skipped')[0].attrs.message, 'not run: not played: paused');
+  assert.equal([paused.attrs.failures, paused.attrs.errors, paused.attrs.skipped], ['0', '0', '1']);
+  const stopped = parseXml(toJUnitXml(unplayed('aborted')));
+  assert.is(all(byId(stopped, 'S2-01'), 'error')[0].attrs.message, 'not run: not played: paused');
+  assert.equal([stopped.attrs.failures, stopped.attrs.errors, stopped.attrs.skipped], ['0', '1', '0']);
+  // The people's reports lead with the run's verdict, never PASSED for a run that did not play everything.
+  assert.match(toHtml(unplayed('paused')), /<div class="outcome open">PAUSED: 1 passed, 0 failed \(2 test cases, 1 not run\)/);
+  assert.match(toHtml(unplayed('aborted')), /<div class="outcome open">INCOMPLETE: 1 passed/);
+  assert.match(toHtml(listed), /<div class="outcome bad">FAILED: /);
+});
+
 test('the JUnit writer never throws on odd input, and an empty run is an error CI sees', () => {
   const circular: Record<string, unknown> = {};
   circular.self = circular;

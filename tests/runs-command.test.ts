@@ -30,10 +30,10 @@ async function cli(args: string[]) {
 
 const tc = (id: string, verdict: TestCaseResult['verdict']): TestCaseResult => ({ id, title: id, rule: 'r', reference: 'ref', scenario: 's', phase: 'p', verdict, reasons: [], exchanges: [], startedAt: '2026-11-24T10:00:00.000Z', durationMs: 1 });
 
-function keep(state: string, id: string, cases: TestCaseResult[], provider = 'Example Pensions (test)'): void {
+function keep(state: string, id: string, cases: TestCaseResult[], provider = 'Example Pensions (test)', run: Partial<RunResults['run']> = {}): void {
   const results: RunResults = {
-    run: { id, cdaSimVersion: '0.1.0', profile: 'p', provider, configDigest: '0', startedAt: `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:${id.slice(13, 15)}.000Z`, finishedAt: '', scenarios: ['s'] },
-    summary: { total: cases.length, passed: cases.filter((c) => c.verdict === 'pass').length, failed: cases.filter((c) => c.verdict === 'fail').length, errors: cases.filter((c) => c.verdict === 'error').length, notRun: 0, notApplicable: 0 },
+    run: { id, cdaSimVersion: '0.1.0', profile: 'p', provider, configDigest: '0', startedAt: `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:${id.slice(13, 15)}.000Z`, finishedAt: '', scenarios: ['s'], ...run },
+    summary: { total: cases.length, passed: cases.filter((c) => c.verdict === 'pass').length, failed: cases.filter((c) => c.verdict === 'fail').length, errors: cases.filter((c) => c.verdict === 'error').length, notRun: cases.filter((c) => c.verdict === 'not-run').length, notApplicable: 0 },
     testCases: cases,
   };
   writeResults(runDir(state, id), results);
@@ -49,12 +49,21 @@ test('runs: newest first, with verdict, passed of total and the failing ids; a r
   assert.is(r.code, 0, r.stderr);
   const rows = r.stdout.trim().split('\n');
   assert.match(rows[0], /^run id\s+started\s+provider\s+verdict\s+passed\s+failing$/);
-  assert.match(rows[1], /^20261124T110000Z-cccccccc\s+INCOMPLETE\s+under way, paused or cut short$/);
+  assert.match(rows[1], /^20261124T110000Z-cccccccc\s+INCOMPLETE\s+under way or cut short$/);
   // A run that executed nothing is never a pass.
   assert.match(rows[2], /^20261124T103000Z-dddddddd\s+2026-11-24 10:30:00Z\s+Example Pensions \(test\)\s+FAILED\s+0\/0$/);
   assert.match(rows[3], /^20261124T100000Z-bbbbbbbb\s+2026-11-24 10:00:00Z\s+Example Pensions \(test\)\s+FAILED\s+1\/3\s+CP-03 CP-05$/);
   assert.match(rows[4], /^20261124T090000Z-aaaaaaaa\s+.*PASSED\s+2\/2$/);
   assert.match(r.stderr, /4 run\(s\) in /);
+
+  // Paused after Stage 1, or stopped by the environment: never PASSED, however many passed so far.
+  keep(state, '20261124T120000Z-eeeeeeee', [tc('S1-01', 'pass'), tc('S2-01', 'not-run')], 'Example Pensions (test)', { status: 'paused' });
+  keep(state, '20261124T130000Z-ffffffff', [tc('CP-01', 'not-run')], 'Example Pensions (test)', { status: 'aborted' });
+  const later = (await cli(['runs', '--state-dir', state])).stdout.trim().split('\n');
+  assert.match(later[1], /^20261124T130000Z-ffffffff\s+.*INCOMPLETE\s+0\/1\s+\(1 not run\)$/);
+  assert.match(later[2], /^20261124T120000Z-eeeeeeee\s+.*PAUSED\s+1\/2\s+\(1 not run\)$/);
+  const json = (await cli(['runs', '--state-dir', state, '--json', '--limit', '2'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(json.map((j) => [j.state, j.verdict]), [['aborted', 'incomplete'], ['paused', 'paused']]);
   assert.is((await cli(['runs', '--state-dir', state, '--limit', '1'])).stdout.trim().split('\n').length, 2);
 });
 
@@ -72,7 +81,7 @@ test('usage errors name the field and the rule: export of an incomplete run, ins
   assert.match(incomplete.stderr, /has no results\.json: it is under way or was cut short/);
   const none = await cli(['export', 'latest', '--state-dir', path.join(state, 'empty')]);
   assert.is(none.code, 2);
-  assert.match(none.stderr, /"latest": no complete run is kept/);
+  assert.match(none.stderr, /"latest": no run with results is kept/);
   const badId = await cli(['export', '../etc', '--state-dir', state]);
   assert.is(badId.code, 2);
   assert.match(badId.stderr, /"\.\.\/etc" is not a run id/);

@@ -39,9 +39,12 @@ test('with nobody to apply the update file the run pauses after Stage 1; `cda-si
   const reportsDir = tempDir();
   const first = await rehearse({ stateDir, certsDir, reportsDir, applyUpdates: { stop: true }, only: ['S1-01', 'S1-04', ...S2], budgets: { updateWindowMs: 3000 }, progress: () => {} });
   assert.ok(first.paused, 'paused');
-  assert.is(first.exitCode, 0);
+  // Paused before every phase asked for was played: never 0.
+  assert.is(first.exitCode, 4);
   assert.is(first.results.run.status, 'paused');
-  assert.equal(first.results.testCases.map((t) => t.id), ['S1-01', 'S1-04']);
+  // What was not played is listed, not-run: Stage 2 and reporting.
+  assert.equal(first.results.testCases.filter((t) => t.verdict !== 'not-run').map((t) => t.id), ['S1-01', 'S1-04']);
+  assert.equal(first.results.testCases.filter((t) => t.verdict === 'not-run').map((t) => t.id), [...S2, 'REP-01', 'REP-02', 'REP-03', 'REP-04', 'REP-05', 'REP-06', 'REP-07']);
   assert.equal(first.results.run.window!.phases.map((p) => p.name), ['clear-down', 'Integration Stage 1', 'update file']);
   const pausedFile = path.join(runFolder(stateDir, first.paused!.runId), 'paused.json');
   assert.ok(fs.existsSync(pausedFile));
@@ -49,6 +52,7 @@ test('with nobody to apply the update file the run pauses after Stage 1; `cda-si
   assert.is(readUpdateFile(first.paused!.updateFile.json).instructions.length, 5);
   assert.ok(fs.existsSync(first.reports.pdf), 'Stage 1 evidence is written at the pause');
   assert.equal(listRuns(stateDir).map((r) => r.state), ['paused']);
+  assert.ok(fs.existsSync(path.join(reportsDir, first.paused!.runId, 'results.json')), '--reports-dir keeps results.json beside the update file');
 
   // Later, another command: the simulator restarts on the same state; the reference provider applies the file.
   const resumed = await cli(['stage2', '--state-dir', stateDir, '--certs-dir', certsDir, '--ci']);
@@ -117,13 +121,13 @@ test('against a provider in its own process: clear-down command and URL, pause a
     const state = path.join(work, 'state');
     const common = ['--certs-dir', certsDir, '--state-dir', state];
     const stage1 = await cliProcess(['rehearse', '--ci', '--config', cfg, '--only', 'S1-01', 'S1-02', 'S2-01', 'S2-06', ...common], work);
-    assert.is(stage1.status, 0, `${stage1.stdout}\n${stage1.stderr}`);
+    assert.is(stage1.status, 4, `${stage1.stdout}\n${stage1.stderr}`);
     assert.ok(fs.existsSync(clearedMarker), 'the provider clear-down command ran');
     assert.match(stage1.stdout, /provider clear-down: /);
     assert.equal(clearDowns, ['POST /test/clear-down with X-Request-ID'], 'the clear-down URL was called once');
     const resume = /cda-sim stage2 --run (\S+)/.exec(stage1.stdout)?.[1];
     assert.ok(resume, stage1.stdout);
-    assert.match(stage1.stdout, /2 passed, 0 failed/);
+    assert.match(stage1.stdout, /PAUSED: 2 passed, 0 failed/);
 
     // The provider (which cannot read the file) applies nothing; Stage 2, in another process, says so.
     const stage2 = await cliProcess(['stage2', '--ci', '--run', resume!, ...common], work);

@@ -4,6 +4,8 @@ export const EXIT = {
   checkFailed: 1,
   usage: 2,
   environment: 3,
+  /** A run that paused before every phase asked for was played (never 0). */
+  paused: 4,
 } as const;
 
 /** An error whose message is meant for the user, with the exit code it maps to. */

@@ -9,6 +9,7 @@ import { openapiDir, packageRoot } from '../core/paths.js';
 import { HttpProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
 import { listRuns, runDir } from '../runs/run-store.js';
+import { runVerdict } from '../reports/results.js';
 import { listenHttp } from '../server/listeners.js';
 import { buildTimeline } from './timeline.js';
 import type { ConsoleSource, ConsoleUpdate } from './source.js';
@@ -55,8 +56,8 @@ export function consoleHandlers(source: ConsoleSource): Record<string, Operation
         id: r.id,
         state: r.state,
         ...(r.results
-          ? { startedAt: r.results.run.startedAt, finishedAt: r.results.run.finishedAt, provider: r.results.run.provider, scenarios: r.results.run.scenarios, summary: r.results.summary }
-          : {}),
+          ? { startedAt: r.results.run.startedAt, finishedAt: r.results.run.finishedAt, provider: r.results.run.provider, scenarios: r.results.run.scenarios, summary: r.results.summary, verdict: runVerdict(r.results.run, r.results.testCases) }
+          : { verdict: 'INCOMPLETE' }),
         files: runFilesOf(r.dir),
       }));
       res.json({ runs });

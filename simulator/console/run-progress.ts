@@ -1,7 +1,7 @@
 // A run as the console shows it: its test cases in order, each waiting, running or judged. Built
 // from the run's lifecycle events while it is under way, or from its results.json once finished,
 // so a page opened in the middle of a run and one opened on a recorded run look alike.
-import type { RunResults } from '../reports/results.js';
+import { runVerdict, type RunResults, type RunVerdict } from '../reports/results.js';
 import type { RunEvent } from '../scenarios/events.js';
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
 
@@ -27,6 +27,8 @@ export interface RunProgress {
   planned?: number;
   testCases: TestCaseProgress[];
   summary?: RunResults['summary'];
+  /** Once judged: PASSED, FAILED, PAUSED (after Stage 1) or INCOMPLETE. */
+  verdict?: RunVerdict;
   exitCode?: number;
 }
 
@@ -42,6 +44,7 @@ export function progressFromResults(results: RunResults, exitCode?: number): Run
     planned: results.testCases.length,
     testCases: results.testCases.map(fromResult),
     summary: results.summary,
+    verdict: runVerdict(results.run, results.testCases),
     ...(exitCode !== undefined ? { exitCode } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface PausedRun {
     referenceFaults?: ProviderFault[];
     driverFaults?: string[];
     compat?: CompatMode;
+    /** The expected-failures list the run was started with (`cda-sim stage2 --expected-failures` replaces it). */
+    expectedFailures?: { file: string; ids: string[] };
   };
   /** Scenario ids already played. */
   done: string[];

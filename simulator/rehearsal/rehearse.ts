@@ -11,7 +11,7 @@ import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig 
 import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
 import { startSimulator, PROFILE, type Simulator } from '../server/simulator.js';
 import { tokenEndpoint } from '../ca/config.js';
-import { loadTestData } from '../testdata/records.js';
+import { loadTestData, type TestDataPack } from '../testdata/records.js';
 import { PfsDriver } from '../pfs/pfs-driver.js';
 import { DashboardDriver } from '../dashboard/dashboard-driver.js';
 import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
@@ -19,8 +19,10 @@ import { loadScenario, runScenario } from '../scenarios/engine.js';
 import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
-import type { TestCaseResult } from '../scenarios/types.js';
-import { runPassed, runResults, summarise, type RunResults } from '../reports/results.js';
+import type { ScenarioFile, TestCaseResult } from '../scenarios/types.js';
+import { runResults, type RunResults, type RunStatus } from '../reports/results.js';
+import { exitCodeFor, notRunCases, WILL_PAUSE } from './run-end.js';
+import type { DriverFault } from '../pfs/driver-faults.js';
 import { copyReports, writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
@@ -33,7 +35,7 @@ import { emitter, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
-import { applyModeFor, updateByCommand, updateFilePhase } from './update-phase.js';
+import { applyModeFor, updateByCommand, updateFilePhase, type ApplyMode } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
 
@@ -85,6 +87,10 @@ export interface RehearseOptions {
   inputs?: { usersFile?: string; testDataFile?: string };
   /** Cases not applicable to the provider's matching policy, over the config's (the reference provider has no config file). */
   matchingPolicy?: ProviderConfig['matchingPolicy'];
+  /** Ask for connection proving and Stage 1 alone: the update file is written, Stage 2 and reporting are not part of the run. */
+  stage1Only?: boolean;
+  /** Test ids known to fail (`--expected-failures`): reported, but not failing the run. */
+  expectedFailures?: { file: string; ids: string[] };
 }
 
 export interface RehearsalOutcome {
@@ -94,34 +100,8 @@ export interface RehearsalOutcome {
   exitCode: number;
   /** Set when the run paused after Stage 1: resume it with `cda-sim stage2 --run <id>`. */
   paused?: { runId: string; updateFile: { json: string; csv: string } };
-}
-
-function resultsOf(r: {
-  runId: string;
-  startedAt: string;
-  clock: Clock;
-  config: ProviderConfig;
-  configDigest: string;
-  scenarios: string[];
-  testCases: TestCaseResult[];
-  window: IntegrationWindow;
-  status: 'complete' | 'paused';
-}): RunResults {
-  return runResults(
-    {
-      id: r.runId,
-      cdaSimVersion: packageVersion(),
-      profile: PROFILE,
-      provider: r.config.provider.name ?? r.config.provider.findUrl,
-      configDigest: r.configDigest,
-      startedAt: r.startedAt,
-      finishedAt: new Date(r.clock.now()).toISOString(),
-      scenarios: r.scenarios,
-      status: r.status,
-      window: r.window.summary(),
-    },
-    r.testCases,
-  );
+  /** Set when the environment stopped the run (exit 3): why. The run is kept all the same. */
+  aborted?: { reason: string };
 }
 
 function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
@@ -150,222 +130,372 @@ async function assertReachable(url: string, tls: TlsClientOptions): Promise<void
   }
 }
 
-export async function rehearse(options: RehearseOptions): Promise<RehearsalOutcome> {
+/** A run as set up before any server starts: every bad option has been refused by then. */
+interface RunSetup {
+  opts: RehearseOptions;
+  clock: Clock;
+  progress: (line: string) => void;
+  /** The paused run this one resumes. */
+  paused?: PausedRun;
+  runId: string;
+  /** The run is kept here: reports, its journal and inputs, the update file, a paused run's state. */
+  folder: string;
+  startedAt: string;
+  userConfig?: ProviderConfig;
+  digest: string;
+  scenarios: ScenarioFile[];
+  driverFaults: DriverFault[];
+  testData: TestDataPack;
+  budgets: ProviderConfig['budgets'];
+  window: IntegrationWindow;
+  emit: RunEventListener;
+  /** The web console follows the run once the simulator is up. */
+  consoleListener?: RunEventListener;
+  /** Whether the run plays reporting after the stages (always with the reference provider). */
+  withReporting: boolean;
+  providerName: string;
+  /** Cases the provider's matching policy makes not applicable (checked against the scenarios before anything starts). */
+  matchingPolicy?: ProviderConfig['matchingPolicy'];
+  /** What has been played so far (a resumed run starts with Stage 1's), kept if the environment stops the run. */
+  played: TestCaseResult[];
+  done: Set<string>;
+}
+
+function prepareRun(options: RehearseOptions): RunSetup {
   const clock = options.clock ?? systemClock;
   const progress = options.progress ?? ((l: string) => console.log(l));
-  // A resumed run goes on as it was started: the same provider, scenarios, selection and budgets.
+  // A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins.
   const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
-  const opts: RehearseOptions = paused ? { ...options, ...paused.options } : options;
+  const told = { ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}), ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}) };
+  const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
   const runId = paused?.runId ?? newRunId(clock);
-  /** The run is kept here: reports, its journal and inputs, the update file, a paused run's state. */
-  const folder = runDir(opts.stateDir, runId);
-  // The web console follows the run too (sim is started below, before the first event).
-  const emit = emitter([opts.onEvent, (e) => sim.console.runEvent(e)]);
-  const startedAt = paused?.startedAt ?? new Date(clock.now()).toISOString();
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  const digest = configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] });
-  const scenarios = selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only);
+  const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
   checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
-  const driverFaults = parseDriverFaults(opts.driverFaults);
-  const testData = loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData);
-  const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
-  const window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, emit);
-  const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
+  const run: RunSetup = {
+    opts,
+    clock,
+    progress,
+    paused,
+    runId,
+    folder: runDir(opts.stateDir, runId),
+    startedAt: paused?.startedAt ?? new Date(clock.now()).toISOString(),
+    userConfig,
+    digest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
+    scenarios: selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only),
+    driverFaults: parseDriverFaults(opts.driverFaults),
+    testData: loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData),
+    budgets,
+    matchingPolicy,
+    window: undefined as unknown as IntegrationWindow,
+    emit: () => {},
+    withReporting: false,
+    providerName: userConfig ? (userConfig.provider.name ?? userConfig.provider.findUrl) : 'cda-sim reference provider',
+    played: [...(paused?.testCases ?? [])],
+    done: new Set(paused?.done ?? []),
+  };
+  run.withReporting = reportingExpected(run) && !(opts.stage1Only && !paused);
+  run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
+  run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
+  return run;
+}
 
+/** Whether a whole run plays reporting after the stages: always with the reference provider, which submits; with yours on --reporting. */
+function reportingExpected(run: Pick<RunSetup, 'userConfig' | 'opts'>): boolean {
+  return !run.userConfig || !!run.opts.reporting;
+}
+
+/** Whether nobody will apply the update file, so the run pauses after Stage 1 (said at the start, in one line). */
+function willPause(run: RunSetup): boolean {
+  const { opts } = run;
+  if (run.paused || opts.stage1Only || !run.scenarios.some((s) => s.phase === 'stage2')) return false;
+  return run.userConfig ? !opts.applyUpdates?.command && !opts.applyUpdates?.interactive : !!opts.applyUpdates?.stop;
+}
+
+function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: string; notAskedFor?: string[]; unplayed?: TestCaseResult[] }): RunResults {
+  return runResults(
+    {
+      id: run.runId,
+      cdaSimVersion: packageVersion(),
+      profile: PROFILE,
+      provider: run.providerName,
+      configDigest: run.digest,
+      startedAt: run.startedAt,
+      finishedAt: new Date(run.clock.now()).toISOString(),
+      scenarios: [...run.done],
+      status: end.status,
+      ...(end.stopReason ? { stopReason: end.stopReason } : {}),
+      ...(end.notAskedFor?.length ? { notAskedFor: end.notAskedFor } : {}),
+      ...(run.opts.expectedFailures ? { expectedFailures: run.opts.expectedFailures } : {}),
+      window: run.window.summary(),
+    },
+    [...run.played, ...(end.unplayed ?? [])],
+  );
+}
+
+/** The run is kept in its folder; --reports-dir gets a copy of every report, and the update file when there is one. */
+async function keepReports(run: RunSetup, results: RunResults): Promise<RehearsalOutcome['reports']> {
+  const written = await writeReports(run.folder, results);
+  const updateFiles = ['update-file.json', 'update-file.csv'].map((f) => path.join(run.folder, f)).filter((f) => fs.existsSync(f));
+  if (run.opts.reportsDir) copyReports([...Object.values(written), ...updateFiles], path.join(run.opts.reportsDir, run.runId));
+  return written;
+}
+
+export async function rehearse(options: RehearseOptions): Promise<RehearsalOutcome> {
+  const run = prepareRun(options);
+  if (willPause(run)) run.progress(WILL_PAUSE);
+  try {
+    return await playRun(run);
+  } catch (err) {
+    // The environment failed (the provider unreachable, a port in use…): the run is still kept, as evidence.
+    if (err instanceof CliError && err.exitCode === EXIT.environment) return keepStoppedRun(run, err.message);
+    throw err;
+  }
+}
+
+/** A run the environment stopped: what was played, every case left as not-run naming the cause, and every report. */
+async function keepStoppedRun(run: RunSetup, reason: string): Promise<RehearsalOutcome> {
+  const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
+  const unplayed = notRunCases(remaining, run.withReporting && !run.done.has('reporting'), `not played: the run stopped: ${reason}`);
+  const results = resultsOf(run, { status: 'aborted', stopReason: `Stopped before every test case was played: ${reason}`, unplayed });
+  const reports = await keepReports(run, results);
+  run.opts.onEvent?.({ type: 'run-end', results, exitCode: EXIT.environment, time: new Date(run.clock.now()).toISOString() });
+  return { results, resultsFile: reports.json, reports, exitCode: EXIT.environment, aborted: { reason } };
+}
+
+function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
+  const { opts, userConfig } = run;
   const s = userConfig?.simulator ?? {};
-  const sim = await startSimulator({
+  // The user's provider needs the C&A where its config says; the reference provider takes free ports.
+  const port = (given: number | null | undefined, configured: number | undefined, fixed: number) => (given !== undefined ? given : (configured ?? (userConfig ? fixed : 0)));
+  return {
     stateDir: opts.stateDir,
     certsDir: opts.certsDir,
     host: s.host,
-    httpsPort: opts.ports?.https !== undefined ? opts.ports.https : (s.httpsPort ?? (userConfig ? 8443 : 0)),
-    httpPort: opts.ports?.http !== undefined ? opts.ports.http : (s.httpPort ?? (userConfig ? 8081 : 0)),
-    adminPort: opts.ports?.admin !== undefined ? opts.ports.admin : (s.adminPort ?? (userConfig ? 8088 : 0)),
+    httpsPort: port(opts.ports?.https, s.httpsPort, 8443),
+    httpPort: port(opts.ports?.http, s.httpPort, 8081),
+    adminPort: port(opts.ports?.admin, s.adminPort, 8088),
     mtls: s.mtls,
     issuer: s.issuer,
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
-    clock,
+    clock: run.clock,
     compat: opts.compat,
-  });
+  };
+}
+
+async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
+  const { opts, progress, paused, userConfig } = run;
+  const sim = await startSimulator(simulatorOptions(run));
+  run.consoleListener = (e) => sim.console.runEvent(e);
+  const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
   let provider: ReferenceProvider | undefined;
   try {
     await opts.onReady?.(sim);
     // The run starts before its first phase (clear-down), so a display's clock counts the whole window.
-    emit({ type: 'run-start', runId, runDir: folder, scenarios: scenarios.map((x) => x.id), testCases: scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: budgets.windowMs, time: new Date(clock.now()).toISOString() });
+    run.emit({ type: 'run-start', runId: run.runId, runDir: run.folder, scenarios: run.scenarios.map((x) => x.id), testCases: run.scenarios.reduce((n, x) => n + x.testCases.length, 0), budgetMs: run.budgets.windowMs, time: new Date(run.clock.now()).toISOString() });
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
-      await window.phase('clear-down', () =>
-        clearDown(
-          sim,
-          { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting },
-          progress,
-        ),
-      );
+      const clearDownOpts = { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting };
+      await run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress));
     }
-
     let config: ProviderConfig;
     if (userConfig) {
-      config = { ...userConfig, budgets, matchingPolicy };
+      config = { ...userConfig, budgets: run.budgets, matchingPolicy: run.matchingPolicy };
     } else {
-      const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
-      provider = await startReferenceProvider({
-        tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },
-        ca: {
-          baseUrl: caUrl,
-          issuer: sim.endpoints.issuer,
-          jwksUrl: `${caUrl}/jwk_uri`,
-          tls: { ca: sim.material.ca.cert, cert: sim.material.providerClient.cert, key: sim.material.providerClient.key },
-        },
-        pfsIssuer: sim.config.pfsIssuer,
-        testData,
-        faults: opts.referenceFaults,
-        stateFile: referenceStateFile,
-      });
-      config = {
-        provider: {
-          name: 'cda-sim reference provider',
-          findUrl: provider.findUrl,
-          viewUrl: provider.viewUrl,
-          holdernameGuids: testData.holdernames.map((h) => h.holdernameGuid),
-          viewTokenKey: { jwksUrl: provider.jwksUrl },
-        },
-        budgets,
-        matchingPolicy,
-      };
+      provider = await startReferenceProvider(referenceProviderOptions(run, sim, referenceStateFile));
+      config = referenceProviderConfig(run, provider);
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
-
-    const toProvider = providerTls(config, sim);
-    await assertReachable(config.provider.findUrl, toProvider);
-    const entries: JournalEntry[] = [];
-    // Resumed: what the provider did since the update file was issued is in the journal on disk.
-    if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
-    sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
-    // The run keeps its own journal and inputs beside its reports, for export and replay.
-    // A resumed run first catches up on what was journalled while it was paused.
-    startRunRecord(folder, { journal: sim.journal, scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
-    // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
-    const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
-    const ctx: RunContext = {
-      clock,
-      sim,
-      config,
-      users: sim.users,
-      testData,
-      entries,
-      finds: new Map(),
-      views: new Map(),
-      progress,
-      providerTls: toProvider,
-      systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
-      applyUpdate: provider
-        ? (instruction) => provider!.applyUpdate(instruction)
-        : opts.applyUpdates?.command
-          ? updateByCommand(() => ctx, opts.applyUpdates.command, runId, folder)
-          : undefined,
-      emit,
-      pfs: new PfsDriver({
-        clock,
-        journal: sim.journal,
-        pfsSigner: await createSigner(sim.material.keys.pfs),
-        rogueSigner: await createSigner(sim.material.keys.rogue),
-        pfsIssuer: sim.config.pfsIssuer,
-        caTokenEndpoint: () => tokenEndpoint(sim.endpoints.issuer),
-        findUrl: config.provider.findUrl,
-        tls: toProvider,
-        timeoutMs: config.budgets.requestTimeoutMs,
-      }),
-      dashboard: new DashboardDriver({
-        clock,
-        journal: sim.journal,
-        caTokenUrl: () => caTokenUrl,
-        rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
-        rqpSigner: await createSigner(sim.material.keys.dashboard),
-        dashboardIssuer: DASHBOARD_ISSUER,
-        viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
-        tls: toProvider,
-        timeoutMs: config.budgets.requestTimeoutMs,
-      }),
-    };
-
-    installDriverFaults(ctx, driverFaults);
-    const testCases: TestCaseResult[] = [...(paused?.testCases ?? [])];
-    const done = new Set(paused?.done ?? []);
-    if (paused) ctx.updates = paused.updates;
-    /** The run is kept in its folder; --reports-dir gets a copy (the update file with the reports). */
-    const keep = async (results: RunResults) => {
-      const written = await writeReports(folder, results);
-      if (opts.reportsDir) copyReports({ ...written, ...ctx.updates?.paths }, path.join(opts.reportsDir, runId));
-      return written;
-    };
-    const mode = applyModeFor(provider && !opts.applyUpdates?.stop ? (file) => provider!.applyUpdates(file) : undefined, opts.applyUpdates);
-    for (const scenario of scenarios) {
-      if (done.has(scenario.id)) continue;
-      if (scenario.phase === 'stage2') {
-        // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
-        const applied = await window.phase(paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, runId, folder, mode));
-        if (applied === 'stop') {
-          const pausedRun: PausedRun = {
-            version: 1,
-            runId,
-            startedAt,
-            options: {
-              configFile: opts.configFile && path.resolve(opts.configFile),
-              reportsDir: opts.reportsDir && path.resolve(opts.reportsDir),
-              scenarios: opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS,
-              only: opts.only,
-              reporting: opts.reporting,
-              budgets: opts.budgets as Record<string, number> | undefined,
-              referenceFaults: opts.referenceFaults,
-              driverFaults: opts.driverFaults,
-              compat: opts.compat,
-            },
-            done: [...done],
-            testCases,
-            phases: window.summary().phases,
-            updates: ctx.updates!,
-            configDigest: digest,
-            provider: config.provider.name ?? config.provider.findUrl,
-          };
-          savePausedRun(folder, pausedRun);
-          progress(`\nPAUSED after Stage 1. Apply ${ctx.updates!.paths.json} on your system, then resume with: cda-sim stage2 --run ${runId}`);
-          const results = resultsOf({ runId, startedAt, clock, config, configDigest: digest, scenarios: [...done], testCases, window, status: 'paused' });
-          const reports = await keep(results);
-          const stage1Ok = runPassed(summarise(testCases));
-          const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode: stage1Ok ? EXIT.ok : EXIT.checkFailed, paused: { runId, updateFile: ctx.updates!.paths } };
-          await opts.beforeClose?.(sim, outcome);
-          return outcome;
-        }
-      }
-      testCases.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario), { phase: scenario.phase, testCases: scenario.testCases.length })));
-      done.add(scenario.id);
-    }
-
-    // The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them.
-    if (provider || opts.reporting) await window.phase('reporting', async () => {
-      const day = utcDay(clock.now());
-      if (provider) {
-        progress(`reporting: the reference provider submits its daily reports for ${day}`);
-        await provider.submitDailyReporting(day);
-      }
-      const holderOf = new Map(testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
-      const rep = runReportingPipeline({ day, submissions: sim.submissions.all(), journal: entries, holdernameGuids: config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
-      for (const t of rep) progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
-      testCases.push(...rep);
-    });
-
-    const played = [...scenarios.map((x) => x.id), ...(provider || opts.reporting ? ['reporting'] : [])];
-    const results = resultsOf({ runId, startedAt, clock, config, configDigest: digest, scenarios: played, testCases, window, status: 'complete' });
-    const reports = await keep(results);
-    if (paused) finishPausedRun(folder);
-    const exitCode = runPassed(results.summary) ? EXIT.ok : EXIT.checkFailed;
-    emit({ type: 'run-end', results, exitCode, time: new Date(clock.now()).toISOString() });
-    const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode };
-    await opts.beforeClose?.(sim, outcome);
-    return outcome;
+    const ctx = await runContext(run, sim, config, provider);
+    // Checked once the run's record is started, so a run that stops here still keeps its inputs and journal.
+    await assertReachable(config.provider.findUrl, ctx.providerTls!);
+    installDriverFaults(ctx, run.driverFaults);
+    return await playPhases(run, ctx, sim, provider);
   } finally {
     await provider?.close();
     await sim.close();
   }
+}
+
+function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
+  const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
+  return {
+    tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },
+    ca: {
+      baseUrl: caUrl,
+      issuer: sim.endpoints.issuer,
+      jwksUrl: `${caUrl}/jwk_uri`,
+      tls: { ca: sim.material.ca.cert, cert: sim.material.providerClient.cert, key: sim.material.providerClient.key },
+    },
+    pfsIssuer: sim.config.pfsIssuer,
+    testData: run.testData,
+    faults: run.opts.referenceFaults,
+    stateFile,
+  };
+}
+
+function referenceProviderConfig(run: RunSetup, provider: ReferenceProvider): ProviderConfig {
+  return {
+    provider: {
+      name: 'cda-sim reference provider',
+      findUrl: provider.findUrl,
+      viewUrl: provider.viewUrl,
+      holdernameGuids: run.testData.holdernames.map((h) => h.holdernameGuid),
+      viewTokenKey: { jwksUrl: provider.jwksUrl },
+    },
+    budgets: run.budgets,
+    matchingPolicy: run.matchingPolicy,
+  };
+}
+
+/** The drivers, the journal the checks read, and the run's own record (journal copy and inputs). */
+async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig, provider: ReferenceProvider | undefined): Promise<RunContext> {
+  const { opts, clock, progress, paused, testData } = run;
+  run.providerName = config.provider.name ?? config.provider.findUrl;
+  const toProvider = providerTls(config, sim);
+  const entries: JournalEntry[] = [];
+  // Resumed: what the provider did since the update file was issued is in the journal on disk.
+  if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
+  sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
+  // The run keeps its own journal and inputs beside its reports, for export and replay.
+  // A resumed run first catches up on what was journalled while it was paused.
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
+  // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
+  const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
+  const ctx: RunContext = {
+    clock,
+    sim,
+    config,
+    users: sim.users,
+    testData,
+    entries,
+    finds: new Map(),
+    views: new Map(),
+    progress,
+    providerTls: toProvider,
+    systemTest: { ...DEFAULT_SYSTEM_TIMING, ...opts.systemTest },
+    applyUpdate: provider
+      ? (instruction) => provider.applyUpdate(instruction)
+      : opts.applyUpdates?.command
+        ? updateByCommand(() => ctx, opts.applyUpdates.command, run.runId, run.folder)
+        : undefined,
+    emit: run.emit,
+    pfs: new PfsDriver({
+      clock,
+      journal: sim.journal,
+      pfsSigner: await createSigner(sim.material.keys.pfs),
+      rogueSigner: await createSigner(sim.material.keys.rogue),
+      pfsIssuer: sim.config.pfsIssuer,
+      caTokenEndpoint: () => tokenEndpoint(sim.endpoints.issuer),
+      findUrl: config.provider.findUrl,
+      tls: toProvider,
+      timeoutMs: config.budgets.requestTimeoutMs,
+    }),
+    dashboard: new DashboardDriver({
+      clock,
+      journal: sim.journal,
+      caTokenUrl: () => caTokenUrl,
+      rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
+      rqpSigner: await createSigner(sim.material.keys.dashboard),
+      dashboardIssuer: DASHBOARD_ISSUER,
+      viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
+      tls: toProvider,
+      timeoutMs: config.budgets.requestTimeoutMs,
+    }),
+  };
+  if (paused) ctx.updates = paused.updates;
+  return ctx;
+}
+
+/** The phases in order; between the stages the update file (the run pauses there when nobody applies it). */
+async function playPhases(run: RunSetup, ctx: RunContext, sim: Simulator, provider: ReferenceProvider | undefined): Promise<RehearsalOutcome> {
+  const { opts, window } = run;
+  const mode = applyModeFor(provider && !opts.applyUpdates?.stop ? (file) => provider.applyUpdates(file) : undefined, opts.applyUpdates);
+  for (const [i, scenario] of run.scenarios.entries()) {
+    if (run.done.has(scenario.id)) continue;
+    if (scenario.phase === 'stage2') {
+      // The update file: written at the end of Stage 1 and applied before Stage 2 judges it.
+      const asked: ApplyMode = opts.stage1Only && !run.paused ? { kind: 'stop' } : mode;
+      const applied = await window.phase(run.paused ? 'update file (resumed)' : 'update file', () => updateFilePhase(ctx, scenario, run.runId, run.folder, asked));
+      if (applied === 'stop') return pauseAfterStage1(run, ctx, sim, run.scenarios.slice(i));
+    }
+    run.played.push(...(await window.phase(scenario.title, () => runScenario(ctx, scenario), { phase: scenario.phase, testCases: scenario.testCases.length })));
+    run.done.add(scenario.id);
+  }
+  if (run.withReporting) {
+    await window.phase('reporting', () => reportingPhase(run, ctx, provider));
+    run.done.add('reporting');
+  }
+  const notAskedFor = opts.stage1Only && !run.paused && reportingExpected(run) ? ['reporting'] : [];
+  const results = resultsOf(run, { status: 'complete', notAskedFor });
+  const reports = await keepReports(run, results);
+  if (run.paused) finishPausedRun(run.folder);
+  return finishRun(run, sim, results, reports);
+}
+
+/** The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them. */
+async function reportingPhase(run: RunSetup, ctx: RunContext, provider: ReferenceProvider | undefined): Promise<void> {
+  const day = utcDay(run.clock.now());
+  if (provider) {
+    run.progress(`reporting: the reference provider submits its daily reports for ${day}`);
+    await provider.submitDailyReporting(day);
+  }
+  const holderOf = new Map(run.testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
+  const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
+  for (const t of rep) run.progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
+  run.played.push(...rep);
+}
+
+/**
+ * Nobody applied the update file: the run is kept as paused for `cda-sim stage2`, the cases not
+ * played are listed as not-run. With --stage1-only, Stage 2 and reporting were never asked for.
+ */
+async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, remaining: ScenarioFile[]): Promise<RehearsalOutcome> {
+  const { opts, runId } = run;
+  savePausedRun(run.folder, {
+    version: 1,
+    runId,
+    startedAt: run.startedAt,
+    options: {
+      configFile: opts.configFile && path.resolve(opts.configFile),
+      reportsDir: opts.reportsDir && path.resolve(opts.reportsDir),
+      scenarios: opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS,
+      only: opts.only,
+      reporting: opts.reporting,
+      budgets: opts.budgets as Record<string, number> | undefined,
+      referenceFaults: opts.referenceFaults,
+      driverFaults: opts.driverFaults,
+      compat: opts.compat,
+      expectedFailures: opts.expectedFailures,
+    },
+    done: [...run.done],
+    testCases: run.played,
+    phases: run.window.summary().phases,
+    updates: ctx.updates!,
+    configDigest: run.digest,
+    provider: run.providerName,
+  });
+  const resume = `cda-sim stage2 --run ${runId}`;
+  const updateFile = ctx.updates!.paths;
+  const later = [...remaining.map((s) => s.title), ...(reportingExpected(run) ? ['reporting'] : [])];
+  const results = opts.stage1Only
+    ? resultsOf(run, { status: 'complete', notAskedFor: later })
+    : resultsOf(run, {
+        status: 'paused',
+        stopReason: `PAUSED after Stage 1: ${later.join(' and ')} not played yet. Apply the update file ${path.basename(updateFile.json)} on your system, then resume with: ${resume}`,
+        unplayed: notRunCases(remaining, reportingExpected(run), `not played: the run paused after Stage 1, waiting for the update file to be applied (${resume} plays it)`),
+      });
+  run.progress(opts.stage1Only ? `\nStage 1 only, as asked: the update file is ${updateFile.json}; \`${resume}\` plays Stage 2 later if wanted` : `\nPAUSED after Stage 1. Apply ${updateFile.json} on your system, then resume with: ${resume}`);
+  const reports = await keepReports(run, results);
+  return finishRun(run, sim, results, reports, { runId, updateFile });
+}
+
+async function finishRun(run: RunSetup, sim: Simulator, results: RunResults, reports: RehearsalOutcome['reports'], paused?: RehearsalOutcome['paused']): Promise<RehearsalOutcome> {
+  const exitCode = exitCodeFor(results);
+  run.emit({ type: 'run-end', results, exitCode, time: new Date(run.clock.now()).toISOString() });
+  const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode, ...(paused ? { paused } : {}) };
+  await run.opts.beforeClose?.(sim, outcome);
+  return outcome;
 }

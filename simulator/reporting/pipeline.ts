@@ -45,6 +45,11 @@ const CASES: Case[] = [
   { id: 'REP-07', title: 'Submission status matches timing', rule: 'reporting_period_start is a UTC midnight; "on time" only before the deadline, "late" only after it; "correction" only with a resubmission or null submission', reference: 'reporting-api.md §10' },
 ];
 
+/** The reporting test cases the pipeline judges, for a run that lists them before (or without) judging them. */
+export function reportingTestCases(): { id: string; title: string; rule: string; reference: string }[] {
+  return CASES.map(({ id, title, rule, reference }) => ({ id, title, rule, reference }));
+}
+
 export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }

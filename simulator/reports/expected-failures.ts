@@ -2,7 +2,10 @@
 // (and is fixing) do not fail the CI run, but are still reported; one that now passes is flagged,
 // so the list stays honest. File format: one test id per line; `#` starts a comment.
 import fs from 'node:fs';
+import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit-codes.js';
+import { scenariosDir } from '../core/paths.js';
+import { reportingTestCases } from '../reporting/pipeline.js';
 import type { RunResults } from './results.js';
 
 export function loadExpectedFailures(file: string): Set<string> {
@@ -16,10 +19,66 @@ export function loadExpectedFailures(file: string): Set<string> {
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.replace(/#.*/, '').trim();
     if (!line) continue;
-    if (!/^[A-Z]+-[A-Z0-9-]+$/.test(line)) throw new CliError(`${file} line ${i + 1}: "${line}" is not a test id (like CP-03)`, EXIT.usage);
+    // The shape of an id (S1-02, SYS-05a); whether cda-sim knows it is checked against the scenarios.
+    if (!/^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9-]+$/.test(line)) throw new CliError(`${file} line ${i + 1}: "${line}" is not a test id (like CP-03)`, EXIT.usage);
     ids.add(line);
   }
   return ids;
+}
+
+/** Every test id cda-sim knows: the shipped scenario files, any others given, and reporting's. */
+export function knownTestIds(scenarioFiles: string[] = []): Set<string> {
+  const shipped = fs.readdirSync(scenariosDir).filter((f) => f.endsWith('.json')).map((f) => path.join(scenariosDir, f));
+  const ids = new Set(reportingTestCases().map((t) => t.id));
+  for (const file of [...shipped, ...scenarioFiles.filter((f) => fs.existsSync(f))]) {
+    // Test users and the test data pack sit beside the scenarios; only files with test cases count.
+    try {
+      const cases = (JSON.parse(fs.readFileSync(file, 'utf8')) as { testCases?: { id?: unknown }[] }).testCases;
+      for (const tc of Array.isArray(cases) ? cases : []) if (typeof tc?.id === 'string') ids.add(tc.id);
+    } catch {
+      // An unreadable scenario file is reported when it is loaded to be played.
+    }
+  }
+  return ids;
+}
+
+/** Edit distance, for a did-you-mean suggestion. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The known id closest to a mistyped one, if any is close. */
+export function didYouMean(id: string, known: Iterable<string>): string | undefined {
+  let best: { id: string; d: number } | undefined;
+  for (const k of known) {
+    const d = distance(id.toUpperCase(), k.toUpperCase());
+    if (!best || d < best.d) best = { id: k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(id.length / 2)) ? best.id : undefined;
+}
+
+/** Every id listed must be a test case cda-sim knows: a mistyped one would otherwise hide a real failure. */
+export function checkListedIds(listed: Set<string>, known: Set<string>, file: string): void {
+  const unknown = [...listed].filter((id) => !known.has(id));
+  if (!unknown.length) return;
+  const lines = unknown.map((id) => {
+    const near = didYouMean(id, known);
+    return `  ${id}${near ? `: did you mean ${near}?` : ''}`;
+  });
+  throw new CliError(`${file} lists test id(s) that match no test case of any scenario:\n${lines.join('\n')}`, EXIT.usage);
+}
+
+/** Read, check and name the expected-failures list, as a run carries it. */
+export function expectedFailuresFor(file: string, scenarioFiles: string[] = []): { file: string; ids: string[] } {
+  const listed = loadExpectedFailures(file);
+  checkListedIds(listed, knownTestIds(scenarioFiles), file);
+  return { file, ids: [...listed] };
 }
 
 export interface ExpectedFailureOutcome {
@@ -34,7 +93,8 @@ export interface ExpectedFailureOutcome {
 }
 
 export function applyExpectedFailures(results: RunResults, listed: Set<string>): ExpectedFailureOutcome {
-  const failed = results.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id);
+  // Not run and not applicable are neither passes nor failures.
+  const failed = results.testCases.filter((t) => t.verdict === 'fail' || t.verdict === 'error').map((t) => t.id);
   const ran = new Set(results.testCases.map((t) => t.id));
   return {
     expected: failed.filter((id) => listed.has(id)),

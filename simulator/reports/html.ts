@@ -1,8 +1,8 @@
 // The evidence report as one self-contained HTML page: inline CSS and an inline SVG chart, no
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
-import { runPassed, type RunResults } from './results.js';
-import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
+import type { RunResults } from './results.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { xmlSafe } from './junit.js';
 
 export function esc(s: string): string {
@@ -15,7 +15,8 @@ main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #d0d7de;padding-bottom:4px}
 h3{font-size:15px;margin:0 0 6px}
 .outcome{padding:10px 14px;border-radius:6px;font-weight:600;margin:12px 0}
-.ok{background:#dafbe1;border:1px solid #4ac26b}.bad{background:#ffebe9;border:1px solid #ff8182}
+.ok{background:#dafbe1;border:1px solid #4ac26b}.bad{background:#ffebe9;border:1px solid #ff8182}.open{background:#fff8c5;border:1px solid #d4a72c}
+.outcome p{margin:4px 0 0;font-weight:400}
 table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 12px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}
@@ -23,9 +24,9 @@ td,th{overflow-wrap:anywhere}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;padding:10px 14px;border:1px solid #d0d7de;border-radius:6px}
 dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .v{display:inline-block;min-width:3.5em;text-align:center;font-weight:700;border-radius:4px;padding:0 6px}
-.v-pass{background:#1a7f37;color:#fff}.v-fail{background:#cf222e;color:#fff}.v-error{background:#9a6700;color:#fff}
+.v-pass{background:#1a7f37;color:#fff}.v-fail{background:#cf222e;color:#fff}.v-error{background:#9a6700;color:#fff}.v-not-run,.v-not-applicable{background:#57606a;color:#fff}
 .case{background:#fff;border:1px solid #d0d7de;border-left-width:6px;border-radius:6px;padding:10px 14px;margin:10px 0;break-inside:avoid}
-.case.pass{border-left-color:#1a7f37}.case.fail{border-left-color:#cf222e}.case.error{border-left-color:#9a6700}
+.case.pass{border-left-color:#1a7f37}.case.fail{border-left-color:#cf222e}.case.error{border-left-color:#9a6700}.case.not-run,.case.not-applicable{border-left-color:#57606a}
 .case p{margin:4px 0}.case ul{margin:4px 0 8px 20px;padding:0}.case li{overflow-wrap:anywhere;white-space:pre-wrap}
 table.ex{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .num{text-align:right;white-space:nowrap}td.id{white-space:nowrap;overflow-wrap:normal}.muted{color:#57606a}
@@ -34,7 +35,7 @@ svg{background:#fff;border:1px solid #d0d7de;border-radius:6px;max-width:100%;he
 `;
 
 function verdictBadge(c: ReportCase): string {
-  return `<span class="v v-${c.verdict}">${esc(c.verdict.toUpperCase())}</span>`;
+  return `<span class="v v-${c.verdict}">${esc(verdictWord(c))}</span>`;
 }
 
 /** A fragment id for each test case; test ids are free text, so they are reduced and numbered. */
@@ -69,9 +70,9 @@ function windowTable(m: ReportModel): string {
 function summaryTable(m: ReportModel): string {
   const row = (name: string, s: ReportPhase['summary'], strong = false) => {
     const td = (v: string | number, cls = 'num') => `<td class="${cls}">${strong ? `<strong>${v}</strong>` : v}</td>`;
-    return `<tr>${td(esc(name), '')}${td(s.total)}${td(s.passed)}${td(s.failed)}${td(s.errors)}</tr>`;
+    return `<tr>${td(esc(name), '')}${td(s.total)}${td(s.passed)}${td(s.failed)}${td(s.errors)}${td(s.notRun)}</tr>`;
   };
-  return `<table><thead><tr><th>Phase</th><th class="num">Test cases</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">Could not run</th></tr></thead><tbody>${m.phases
+  return `<table><thead><tr><th>Phase</th><th class="num">Test cases</th><th class="num">Passed</th><th class="num">Failed</th><th class="num">Could not run</th><th class="num">Not run</th></tr></thead><tbody>${m.phases
     .map((p) => row(p.name, p.summary))
     .join('')}${row('All phases', m.summary, true)}</tbody></table>`;
 }
@@ -159,7 +160,7 @@ function caseSection(c: ReportCase, i: number): string {
 <p><strong>Rule:</strong> ${esc(c.rule) || '<span class="muted">not recorded</span>'}</p>
 <p><strong>Reference:</strong> ${esc(c.reference) || '<span class="muted">not recorded</span>'}</p>
 <p class="muted">Scenario ${esc(c.scenario) || '—'} · started ${esc(c.startedAt) || '—'} · ${esc(fmtMs(c.durationMs)) || '—'} ms</p>
-<p><strong>${c.verdict === 'pass' ? 'What passed' : c.verdict === 'fail' ? 'Why it failed' : 'Why it could not run'}:</strong></p>
+<p><strong>${reasonsHeading(c)}:</strong></p>
 <ul>${c.reasons.length ? c.reasons.map((r) => `<li>${esc(r)}</li>`).join('') : '<li class="muted">no reason recorded</li>'}</ul>
 <p><strong>Exchanges</strong> (out: cda-sim called the provider; in: the provider called cda-sim)</p>
 ${exchangesTable(c)}
@@ -175,14 +176,15 @@ function phaseSection(p: ReportPhase, offset: number): string {
     .join('');
   const s = p.summary;
   return `<h2>Phase: ${esc(p.name)}</h2>
-<p>${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}.</p>
+<p>${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}${s.notRun ? `, ${s.notRun} not run` : ''}.</p>
 <table><thead><tr><th>Test</th><th>Title</th><th>Verdict</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>
 ${p.cases.map((c, j) => caseSection(c, offset + j)).join('\n')}`;
 }
 
 function toHtmlUnsafe(results: RunResults): string {
   const m = toModel(results);
-  const ok = runPassed(m.summary);
+  const head = headline(m);
+  const tone = head.verdict === 'PASSED' ? 'ok' : head.verdict === 'FAILED' ? 'bad' : 'open';
   let offset = 0;
   const phases = m.phases.map((p) => {
     const html = phaseSection(p, offset);
@@ -202,7 +204,7 @@ function toHtmlUnsafe(results: RunResults): string {
 <main>
 <h1>cda-sim evidence report</h1>
 <p class="muted">A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP's own testing.</p>
-<div class="outcome ${ok ? 'ok' : 'bad'}">${ok ? 'PASSED' : 'FAILED'}: ${esc(outcomeLine(m.summary))}</div>
+<div class="outcome ${tone}">${esc(head.line)}${head.notes.map((n) => `<p>${esc(n)}</p>`).join('')}</div>
 <h2>Run</h2>
 ${metadata(m)}
 <h2>Summary</h2>

@@ -2,7 +2,7 @@
 // failures and errors from it, so it must stay well-formed whatever the reasons say (markup, control
 // characters, broken unicode) and must never throw: a report writer that crashes hides the failure.
 import type { RunResults } from './results.js';
-import { outcomeLine, toModel, type ReportCase, type ReportExchange, type ReportModel } from './model.js';
+import { outcomeLine, toModel, verdictWord, type ReportCase, type ReportExchange, type ReportModel } from './model.js';
 
 /** Drop what XML 1.0 cannot carry at all (most control characters, lone surrogates, U+FFFE/FFFF). */
 export function xmlSafe(s: string): string {
@@ -40,7 +40,29 @@ function exchangeLine(e: ReportExchange): string {
   return `${e.time} ${e.direction} ${e.role} ${e.method} ${e.path} → ${e.status || 'no answer'}${ms}${e.requestId ? ` X-Request-ID ${e.requestId}` : ''}`;
 }
 
-function caseXml(c: ReportCase): string {
+/** How CI tools count a case: a JUnit outcome, its element and the message it carries. */
+type JUnitKind = 'passed' | 'failure' | 'error' | 'skipped';
+
+function junitOutcome(c: ReportCase, run: ReportModel['run']): { kind: JUnitKind; message: string; type: string } {
+  const why = c.reasons.join(' | ');
+  if (c.expected === 'now-passing') return { kind: 'failure', message: `listed as an expected failure${run.expectedFailures?.file ? ` in ${run.expectedFailures.file}` : ''}, but it passed: take it off the list`, type: 'cda-sim.expected-failure-passed' };
+  if (c.expected === 'failure') return { kind: 'skipped', message: `expected failure: ${why || c.verdict}`, type: '' };
+  switch (c.verdict) {
+    case 'pass':
+      return { kind: 'passed', message: '', type: '' };
+    case 'fail':
+      return { kind: 'failure', message: why || 'failed', type: 'cda-sim.rule-violated' };
+    case 'error':
+      return { kind: 'error', message: why || 'the test case could not run', type: 'cda-sim.error' };
+    case 'not-applicable':
+      return { kind: 'skipped', message: `not applicable: ${why}`, type: '' };
+    case 'not-run':
+      // Left unplayed because the environment failed: an error CI must show; paused: skipped, with why.
+      return run.status === 'aborted' ? { kind: 'error', message: `not run: ${why}`, type: 'cda-sim.not-run' } : { kind: 'skipped', message: `not run: ${why}`, type: '' };
+  }
+}
+
+function caseXml(c: ReportCase, run: ReportModel['run']): string {
   const attrs = `classname="${xmlAttr(c.phase)}" name="${xmlAttr(`${c.id} ${c.title}`.trim())}" time="${seconds(c.durationMs)}"`;
   const body: string[] = [];
   const detail = [
@@ -51,15 +73,21 @@ function caseXml(c: ReportCase): string {
     ...(c.scenario ? [`scenario: ${c.scenario}`] : []),
     ...(c.startedAt ? [`started: ${c.startedAt}`] : []),
   ].join('\n');
-  if (c.verdict !== 'pass') {
-    const tag = c.verdict === 'error' ? 'error' : 'failure';
-    const message = clip(c.reasons.join(' | ') || (c.verdict === 'error' ? 'the test case could not run' : 'failed'), 1000);
-    body.push(`      <${tag} message="${xmlAttr(message)}" type="${xmlAttr(c.verdict === 'error' ? 'cda-sim.error' : 'cda-sim.rule-violated')}">${xmlText(detail)}</${tag}>`);
-  }
+  const o = junitOutcome(c, run);
+  const message = xmlAttr(clip(o.message, 1000));
+  if (o.kind === 'skipped') body.push(`      <skipped message="${message}"/>`);
+  else if (o.kind !== 'passed') body.push(`      <${o.kind} message="${message}" type="${xmlAttr(o.type)}">${xmlText(detail)}</${o.kind}>`);
   // The evidence: what passed (or failed) and the exchanges that show it, for whoever opens the CI log.
-  const out = [`${c.verdict.toUpperCase()}: ${c.id} ${c.title}`, ...(c.verdict === 'pass' ? [detail] : []), '', 'exchanges:', ...(c.exchanges.length ? c.exchanges.map(exchangeLine) : ['(none)'])].join('\n');
+  const out = [`${verdictWord(c)}: ${c.id} ${c.title}`, ...(o.kind === 'passed' || o.kind === 'skipped' ? [detail] : []), '', 'exchanges:', ...(c.exchanges.length ? c.exchanges.map(exchangeLine) : ['(none)'])].join('\n');
   body.push(`      <system-out>${xmlText(out)}</system-out>`);
   return `    <testcase ${attrs}>\n${body.join('\n')}\n    </testcase>`;
+}
+
+/** tests, failures, errors and skipped as a suite's attributes, counted as CI tools count them. */
+function countsAttrs(cases: ReportCase[], run: ReportModel['run']): string {
+  const kinds = cases.map((c) => junitOutcome(c, run).kind);
+  const n = (k: JUnitKind) => kinds.filter((x) => x === k).length;
+  return `tests="${cases.length}" failures="${n('failure')}" errors="${n('error')}" skipped="${n('skipped')}"`;
 }
 
 function properties(m: ReportModel): string {
@@ -85,26 +113,27 @@ function toJUnitXmlUnsafe(results: RunResults): string {
   const totalMs = m.phases.reduce((a, p) => a + p.cases.reduce((b, c) => b + (c.durationMs ?? 0), 0), 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xmlAttr(`cda-sim ${m.run.id}`.trim())}" tests="${m.summary.total}" failures="${m.summary.failed}" errors="${m.summary.errors}" skipped="0" time="${m.run.durationS !== undefined && m.run.durationS >= 0 ? m.run.durationS.toFixed(3) : seconds(totalMs)}"${stamp ? ` timestamp="${xmlAttr(stamp)}"` : ''}>`,
+    `<testsuites name="${xmlAttr(`cda-sim ${m.run.id}`.trim())}" ${countsAttrs(m.phases.flatMap((p) => p.cases), m.run)} time="${m.run.durationS !== undefined && m.run.durationS >= 0 ? m.run.durationS.toFixed(3) : seconds(totalMs)}"${stamp ? ` timestamp="${xmlAttr(stamp)}"` : ''}>`,
   ];
   // A run with no test case proves nothing; CI must see that as a failure, not as an empty green run.
   const phases = m.phases.length
     ? m.phases
-    : [{ name: 'cda-sim', cases: [], summary: { total: 1, passed: 0, failed: 0, errors: 1 }, providerTimes: [] }];
+    : [{ name: 'cda-sim', cases: [] as ReportCase[] }];
   phases.forEach((p, i) => {
     const ms = p.cases.reduce((a, c) => a + (c.durationMs ?? 0), 0);
     const first = p.cases.find((c) => c.startedAt)?.startedAt ?? stamp;
     lines.push(
-      `  <testsuite name="${xmlAttr(p.name)}" id="${i}" tests="${p.summary.total}" failures="${p.summary.failed}" errors="${p.summary.errors}" skipped="0" time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
+      `  <testsuite name="${xmlAttr(p.name)}" id="${i}" ${countsAttrs(p.cases, m.run)} time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
       properties(m),
     );
-    for (const c of p.cases) lines.push(caseXml(c));
+    for (const c of p.cases) lines.push(caseXml(c, m.run));
     if (p.cases.length === 0) {
       lines.push(`    <testcase classname="cda-sim" name="run" time="0">\n      <error message="${xmlAttr(outcomeLine(m.summary))}" type="cda-sim.empty-run"/>\n    </testcase>`);
     }
     lines.push('  </testsuite>');
   });
-  if (m.phases.length === 0) lines[1] = lines[1].replace(/ tests="0" failures="0" errors="0"/, ' tests="1" failures="0" errors="1"');
+  // The empty run's one error case, counted where it stands and in the whole.
+  if (m.phases.length === 0) for (const i of [1, 2]) lines[i] = lines[i].replace(/ tests="0" failures="0" errors="0"/, ' tests="1" failures="0" errors="1"');
   lines.push('</testsuites>', '');
   return lines.join('\n');
 }

@@ -1,7 +1,9 @@
 // What every evidence report (JUnit, HTML, PDF) is drawn from: the run results made safe to print.
 // Results files are read back from disk and later phases add test cases, so nothing here trusts the
 // shape of its input: a missing field becomes an empty one, never an exception in a report writer.
-import type { RunResults } from './results.js';
+import { outcomeLine, runNotes, runVerdict, verdictLabel, type RunResults, type RunVerdict } from './results.js';
+
+export { outcomeLine };
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
 
 export interface ReportExchange {
@@ -26,6 +28,8 @@ export interface ReportCase {
   verdict: Verdict;
   /** Set when the results carried a verdict this version does not know (reported as an error). */
   unknownVerdict?: string;
+  /** On the run's expected-failures list: 'failure' when it failed as expected, 'now-passing' when it passed. */
+  expected?: 'failure' | 'now-passing';
   reasons: string[];
   exchanges: ReportExchange[];
   startedAt: string;
@@ -192,7 +196,9 @@ export function windowLine(w: ReportWindow): string {
 export function toModel(results: RunResults | unknown): ReportModel {
   const r = obj(results);
   const run = obj(r.run);
-  const cases = arr(r.testCases).map(testCase);
+  const listed = obj(run.expectedFailures);
+  const expectedFailures = Array.isArray(listed.ids) ? { file: str(listed.file), ids: arr(listed.ids).map(str) } : undefined;
+  const cases = arr(r.testCases).map(testCase).map((c) => markExpected(c, new Set(expectedFailures?.ids ?? [])));
   // Phases in the order they first appear: the order the run played them.
   const byPhase = new Map<string, ReportCase[]>();
   for (const c of cases) {
@@ -214,6 +220,9 @@ export function toModel(results: RunResults | unknown): ReportModel {
       scenarios: arr(run.scenarios).map(str),
       durationS: Number.isFinite(started) && Number.isFinite(finished) ? (finished - started) / 1000 : undefined,
       ...(str(run.status) ? { status: str(run.status) as RunResults['run']['status'] } : {}),
+      ...(str(run.stopReason) ? { stopReason: str(run.stopReason) } : {}),
+      ...(arr(run.notAskedFor).length ? { notAskedFor: arr(run.notAskedFor).map(str) } : {}),
+      ...(expectedFailures ? { expectedFailures } : {}),
       window: windowOf(run.window),
     },
     // Counted from the test cases themselves, so a report never disagrees with its own rows.
@@ -222,13 +231,27 @@ export function toModel(results: RunResults | unknown): ReportModel {
   };
 }
 
-/** The one-line outcome every report leads with. */
-export function outcomeLine(s: ReportModel['summary']): string {
-  if (s.total === 0) return 'No test case ran: the run proves nothing.';
-  const bad = s.failed + s.errors;
-  return `${s.passed} passed, ${bad} failed (${s.total} test case${s.total === 1 ? '' : 's'}${s.errors ? `, ${s.errors} could not run` : ''})`;
+function markExpected(c: ReportCase, listed: Set<string>): ReportCase {
+  if (!listed.has(c.id)) return c;
+  if (c.verdict === 'pass') return { ...c, expected: 'now-passing' };
+  return c.verdict === 'fail' || c.verdict === 'error' ? { ...c, expected: 'failure' } : c;
 }
 
+/** Every report's headline: the run's verdict and its counts, then what the reader must know (why it stopped…). */
+export function headline(m: ReportModel): { verdict: RunVerdict; line: string; notes: string[] } {
+  const cases = m.phases.flatMap((p) => p.cases);
+  const verdict = runVerdict(m.run, cases);
+  const expected = cases.filter((c) => c.expected === 'failure').length;
+  return { verdict, line: `${verdict}: ${outcomeLine(m.summary)}${expected ? `; ${expected} of the failures expected` : ''}`, notes: runNotes(m.run) };
+}
+
+/** A case's verdict as a report prints it (NOT RUN, FAIL (EXPECTED)…). */
 export function verdictWord(c: ReportCase): string {
-  return c.verdict.toUpperCase();
+  return `${verdictLabel(c.verdict)}${c.expected === 'failure' ? ' (EXPECTED)' : c.expected === 'now-passing' ? ' (LISTED AS EXPECTED FAILURE)' : ''}`;
+}
+
+/** The heading over a case's reasons. */
+export function reasonsHeading(c: ReportCase): string {
+  const headings: Record<ReportCase['verdict'], string> = { pass: 'What passed', fail: 'Why it failed', error: 'Why it could not run', 'not-run': 'Why it was not run', 'not-applicable': 'Why it does not apply' };
+  return headings[c.verdict];
 }

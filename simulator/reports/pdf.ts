@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
-import { runPassed, type RunResults } from './results.js';
-import { fmtHms, fmtMs, median, outcomeLine, toModel, windowLine, type ReportCase, type ReportModel } from './model.js';
+import type { RunResults } from './results.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 // Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
 const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
@@ -90,20 +90,20 @@ function metadata(doc: Doc, m: ReportModel): void {
 
 function summary(doc: Doc, m: ReportModel): void {
   heading(doc, 'Summary');
-  const cols = [0, 200, 270, 330, 390];
+  const cols = [0, 180, 240, 290, 340, 410];
   const x0 = doc.page.margins.left;
   const row = (cells: string[], bold: boolean) => {
     need(doc, 14);
     const y = doc.y;
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9).fillColor(COLOURS.text);
-    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 480) - cols[i] - 6, lineBreak: i === 0 }));
+    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 470) - cols[i] - 6, lineBreak: i === 0 }));
     doc.x = x0;
     doc.y = Math.max(doc.y, y + 12);
   };
-  row(['Phase', 'Test cases', 'Passed', 'Failed', 'Could not run'], true);
-  for (const p of m.phases) row([p.name, String(p.summary.total), String(p.summary.passed), String(p.summary.failed), String(p.summary.errors)], false);
-  const s = m.summary;
-  row(['All phases', String(s.total), String(s.passed), String(s.failed), String(s.errors)], true);
+  const counts = (s: ReportModel['summary']) => [s.total, s.passed, s.failed, s.errors, s.notRun].map(String);
+  row(['Phase', 'Test cases', 'Passed', 'Failed', 'Could not run', 'Not run'], true);
+  for (const p of m.phases) row([p.name, ...counts(p.summary)], false);
+  row(['All phases', ...counts(m.summary)], true);
 }
 
 /** The integration window: each phase's elapsed time against the budget. */
@@ -206,14 +206,14 @@ function testCase(doc: Doc, c: ReportCase): void {
   // Id and verdict on one line first, so a reader (or pdftotext) finds them together.
   doc.font('Helvetica-Bold').fontSize(10.5).fillColor(COLOURS.text);
   doc.text(pdfText(`${c.id}  `), doc.page.margins.left + 8, y, { continued: true, width: contentWidth(doc) - 8 });
-  doc.fillColor(COLOURS[c.verdict]).text(`${c.verdict.toUpperCase()}  `, { continued: true });
+  doc.fillColor(COLOURS[c.verdict]).text(`${verdictWord(c)}  `, { continued: true });
   doc.fillColor(COLOURS.text).text(pdfText(c.title || ''));
   doc.moveDown(0.15);
   labelled(doc, 'Rule', c.rule, 8);
   labelled(doc, 'Reference', c.reference, 8);
   write(doc, `Scenario ${c.scenario || '-'} · started ${c.startedAt || '-'} · ${fmtMs(c.durationMs) || '-'} ms`, { size: 8, colour: COLOURS.muted, indent: 8 });
   doc.moveDown(0.15);
-  write(doc, c.verdict === 'pass' ? 'What passed:' : c.verdict === 'fail' ? 'Why it failed:' : 'Why it could not run:', { font: 'Helvetica-Bold', indent: 8 });
+  write(doc, `${reasonsHeading(c)}:`, { font: 'Helvetica-Bold', indent: 8 });
   if (c.reasons.length === 0) write(doc, '- no reason recorded', { indent: 16, colour: COLOURS.muted });
   for (const r of c.reasons) write(doc, `- ${r}`, { indent: 16 });
   doc.moveDown(0.15);
@@ -242,15 +242,24 @@ function footers(doc: Doc, m: ReportModel): void {
   }
 }
 
+/** The index column is narrow: NOT APPLICABLE and an expected failure are abbreviated there. */
+function verdictLabelShort(c: ReportCase): string {
+  if (c.expected === 'failure') return 'FAIL (EXP.)';
+  if (c.expected === 'now-passing') return 'PASS (LISTED)';
+  return c.verdict === 'not-applicable' ? 'N/A' : verdictWord(c);
+}
+
 function render(doc: Doc, m: ReportModel): void {
-  const ok = runPassed(m.summary);
+  const head = headline(m);
+  const colour = head.verdict === 'PASSED' ? COLOURS.pass : head.verdict === 'FAILED' ? COLOURS.fail : COLOURS.error;
   write(doc, 'cda-sim evidence report', { font: 'Helvetica-Bold', size: 20 });
   write(doc, 'A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP\'s own testing.', {
     size: 8.5,
     colour: COLOURS.muted,
     gap: 0.4,
   });
-  write(doc, `${ok ? 'PASSED' : 'FAILED'}: ${outcomeLine(m.summary)}`, { font: 'Helvetica-Bold', size: 12, colour: ok ? COLOURS.pass : COLOURS.fail });
+  write(doc, head.line, { font: 'Helvetica-Bold', size: 12, colour, gap: head.notes.length ? 0.2 : 0 });
+  for (const n of head.notes) write(doc, n, { size: 9, gap: 0.1 });
   metadata(doc, m);
   summary(doc, m);
   windowTimes(doc, m);
@@ -259,14 +268,14 @@ function render(doc: Doc, m: ReportModel): void {
     doc.addPage();
     heading(doc, `Phase: ${p.name}`, 15);
     const s = p.summary;
-    write(doc, `${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}.`, { gap: 0.2 });
+    write(doc, `${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}${s.notRun ? `, ${s.notRun} not run` : ''}.`, { gap: 0.2 });
     // An index of the phase first, as in the HTML table.
     for (const c of p.cases) {
       need(doc, 12);
       const y = doc.y;
       doc.font('Helvetica-Bold').fontSize(8.5).fillColor(COLOURS.text).text(pdfText(c.id), doc.page.margins.left, y, { width: 70, lineBreak: false, ellipsis: true });
-      doc.fillColor(COLOURS[c.verdict]).text(c.verdict.toUpperCase(), doc.page.margins.left + 72, y, { width: 40, lineBreak: false });
-      doc.font('Helvetica').fillColor(COLOURS.text).text(pdfText(c.title), doc.page.margins.left + 114, y, { width: contentWidth(doc) - 114, height: 11, lineBreak: false, ellipsis: true });
+      doc.fillColor(COLOURS[c.verdict]).text(verdictLabelShort(c), doc.page.margins.left + 72, y, { width: 62, lineBreak: false });
+      doc.font('Helvetica').fillColor(COLOURS.text).text(pdfText(c.title), doc.page.margins.left + 136, y, { width: contentWidth(doc) - 136, height: 11, lineBreak: false, ellipsis: true });
       doc.x = doc.page.margins.left;
       doc.y = y + 11;
     }
@@ -292,7 +301,7 @@ export async function writePdf(results: RunResults, file: string): Promise<void>
     info: {
       Title: pdfText(`cda-sim evidence report ${m.run.id}`),
       Author: 'cda-sim',
-      Subject: pdfText(outcomeLine(m.summary)),
+      Subject: pdfText(headline(m).line),
       Creator: pdfText(`cda-sim ${m.run.cdaSimVersion}`),
       // The run's own time, not the time of writing: the same results give the same metadata.
       ...(created ? { CreationDate: created } : {}),

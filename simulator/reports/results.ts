@@ -5,6 +5,11 @@ import path from 'node:path';
 import type { TestCaseResult } from '../scenarios/types.js';
 import type { WindowSummary } from '../rehearsal/window.js';
 
+export type RunStatus = 'complete' | 'paused' | 'aborted';
+
+/** What a whole run comes to: every report's headline, `cda-sim runs` and the console say this. */
+export type RunVerdict = 'PASSED' | 'FAILED' | 'PAUSED' | 'INCOMPLETE';
+
 export interface RunResults {
   run: {
     id: string;
@@ -15,8 +20,18 @@ export interface RunResults {
     startedAt: string;
     finishedAt: string;
     scenarios: string[];
-    /** 'paused' when the run stopped after Stage 1, waiting for the update file to be applied. */
-    status?: 'complete' | 'paused';
+    /**
+     * 'paused': stopped after Stage 1, waiting for the update file to be applied (`cda-sim stage2`
+     * resumes it); 'aborted': the environment failed (the provider unreachable, TLS) before every
+     * test case asked for was played. Either way the cases not played are listed as not-run.
+     */
+    status?: RunStatus;
+    /** Why the run stopped before playing everything it was asked to play (paused or aborted). */
+    stopReason?: string;
+    /** Phases the run was not asked to play (`--stage1-only`): no test case of the run, but said in every report. */
+    notAskedFor?: string[];
+    /** The expected-failures list the run is judged with (`--expected-failures`). */
+    expectedFailures?: { file: string; ids: string[] };
     /** The integration window: each phase's elapsed time against the budget. */
     window?: WindowSummary;
   };
@@ -36,6 +51,26 @@ export function runResults(run: RunResults['run'], testCases: TestCaseResult[]):
  */
 export function runPassed(s: RunResults['summary']): boolean {
   return s.passed > 0 && s.passed + s.notApplicable === s.total;
+}
+
+/**
+ * The run's verdict. A paused run is PAUSED and one that stopped or left cases unplayed INCOMPLETE,
+ * whatever passed so far; otherwise PASSED when something was played and every case passed, is not
+ * applicable, or is a listed expected failure, and no listed case passed (the list must stay honest).
+ */
+export function runVerdict(run: Pick<RunResults['run'], 'status' | 'expectedFailures'>, testCases: Pick<TestCaseResult, 'id' | 'verdict'>[]): RunVerdict {
+  if (run.status === 'paused') return 'PAUSED';
+  if (run.status === 'aborted' || testCases.some((t) => t.verdict === 'not-run')) return 'INCOMPLETE';
+  const listed = new Set(run.expectedFailures?.ids ?? []);
+  const played = testCases.filter((t) => t.verdict !== 'not-applicable');
+  const ok = (t: Pick<TestCaseResult, 'id' | 'verdict'>) => (t.verdict === 'pass' ? !listed.has(t.id) : listed.has(t.id));
+  return played.length > 0 && played.every(ok) ? 'PASSED' : 'FAILED';
+}
+
+/** Whether a played case failed in a way that fails the run: not passed, and not a listed expected failure. */
+export function failsTheRun(run: Pick<RunResults['run'], 'expectedFailures'>, t: Pick<TestCaseResult, 'id' | 'verdict'>): boolean {
+  const listed = new Set(run.expectedFailures?.ids ?? []);
+  return t.verdict === 'pass' ? listed.has(t.id) : (t.verdict === 'fail' || t.verdict === 'error') && !listed.has(t.id);
 }
 
 export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
@@ -64,17 +99,43 @@ function clip(s: string, n: number): string {
 
 /** A plain-text table: test id, title, verdict, reason. */
 export function summaryTable(results: RunResults, width = 120): string {
-  const rows = results.testCases.map((t) => [t.id, t.title, t.verdict.toUpperCase(), t.verdict === 'pass' ? (t.reasons[0] ?? '') : t.reasons.join(' | ')]);
+  const rows = results.testCases.map((t) => [t.id, t.title, verdictLabel(t.verdict), t.verdict === 'pass' ? (t.reasons[0] ?? '') : t.reasons.join(' | ')]);
   const idW = Math.max(4, ...rows.map((r) => r[0].length));
   const titleW = Math.min(48, Math.max(5, ...rows.map((r) => r[1].length)));
   const reasonW = Math.max(30, width - idW - titleW - 6 - 6);
-  const line = (r: string[]) => `${r[0].padEnd(idW)}  ${clip(r[1], titleW).padEnd(titleW)}  ${r[2].padEnd(5)}  ${clip(r[3], reasonW)}`;
-  const s = results.summary;
+  const verdictW = Math.max(5, ...rows.map((r) => r[2].length));
+  const line = (r: string[]) => `${r[0].padEnd(idW)}  ${clip(r[1], titleW).padEnd(titleW)}  ${r[2].padEnd(verdictW)}  ${clip(r[3], reasonW)}`;
   return [
     line(['test', 'title', 'verdict', 'reason']),
-    line(['-'.repeat(idW), '-'.repeat(titleW), '-----', '-'.repeat(Math.min(reasonW, 40))]),
+    line(['-'.repeat(idW), '-'.repeat(titleW), '-'.repeat(verdictW), '-'.repeat(Math.min(reasonW, 40))]),
     ...rows.map(line),
     '',
-    `${s.passed} passed, ${s.failed + s.errors} failed (${s.total} test cases${s.errors ? `, ${s.errors} could not run` : ''})`,
+    `${runVerdict(results.run, results.testCases)}: ${outcomeLine(results.summary)}`,
+    ...runNotes(results.run),
   ].join('\n');
+}
+
+/** A verdict as reports print it: PASS, FAIL, ERROR, NOT RUN, NOT APPLICABLE. */
+export function verdictLabel(v: string): string {
+  return v.replace(/-/g, ' ').toUpperCase();
+}
+
+/** The one-line count every report leads with. */
+export function outcomeLine(s: RunResults['summary']): string {
+  if (s.total === 0) return 'No test case ran: the run proves nothing.';
+  const more = [
+    ...(s.errors ? [`${s.errors} could not run`] : []),
+    ...(s.notRun ? [`${s.notRun} not run`] : []),
+    ...(s.notApplicable ? [`${s.notApplicable} not applicable`] : []),
+  ];
+  return `${s.passed} passed, ${s.failed + s.errors} failed (${s.total} test case${s.total === 1 ? '' : 's'}${more.map((m) => `, ${m}`).join('')})`;
+}
+
+/** What a report says under its headline: why the run stopped, what it was not asked to play, the expected failures. */
+export function runNotes(run: Pick<RunResults['run'], 'stopReason' | 'notAskedFor' | 'expectedFailures'>): string[] {
+  return [
+    ...(run.stopReason ? [run.stopReason] : []),
+    ...(run.notAskedFor?.length ? [`Not asked for: ${run.notAskedFor.join(', ')} (--stage1-only); those test cases are not part of this run.`] : []),
+    ...(run.expectedFailures?.ids.length ? [`Expected failures (${run.expectedFailures.file}): ${run.expectedFailures.ids.join(', ')}`] : []),
+  ];
 }

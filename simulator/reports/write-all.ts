@@ -26,7 +26,7 @@ export async function writeReports(dir: string, results: RunResults): Promise<{ 
 }
 
 /** A copy of a run's reports elsewhere (`--reports-dir`); the run itself stays in the run store. */
-export function copyReports(reports: Record<string, string>, dir: string): void {
+export function copyReports(files: string[] | Record<string, string>, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  for (const file of Object.values(reports)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+  for (const file of Array.isArray(files) ? files : Object.values(files)) fs.copyFileSync(file, path.join(dir, path.basename(file)));
 }

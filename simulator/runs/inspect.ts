@@ -3,7 +3,7 @@
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
 import { fmtMs } from '../reports/model.js';
-import { runPassed } from '../reports/results.js';
+import { outcomeLine, runNotes, runVerdict } from '../reports/results.js';
 import type { Bundle } from './bundle.js';
 
 const seconds = (ms: number) => `${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1000).toFixed(3)}s`;
@@ -37,9 +37,9 @@ export function renderInspection(b: Bundle): string {
   const r = b.results;
   const out: string[] = [];
   const t0 = Date.parse(r.run.startedAt);
-  const failed = r.testCases.filter((t) => t.verdict !== 'pass');
+  const failed = r.testCases.filter((t) => t.verdict === 'fail' || t.verdict === 'error');
   const s = r.summary;
-  const verdict = runPassed(s) ? 'PASSED' : 'FAILED';
+  const verdict = runVerdict(r.run, r.testCases);
   const cfg = b.config;
   const v = b.versions;
   out.push(`run ${r.run.id}  (bundle made ${b.manifest.createdAt} by ${b.manifest.createdBy})`);
@@ -48,7 +48,8 @@ export function renderInspection(b: Bundle): string {
   out.push(`  cda-sim:   ${r.run.cdaSimVersion}, profile ${r.run.profile}${v ? `, Node.js ${v.node} on ${v.platform}` : ''}; config digest ${r.run.configDigest}`);
   out.push(`  ran:       ${r.run.startedAt} to ${r.run.finishedAt} (${((Date.parse(r.run.finishedAt) - t0) / 1000).toFixed(1)} s)`);
   out.push(`  scenarios: ${r.run.scenarios.join(', ')}`);
-  out.push(`  verdict:   ${verdict}: ${s.passed} passed, ${s.failed + s.errors} failed of ${s.total} test case(s)${s.errors ? `, ${s.errors} could not run` : ''}`);
+  out.push(`  verdict:   ${verdict}: ${outcomeLine(s)}`);
+  for (const note of runNotes(r.run)) out.push(`             ${note}`);
   if (b.manifest.missing.length) out.push(`  missing:   ${b.manifest.missing.join(', ')} (not kept by the cda-sim that made the run)`);
 
   const { byCase, unplaced } = entriesByTestCase(r.testCases, b.journal);

@@ -206,6 +206,8 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
     });
+    // The environment stopped the replay (the provider unreachable): kept as a run, but nothing to compare.
+    if (outcome.aborted) throw new CliError(outcome.aborted.reason, EXIT.environment);
     const replayed = outcome.results;
     const dir = runDir(opts.stateDir, replayed.run.id);
     const replayConfig = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as RecordedConfig;

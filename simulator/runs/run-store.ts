@@ -25,8 +25,11 @@ export function newRunId(clock: Clock): string {
 export interface RunListing {
   id: string;
   dir: string;
-  /** 'complete' once results.json exists; before that the run is under way or was cut short; 'paused' after Stage 1 (`cda-sim stage2` resumes it). */
-  state: 'complete' | 'incomplete' | 'paused';
+  /**
+   * 'complete' once results.json exists; before that the run is under way or was cut short; 'paused'
+   * after Stage 1 (`cda-sim stage2` resumes it); 'aborted' when the environment stopped it (its results say why).
+   */
+  state: 'complete' | 'incomplete' | 'paused' | 'aborted';
   results?: RunResults;
 }
 
@@ -40,10 +43,15 @@ export function listRuns(stateDir: string): RunListing[] {
     .map((d) => {
       const dir = path.join(root, d.name);
       const results = readResults(dir);
-      const state = !results ? 'incomplete' : results.run.status === 'paused' ? 'paused' : 'complete';
+      const state = !results ? 'incomplete' : results.run.status === 'paused' || results.run.status === 'aborted' ? results.run.status : 'complete';
       return { id: d.name, dir, state, results } as RunListing;
     })
     .sort((a, b) => b.id.localeCompare(a.id));
+}
+
+/** The newest run that left results (complete, paused or stopped by the environment): the evidence of the last run. */
+export function latestRunWithResults(stateDir: string): RunListing | undefined {
+  return listRuns(stateDir).find((r) => r.results);
 }
 
 export function readResults(dir: string): RunResults | undefined {

@@ -1,7 +1,7 @@
 // `cda-sim export <run> --out FILE`: one kept run as a bundle file, redacted, for another machine.
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { listRuns } from '../../runs/run-store.js';
+import { latestRunWithResults } from '../../runs/run-store.js';
 import { exportRun } from '../../runs/bundle.js';
 
 export const exportCommand = defineCommand({
@@ -14,8 +14,9 @@ export const exportCommand = defineCommand({
   run: async (args) => {
     let runId = String(args.run);
     if (runId === 'latest') {
-      const latest = listRuns(args['state-dir']).find((r) => r.state === 'complete');
-      if (!latest) throw new CliError(`"latest": no complete run is kept in ${args['state-dir']}`, EXIT.usage);
+      // The newest run with results, whatever its verdict: a paused run, or one the environment stopped, is evidence too.
+      const latest = latestRunWithResults(args['state-dir']);
+      if (!latest) throw new CliError(`"latest": no run with results is kept in ${args['state-dir']}`, EXIT.usage);
       runId = latest.id;
     }
     const out = args.out ?? `cda-sim-run-${runId}.tar.gz`;

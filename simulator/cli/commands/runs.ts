@@ -2,24 +2,26 @@
 import { defineCommand, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { listRuns, runsDir, type RunListing } from '../../runs/run-store.js';
-import { runPassed } from '../../reports/results.js';
+import { runVerdict as verdictOf } from '../../reports/results.js';
 
+/** PASSED, FAILED, PAUSED (after Stage 1) or INCOMPLETE (cut short, stopped by the environment, or no results). */
 export function runVerdict(r: RunListing): string {
   if (!r.results) return 'INCOMPLETE';
-  return runPassed(r.results.summary) ? 'PASSED' : 'FAILED';
+  return verdictOf(r.results.run, r.results.testCases);
 }
 
 export function runsTable(runs: RunListing[]): string {
   const rows = runs.map((r) => {
     const res = r.results;
-    const failing = res?.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id) ?? [];
+    const failing = res?.testCases.filter((t) => t.verdict === 'fail' || t.verdict === 'error').map((t) => t.id) ?? [];
+    const notRun = res?.summary.notRun ?? 0;
     return [
       r.id,
       res ? res.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '',
       res?.run.provider ?? '',
       runVerdict(r),
       res ? `${res.summary.passed}/${res.summary.total}` : '',
-      r.state === 'incomplete' ? 'under way, paused or cut short' : failing.length > 6 ? `${failing.slice(0, 6).join(' ')} +${failing.length - 6}` : failing.join(' '),
+      [r.state === 'incomplete' ? 'under way or cut short' : failing.length > 6 ? `${failing.slice(0, 6).join(' ')} +${failing.length - 6}` : failing.join(' '), notRun ? `(${notRun} not run)` : ''].filter(Boolean).join(' '),
     ];
   });
   const head = ['run id', 'started', 'provider', 'verdict', 'passed', 'failing'];
@@ -39,7 +41,7 @@ export const runsCommand = defineCommand({
     const runs = listRuns(args['state-dir']).slice(0, args.limit ?? undefined);
     if (args.json) {
       for (const r of runs) {
-        console.log(JSON.stringify({ id: r.id, state: r.state, verdict: runVerdict(r).toLowerCase(), provider: r.results?.run.provider, startedAt: r.results?.run.startedAt, summary: r.results?.summary, failing: r.results?.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id) }));
+        console.log(JSON.stringify({ id: r.id, state: r.state, verdict: runVerdict(r).toLowerCase(), provider: r.results?.run.provider, startedAt: r.results?.run.startedAt, summary: r.results?.summary, failing: r.results?.testCases.filter((t) => t.verdict === 'fail' || t.verdict === 'error').map((t) => t.id) }));
       }
       return EXIT.ok;
     }

@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
 import { latestPausedRun } from '../../rehearsal/paused-run.js';
 import { printRunOutcome } from '../run-output.js';
+import { expectedFailuresFor } from '../../reports/expected-failures.js';
 
 export const stage2Command = defineCommand({
   command: 'stage2',
@@ -15,14 +16,20 @@ export const stage2Command = defineCommand({
       .option('run', { type: 'string', describe: 'The paused run’s id (default: the most recently paused run)' })
       .option('apply-updates', { type: 'string', describe: 'A command that applies the update file first; run with the file’s path as its last argument' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here' })
+      .option('reports-dir', { type: 'string', describe: 'Also copy the run’s reports here (default: where the paused run said, if anywhere)' })
+      .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run (default: the paused run’s list)' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts: the updates are taken as applied already' }),
   run: async (args) => {
+    // Checked before anything starts: a bad list is a usage error.
+    const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures']) : undefined;
     const runId = args.run ?? latestPausedRun(args['state-dir']);
     if (!runId) throw new CliError(`no paused run in ${args['state-dir']}: \`cda-sim rehearse --config …\` pauses after Stage 1 when no --apply-updates command is given and there is no terminal to ask at`, EXIT.usage);
     const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       resumeRunId: runId,
+      reportsDir: args['reports-dir'],
+      expectedFailures,
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
     });

@@ -49,8 +49,9 @@ function renderHeader() {
   $('source').textContent = state.source ? `${state.source.label}${state.source.kind === 'live' ? '' : ' (recorded)'}` : '';
   const r = state.run;
   $('run-state').textContent = r
-    ? `run ${r.runId}: ${r.state === 'running' ? `running, ${r.testCases.filter((t) => t.state === 'done').length} of ${r.planned ?? '?'} judged` : `${r.summary.passed} of ${r.summary.total} passed`}`
+    ? `run ${r.runId}: ${r.state === 'running' ? `running, ${r.testCases.filter((t) => t.state === 'done').length} of ${r.planned ?? '?'} judged` : `${r.verdict ?? ''} ${r.summary.passed} of ${r.summary.total} passed${r.summary.notRun ? `, ${r.summary.notRun} not run` : ''}`}`
     : '';
+  $('run-state').className = r?.verdict ? `run-${r.verdict.toLowerCase()}` : '';
   $('live-count').textContent = String(state.liveCount);
   $('live').hidden = state.source?.kind !== 'live';
 }
@@ -188,10 +189,11 @@ async function loadRegistrations() {
 async function loadRuns() {
   const { runs } = await api('runs');
   clear($('runs').tBodies[0], runs.map((r) => {
-    const verdict = r.summary ? (r.summary.total > 0 && r.summary.passed === r.summary.total ? 'pass' : 'fail') : r.state;
+    // The server judges the run (a paused or stopped run is never a pass); the badge only shows it.
+    const tone = { PASSED: 'pass', FAILED: 'fail', PAUSED: 'paused', INCOMPLETE: 'incomplete' }[r.verdict] ?? 'incomplete';
     return h('tr', { 'data-run': r.id },
       h('td', { class: 'mono' }, r.id), h('td', {}, r.startedAt ?? ''), h('td', {}, r.provider ?? ''),
-      h('td', {}, h('span', { class: `verdict ${verdict}` }, r.summary ? `${r.summary.passed}/${r.summary.total} passed` : r.state)),
+      h('td', {}, h('span', { class: `verdict ${tone}` }, r.verdict ?? 'INCOMPLETE'), r.summary ? ` ${r.summary.passed}/${r.summary.total} passed` : ''),
       h('td', {}, r.files.map((f) => h('a', { href: `api/runs/${encodeURIComponent(r.id)}/files/${encodeURIComponent(f)}`, download: '' }, f))));
   }));
 }
