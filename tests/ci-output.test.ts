@@ -17,7 +17,7 @@ test('rehearse --ci: plain progress lines, JUnit where asked, exit 0, and the ru
   const r = await cli(['rehearse', '--ci', '--scenario', 'connection-proving', '--certs-dir', dir, '--junit', 'reports/junit.xml'], cwd);
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.not.ok(/\x1b/.test(r.stdout + r.stderr), 'no terminal control codes in CI output');
-  assert.match(r.stdout, /\[1\/9\] CP-01 /);
+  assert.match(r.stdout, /\[1\/10\] CP-01 /);
   assert.match(r.stdout, /^\s+PASS$/m);
   const junit = fs.readFileSync(path.join(cwd, 'reports', 'junit.xml'), 'utf8');
   assert.match(junit, /<testsuites[^>]*>/);

@@ -34,21 +34,21 @@ test('an unreachable provider: exit 3, a JUnit file of errors naming the cause, 
   assert.match(r.stderr, cause);
 
   const xml = fs.readFileSync(path.join(cwd, 'out', 'junit.xml'), 'utf8');
-  assert.match(xml, /<testsuites [^>]*tests="9" failures="0" errors="9" skipped="0"/);
+  assert.match(xml, /<testsuites [^>]*tests="10" failures="0" errors="10" skipped="0"/);
   const errors = [...xml.matchAll(/<error message="([^"]*)" type="cda-sim.not-run"/g)].map((m) => m[1]);
-  assert.is(errors.length, 9);
+  assert.is(errors.length, 10);
   for (const e of errors) assert.match(e, cause);
 
   const runId = /^run (\S+) is kept/m.exec(r.stdout)![1];
   const results = JSON.parse(fs.readFileSync(path.join(runDir(state, runId), 'results.json'), 'utf8')) as RunResults;
   assert.is(results.run.status, 'aborted');
   assert.match(results.run.stopReason!, cause);
-  assert.equal(results.summary.notRun, 9);
+  assert.equal(results.summary.notRun, 10);
   for (const f of ['junit.xml', 'report.html', 'report.pdf', 'results.json']) assert.ok(fs.existsSync(path.join(cwd, 'reports', runId, f)), f);
-  assert.match(fs.readFileSync(path.join(runDir(state, runId), 'report.html'), 'utf8'), /INCOMPLETE: 0 passed, 0 failed \(9 test cases, 9 not run\)/);
+  assert.match(fs.readFileSync(path.join(runDir(state, runId), 'report.html'), 'utf8'), /INCOMPLETE: 0 passed, 0 failed \(10 test cases, 10 not run\)/);
 
   const runs = await cliProcess(['runs', '--state-dir', state], cwd);
-  assert.match(runs.stdout, new RegExp(`^${runId}\\s.*INCOMPLETE\\s+0/9`, 'm'), runs.stdout);
+  assert.match(runs.stdout, new RegExp(`^${runId}\\s.*INCOMPLETE\\s+0/10`, 'm'), runs.stdout);
   const exported = await cliProcess(['export', 'latest', '--state-dir', state, '--out', 'run.tar.gz'], cwd);
   assert.is(exported.code, 0, exported.stderr);
   assert.match(exported.stdout, new RegExp(`run ${runId}`));
