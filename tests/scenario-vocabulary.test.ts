@@ -42,6 +42,7 @@ test('a scenario with bad fields is refused with every problem, each naming wher
             { do: 'driver-fault', fault: 'explode', user: 'IT01', as: 'd' },
             { do: 'update', updates: [{ user: 'SYS01', action: 'confirm', as: 'u' }] },
             { do: 'fault', endpoint: 'token', fixture: 'inactive' },
+            { do: 'view', find: 'f', as: 'v', firstLeg: 'sideways' },
           ],
           expect: [{ check: 'retried', endpoint: 'token', status: 503, find: 'f', update: 'u' }, { check: 'view-refused', view: 'v' }, { check: 'pat-obtained' }],
         },
@@ -62,6 +63,7 @@ test('a scenario with bad fields is refused with every problem, each naming wher
     /steps\[3\] \(update\): "updates" \[0\]\.action must be one of: confirm-match, /,
     // The fault registry's own rules, asked when the step's fields are well typed.
     /steps\[4\] \(fault\): "fixture" applies to the introspect endpoint only/,
+    /steps\[5\] \(view\): "firstLeg" must be one of: no-header, empty-bearer, other-scheme, not "sideways"/,
     /expect\[0\] \(retried\): give exactly one of "find" or "update", not 2/,
     /expect\[1\] \(view-refused\): "statuses" is required/,
     /expect\[2\] \(pat-obtained\): "find" is required/,

@@ -22,7 +22,11 @@ export type ProviderFault =
   | 'give-up-on-5xx' // gives up on the first 500/502/503/504
   | 'register-without-pat' // registers even when no PAT could be obtained
   | 'data-when-introspection-fails' // returns view data when /introspect fails
-  | 'accept-foreign-client-cert'; // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  | 'accept-foreign-client-cert' // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  // The first view leg (view.ts).
+  | 'no-uma-challenge' // answers a view with no usable bearer 401 with no WWW-Authenticate challenge (and no ticket)
+  | 'introspect-empty-bearer' // takes "Authorization: Bearer" with no token as a bearer, and introspects the empty string
+  | 'introspect-any-scheme'; // takes the credentials of any Authorization scheme (Basic …) as the RPT
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -43,6 +47,9 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'register-without-pat',
   'data-when-introspection-fails',
   'accept-foreign-client-cert',
+  'no-uma-challenge',
+  'introspect-empty-bearer',
+  'introspect-any-scheme',
 ];
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */

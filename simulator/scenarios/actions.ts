@@ -1,4 +1,5 @@
 // The steps a scenario can play. Each is a value (after MSW's handlers): the engine looks it up by name.
+import type { FirstLeg } from '../dashboard/dashboard-driver.js';
 import type { FindVariant } from '../pfs/find-request.js';
 import { FIND_VARIANTS } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
@@ -44,7 +45,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
   const record = recordById(ctx, recordId);
   const rpt = step.rptFrom ? viewByName(ctx, step.rptFrom).rpt : undefined;
   if (step.rptFrom && !rpt) throw new Error(`the view "${step.rptFrom}" obtained no RPT to present`);
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, tags });
+  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags });
   ctx.views.set(step.as, {
     ...outcome,
     user: f.user,

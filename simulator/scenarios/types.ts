@@ -30,8 +30,11 @@ export type StepSpec =
   | { do: 'find'; user: string; as: string; variant?: string }
   /** Wait until the provider has registered what the find should produce, or gone quiet. */
   | { do: 'await-matching'; find: string }
-  /** View the find's n-th expected PeI (full dance), or present the RPT another view obtained. */
-  | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string }
+  /**
+   * View the find's n-th expected PeI (full dance, its first leg with the Authorization header
+   * `firstLeg` names: no-header by default, empty-bearer, other-scheme), or present the RPT another view obtained.
+   */
+  | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string; firstLeg?: string }
   | StageStepSpec
   | SystemStepSpec;
 

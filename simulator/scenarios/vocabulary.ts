@@ -2,6 +2,7 @@
 // a misspelt field, a missing one or a wrong type is named with its test case and position, instead
 // of surfacing as an error halfway through a run. Keep in step with the types in types.ts,
 // stage-actions.ts and system-*.ts (tests/scenario-vocabulary.test.ts loads every shipped file).
+import { FIRST_LEGS } from '../dashboard/dashboard-driver.js';
 import { FIND_VARIANTS } from '../pfs/find-request.js';
 import { DRIVER_FAULTS } from '../pfs/driver-faults.js';
 import { INTROSPECTION_FIXTURES, validateFaultRule } from '../faults/registry.js';
@@ -25,7 +26,10 @@ const cause: Shape['exactlyOne'] = ['find', 'update'];
 export const STEP_SHAPES: Record<string, Shape> = {
   find: { fields: { user: 'string', as: 'string', variant: optional(FIND_VARIANTS) } },
   'await-matching': { fields: { find: 'string' } },
-  view: { fields: { find: 'string', record: 'number?', as: 'string', rptFrom: 'string?' } },
+  view: {
+    fields: { find: 'string', record: 'number?', as: 'string', rptFrom: 'string?', firstLeg: optional(Object.keys(FIRST_LEGS)) },
+    rules: (step) => (step.rptFrom !== undefined && step.firstLeg !== undefined ? ['"firstLeg" is for the full dance; a view presenting "rptFrom" has no first leg'] : []),
+  },
   'introspection-fault': { fields: { user: 'string', fixture: optional(INTROSPECTION_FIXTURES), status: 'number?' } },
   'view-unknown-asset': { fields: { user: 'string', as: 'string' } },
   'view-pei': { fields: { user: 'string', record: 'number?', as: 'string' } },
