@@ -23,6 +23,19 @@ export type ProviderFault =
   | 'register-without-pat' // registers even when no PAT could be obtained
   | 'data-when-introspection-fails' // returns view data when /introspect fails
   | 'accept-foreign-client-cert' // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  // Find verification: each lets one kind of untrustworthy find through (find-verification.ts).
+  | 'unchecked-user-token' // passes the user token on without checking it ("the C&A checks it")
+  | 'ignore-bad-signature' // accepts an RS256 signature that does not verify with the key its kid names
+  | 'accept-unknown-kid' // accepts a token whose kid is not in the JWKS, unverified
+  | 'accept-alg-none' // accepts an unsecured token (alg "none")
+  | 'accept-hs256' // verifies an HS256 token with the RSA public key as the HMAC secret (algorithm confusion)
+  | 'ignore-user-token-expiry' // does not check the user token's exp
+  | 'ignore-find-token-expiry' // does not check the find request token's exp
+  | 'ignore-nbf' // does not check nbf
+  | 'ignore-iss' // does not check iss
+  | 'ignore-aud' // does not check aud
+  | 'ignore-missing-claims' // accepts tokens lacking required claims, judging only the claims present
+  | 'ignore-request-id-mismatch' // does not compare the find request token's request_id with X-Request-ID
   // The first view leg (view.ts).
   | 'no-uma-challenge' // answers a view with no usable bearer 401 with no WWW-Authenticate challenge (and no ticket)
   | 'introspect-empty-bearer' // takes "Authorization: Bearer" with no token as a bearer, and introspects the empty string
@@ -47,6 +60,18 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'register-without-pat',
   'data-when-introspection-fails',
   'accept-foreign-client-cert',
+  'unchecked-user-token',
+  'ignore-bad-signature',
+  'accept-unknown-kid',
+  'accept-alg-none',
+  'accept-hs256',
+  'ignore-user-token-expiry',
+  'ignore-find-token-expiry',
+  'ignore-nbf',
+  'ignore-iss',
+  'ignore-aud',
+  'ignore-missing-claims',
+  'ignore-request-id-mismatch',
   'no-uma-challenge',
   'introspect-empty-bearer',
   'introspect-any-scheme',

@@ -3,6 +3,7 @@
 import { epochSeconds } from '../core/clock.js';
 import { checkViewData } from '../dashboard/view-data-check.js';
 import { describeFirstLeg } from '../dashboard/dashboard-driver.js';
+import { describeVariant } from '../pfs/find-request.js';
 import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, responseOf, tokenParams, UMA_TICKET, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
@@ -48,8 +49,27 @@ const findRefused: Check<{ find: string }> = (ctx, spec) => {
   const f = findByName(ctx, spec.find);
   o.exchanges.push(...outbound(ctx, [f.request.requestId]));
   if (f.error) o.notes.push(`the provider refused the connection (${f.error.code})`);
-  else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`refused with ${f.response!.status}`);
-  else o.violations.push(`a ${f.request.variant} find was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
+  else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`${describeVariant(f.request.variant)}: refused with ${f.response!.status}`);
+  else o.violations.push(`${describeVariant(f.request.variant)} was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
+  return o;
+};
+
+/**
+ * The provider made no C&A call at all because of this find: no /token with its user token, and no
+ * call carrying its X-Request-ID or its token's request_id (as its own X-Request-ID or as inbound_request_id).
+ */
+const noCaCall: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  const ids = new Set([f.request.requestId, f.request.tokenRequestId].filter((id): id is string => !!id));
+  const caused = caCalls(ctx.entries).filter(
+    (e) =>
+      at(e) >= f.sentAt &&
+      ((e.path === '/token' && tokenParams(e).assertion === f.request.userToken) || ids.has(String(bodyOf(e).inbound_request_id)) || (!!e.requestId && ids.has(e.requestId))),
+  );
+  o.exchanges.push(...caused, ...outbound(ctx, [f.request.requestId]));
+  if (caused.length) o.violations.push(`the provider called the C&A because of ${describeVariant(f.request.variant)}, which it must refuse before any C&A call: ${caused.map(describe).join('; ')}`);
+  else o.notes.push('no C&A call was made because of it');
   return o;
 };
 
@@ -271,7 +291,7 @@ const noViewData: Check<{ view: string }> = (ctx, spec) => {
 /** Every C&A call during the scenario is explained by a find or a view of the run. */
 const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
   const o = outcome();
-  const userTokens = new Set([...ctx.finds.values()].map((f) => JSON.parse(f.request.variant === 'unparseable-body' ? '{}' : f.request.body).user_token));
+  const userTokens = new Set([...ctx.finds.values()].filter((f) => f.request.variant !== 'unparseable-body').map((f) => f.request.userToken));
   const findIds = new Set([...ctx.finds.values()].map((f) => f.request.requestId));
   const ownCalls = new Set(ctx.entries.filter((e) => e.direction === 'out').map((e) => e.requestId));
   const views = [...ctx.views.values()];
@@ -295,6 +315,7 @@ export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
   'pat-obtained': patObtained as Check<never>,
   'registered-as-expected': registeredAsExpected as Check<never>,
   'no-registration': noRegistration as Check<never>,
+  'no-ca-call': noCaCall as Check<never>,
   'view-challenged': viewChallenged as Check<never>,
   'rpt-issued': rptIssued as Check<never>,
   'view-introspected': viewIntrospected as Check<never>,
