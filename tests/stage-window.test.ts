@@ -24,9 +24,9 @@ test.before(async () => {
 
 test('the scenarios hold every S1 and S2 test case the issue lists, with stable ids', () => {
   const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(2, '0')}`);
-  // S1-01…S1-55, then every first view leg (S1-FL-*).
-  assert.is(stage1Ids.length, 55 + 3);
-  assert.equal(stage1Ids, [...numbered('S1-', 55), ...numbered('S1-FL-', 3)]);
+  // S1-01…S1-55, then every first view leg (S1-FL-*), then every rule on a find on its own (S1-FT-*).
+  assert.is(stage1Ids.length, 55 + 3 + 32);
+  assert.equal(stage1Ids, [...numbered('S1-', 55), ...numbered('S1-FL-', 3), ...numbered('S1-FT-', 32)]);
   assert.equal(stage2Ids, ['S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', 'S2-06', 'S2-07', 'S2-08']);
 });
 
