@@ -42,6 +42,8 @@ test('a scenario with bad fields is refused with every problem, each naming wher
             { do: 'driver-fault', fault: 'explode', user: 'IT01', as: 'd' },
             { do: 'update', updates: [{ user: 'SYS01', action: 'confirm', as: 'u' }] },
             { do: 'fault', endpoint: 'token', fixture: 'inactive' },
+            { do: 'find', user: 'IT01', as: 'g', token: 'user_token', flaw: 'request-id-mismatch' },
+            { do: 'view', find: 'f', as: 'v', firstLeg: 'sideways' },
           ],
           expect: [{ check: 'retried', endpoint: 'token', status: 503, find: 'f', update: 'u' }, { check: 'view-refused', view: 'v' }, { check: 'pat-obtained' }],
         },
@@ -62,6 +64,9 @@ test('a scenario with bad fields is refused with every problem, each naming wher
     /steps\[3\] \(update\): "updates" \[0\]\.action must be one of: confirm-match, /,
     // The fault registry's own rules, asked when the step's fields are well typed.
     /steps\[4\] \(fault\): "fixture" applies to the introspect endpoint only/,
+    // One flaw of one token: which token can have which flaw is the PFS driver's rule.
+    /steps\[5\] \(find\): the flaw request-id-mismatch is a flaw of the find_request_token/,
+    /steps\[6\] \(view\): "firstLeg" must be one of: no-header, empty-bearer, other-scheme, not "sideways"/,
     /expect\[0\] \(retried\): give exactly one of "find" or "update", not 2/,
     /expect\[1\] \(view-refused\): "statuses" is required/,
     /expect\[2\] \(pat-obtained\): "find" is required/,

@@ -23,9 +23,11 @@ test.before(async () => {
 });
 
 test('the scenarios hold every S1 and S2 test case the issue lists, with stable ids', () => {
-  // S1-01 … S1-56, then the near misses with a prefix of their own (the numbered ids are never renumbered).
-  assert.is(stage1Ids.length, 64);
-  assert.equal(stage1Ids, [...Array.from({ length: 56 }, (_, i) => `S1-${String(i + 1).padStart(2, '0')}`), ...Array.from({ length: 8 }, (_, i) => `S1-NM-0${i + 1}`)]);
+  const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(2, '0')}`);
+  // S1-01…S1-56, then the near misses, every first view leg (S1-FL-*) and every rule on a find on its own
+  // (S1-FT-*), each with a prefix of its own (the numbered ids are never renumbered).
+  assert.is(stage1Ids.length, 56 + 8 + 3 + 32);
+  assert.equal(stage1Ids, [...numbered('S1-', 56), ...numbered('S1-NM-', 8), ...numbered('S1-FL-', 3), ...numbered('S1-FT-', 32)]);
   assert.equal(stage2Ids, ['S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', 'S2-06', 'S2-07', 'S2-08', 'S2-09']);
 });
 

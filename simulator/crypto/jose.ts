@@ -1,7 +1,7 @@
 // The one place that makes and checks JOSE objects. Everything else signs, verifies,
 // encrypts and decrypts through these small interfaces, so swapping node-jose
 // for another library touches this file only.
-import { createPrivateKey, createPublicKey, generateKeyPair as generateRsa, sign as cryptoSign, verify as cryptoVerify, type JsonWebKey as NodeJwk, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, generateKeyPair as generateRsa, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type JsonWebKey as NodeJwk, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import jose from 'node-jose';
 
@@ -33,6 +33,8 @@ export class JoseError extends Error {
 
 export interface Signer {
   kid: string;
+  /** The public half of the signing key (what a JWKS would publish for it). */
+  publicJwk: Jwk;
   /** Compact RS256 JWS; header is {alg:'RS256', kid, typ:'JWT', ...header}. */
   sign(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
 }
@@ -88,6 +90,7 @@ export async function createSigner(pair: KeyPair): Promise<Signer> {
   const key = createPrivateKey({ key: pair.private as NodeJwk, format: 'jwk' });
   return {
     kid: pair.kid,
+    publicJwk: pair.public,
     async sign(claims, header = {}) {
       // Negative tests sign with one key while claiming another's kid: the header wins.
       const input = `${b64url(JSON.stringify({ alg: SIGNING_ALG, kid: pair.kid, typ: 'JWT', ...header }))}.${b64url(JSON.stringify(claims))}`;
@@ -112,7 +115,7 @@ export async function createVerifier(publicKeys: Jwk[]): Promise<Verifier> {
   }
   return {
     async verify(token) {
-      const parts = decodeUnverified(token);
+      const parts = decodeJws(token, true);
       if (!parts) throw new JoseError('MALFORMED', 'not a compact JWS with JSON header and payload');
       const { kid, alg } = parts.header;
       if (alg !== SIGNING_ALG) throw new JoseError('BAD_SIGNATURE', `algorithm ${String(alg)} is not allowed`);
@@ -128,6 +131,38 @@ export async function createVerifier(publicKeys: Jwk[]): Promise<Verifier> {
       throw new JoseError('BAD_SIGNATURE', `signature does not verify with key "${kid}"`);
     },
   };
+}
+
+// Tokens no CDA party may accept, made here so negative tests (and deliberate provider defects)
+// use the same JOSE code as everything else: an unsecured JWS (alg "none", RFC 7515 appendix A.5)
+// and an HS256 JWS keyed with a public key, the algorithm-confusion forgery (RFC 8725 section 2.1).
+
+/** An unsecured JWS: header {alg: "none", ...header}, an empty signature. */
+export function unsecuredJws(claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  return `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT', ...header }))}.${b64url(JSON.stringify(claims))}.`;
+}
+
+/** The HMAC key an algorithm-confusion forger uses: the RSA public key's PEM, which anyone can read from the JWKS. */
+export function publicKeyPem(jwk: Jwk): string {
+  return createPublicKey({ key: publicJwk(jwk) as NodeJwk, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+}
+
+const hmac256 = (input: string, secret: string) => createHmac('sha256', secret).update(input).digest();
+
+/** An HS256 JWS keyed with `secret`. PDP's tokens are RS256; this exists to be refused. */
+export function hs256Jws(claims: Record<string, unknown>, secret: string, header: Record<string, unknown> = {}): string {
+  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', ...header }))}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${hmac256(input, secret).toString('base64url')}`;
+}
+
+/** Does an HS256 JWS verify with `secret`? */
+export function hs256Verifies(token: string, secret: string): boolean {
+  const parts = decodeUnverified(token);
+  if (!parts || parts.header.alg !== 'HS256') return false;
+  const dot = token.lastIndexOf('.');
+  const expected = hmac256(token.slice(0, dot), secret);
+  const given = Buffer.from(token.slice(dot + 1), 'base64url');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export async function createEncrypter(publicKey: Jwk): Promise<Encrypter> {
@@ -171,9 +206,18 @@ export async function createDecrypter(pair: KeyPair): Promise<Decrypter> {
 
 /** Header and payload of a compact JWS, without checking the signature; null if it is not one. */
 export function decodeUnverified(token: string): JwsParts | null {
+  return decodeJws(token, false);
+}
+
+/** Header and payload of an unsecured JWS (alg "none": an empty signature) as well as a signed one. */
+export function decodeUnsecured(token: string): JwsParts | null {
+  return decodeJws(token, true);
+}
+
+function decodeJws(token: string, allowEmptySignature: boolean): JwsParts | null {
   if (typeof token !== 'string') return null;
   const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((p) => !BASE64URL.test(p)) || parts[2] === '') return null;
+  if (parts.length !== 3 || parts.some((p) => !BASE64URL.test(p)) || (parts[2] === '' && !allowEmptySignature)) return null;
   const header = parseJsonObject(fromBase64url(parts[0]));
   const payload = parseJsonObject(fromBase64url(parts[1]));
   return header && payload ? { header, payload } : null;

@@ -1,5 +1,7 @@
 // cda-sim playing a dashboard: the whole UMA view dance against the provider's view endpoint.
 //   1. GET {viewUrl}/{assetGuid}?scope=owner with no token → expect 401 + UMA challenge with a ticket
+//      (no Authorization header by default; a real dashboard may also send "Bearer" with no token,
+//      as MaPS's does, or another scheme: FIRST_LEGS)
 //   2. exchange the ticket for an RPT at cda-sim's own /token (over HTTP, so the C&A journals it)
 //   3. GET again with Authorization: Bearer <RPT> → expect 200 {view_data_token}
 //   4. verify the token's signature against the provider's key and decode view_data
@@ -24,6 +26,20 @@ export interface DashboardDeps {
   timeoutMs: number;
 }
 
+/** The Authorization header a first view leg carries: none, "Bearer" with no token, or another scheme. */
+export const FIRST_LEGS = {
+  'no-header': undefined,
+  'empty-bearer': 'Bearer',
+  'other-scheme': `Basic ${Buffer.from('dashboard:no-rpt-yet').toString('base64')}`,
+} as const satisfies Record<string, string | undefined>;
+export type FirstLeg = keyof typeof FIRST_LEGS;
+
+/** In plain words, for reasons. */
+export function describeFirstLeg(leg: FirstLeg): string {
+  const header = FIRST_LEGS[leg];
+  return header === undefined ? 'no Authorization header' : leg === 'empty-bearer' ? '"Authorization: Bearer" with no token' : `"Authorization: ${header.split(' ')[0]} …" (not Bearer)`;
+}
+
 export interface UmaChallenge {
   raw: string;
   umaScheme: boolean;
@@ -35,6 +51,8 @@ export interface UmaChallenge {
 export interface ViewOutcome {
   assetGuid: string;
   url: string;
+  /** What the first leg's Authorization header was (the full dance only). */
+  firstLeg: FirstLeg;
   first?: CallResult;
   challenge?: UmaChallenge;
   rptResponse?: CallResult;
@@ -99,14 +117,14 @@ export class DashboardDriver {
     });
   }
 
-  private async get(url: string, bearer: string | undefined, out: ViewOutcome, tags?: Record<string, string>): Promise<CallResult | undefined> {
+  private async get(url: string, authorization: string | undefined, out: ViewOutcome, tags?: Record<string, string>): Promise<CallResult | undefined> {
     const requestId = randomUUID();
     out.requestIds.push(requestId);
     try {
       return await call({
         method: 'GET',
         url,
-        headers: { 'X-Request-ID': requestId, Accept: 'application/json', ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) },
+        headers: { 'X-Request-ID': requestId, Accept: 'application/json', ...(authorization !== undefined ? { Authorization: authorization } : {}) },
         tls: this.deps.tls,
         journal: this.deps.journal,
         role: 'dashboard',
@@ -121,17 +139,18 @@ export class DashboardDriver {
   }
 
   /**
-   * The full dance, or with `rpt` given, one call presenting that RPT (for negative cases such as
-   * an RPT issued for another PeI).
+   * The full dance (its first leg as `firstLeg` says), or with `rpt` given, one call presenting
+   * that RPT (for negative cases such as an RPT issued for another PeI).
    */
-  async view(viewUrl: string, assetGuid: string, opts: { rpt?: string; tags?: Record<string, string> } = {}): Promise<ViewOutcome> {
+  async view(viewUrl: string, assetGuid: string, opts: { rpt?: string; firstLeg?: FirstLeg; tags?: Record<string, string> } = {}): Promise<ViewOutcome> {
     const url = `${viewUrl.replace(/\/$/, '')}/${encodeURIComponent(assetGuid)}?scope=owner`;
-    const out: ViewOutcome = { assetGuid, url, errors: [], requestIds: [], startedAt: this.deps.clock.now(), finishedAt: 0 };
+    const firstLeg = opts.firstLeg ?? 'no-header';
+    const out: ViewOutcome = { assetGuid, url, firstLeg, errors: [], requestIds: [], startedAt: this.deps.clock.now(), finishedAt: 0 };
     if (opts.rpt) {
       out.rpt = opts.rpt;
-      out.final = out.second = await this.get(url, opts.rpt, out, opts.tags);
+      out.final = out.second = await this.get(url, `Bearer ${opts.rpt}`, out, opts.tags);
     } else {
-      out.first = await this.get(url, undefined, out, opts.tags);
+      out.first = await this.get(url, FIRST_LEGS[firstLeg], out, opts.tags);
       out.final = out.first;
       if (out.first?.status === 401) {
         out.challenge = parseUmaChallenge(out.first.headers['www-authenticate']);
@@ -141,7 +160,7 @@ export class DashboardDriver {
             const token = (out.rptResponse.json as { access_token?: string } | undefined)?.access_token;
             if (out.rptResponse.status === 200 && token) {
               out.rpt = token;
-              out.final = out.second = await this.get(url, token, out, opts.tags);
+              out.final = out.second = await this.get(url, `Bearer ${token}`, out, opts.tags);
             }
           } catch (err) {
             out.errors.push((err as CallFailed).message);

@@ -5,7 +5,7 @@ import type { Signer } from '../crypto/jose.js';
 import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
 import type { Journal } from '../store/journal.js';
 import type { TestUser } from '../testdata/users.js';
-import { buildFindRequest, type FindRequest, type FindVariant } from './find-request.js';
+import { buildFindRequest, variantLabel, type FindRequest, type FindVariant } from './find-request.js';
 
 export interface PfsDriverDeps {
   clock: Clock;
@@ -56,7 +56,7 @@ export class PfsDriver {
 
   async send(user: TestUser, request: FindRequest, tags?: Record<string, string>): Promise<SentFind> {
     const d = this.deps;
-    const variant = request.variant;
+    const variant = variantLabel(request.variant);
     const sentAt = d.clock.now();
     try {
       const response = await call({

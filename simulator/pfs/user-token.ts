@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { epochSeconds, type Clock } from '../core/clock.js';
 import type { Signer } from '../crypto/jose.js';
+import { flawedClaims, signWithFlaw, tokenTimes, type TokenBreakage } from './token-flaws.js';
 
+/** The broken user tokens the admin API and `cda-sim token` mint by name (any flaw can be built: token-flaws.ts). */
 export type UserTokenVariant = 'valid' | 'expired' | 'not-yet-valid' | 'bad-signature' | 'wrong-audience' | 'wrong-issuer';
 export const USER_TOKEN_VARIANTS: UserTokenVariant[] = ['valid', 'expired', 'not-yet-valid', 'bad-signature', 'wrong-audience', 'wrong-issuer'];
 
@@ -13,33 +15,21 @@ export interface UserTokenInput {
   clock: Clock;
   /** Signs with the published PFS key. */
   pfsSigner: Signer;
-  /** Signs with a key that is not published, while claiming the PFS kid: a wrongly signed token. */
+  /** Signs with a key that is not published: wrongly signed tokens. */
   rogueSigner: Signer;
   pfsIssuer: string;
   /** The C&A token endpoint URL: the audience of a user token. */
   audience: string;
   variant?: UserTokenVariant;
+  /** One flaw of the token (overrides `variant`). */
+  flaw?: Pick<TokenBreakage, 'flaw' | 'claim'>;
   lifetimeSeconds?: number;
 }
 
 export async function mintUserToken(input: UserTokenInput): Promise<{ token: string; claims: Record<string, unknown> }> {
   const variant = input.variant ?? 'valid';
-  const life = input.lifetimeSeconds ?? 60;
-  let iat = epochSeconds(input.clock);
-  if (variant === 'expired') iat -= life + 60;
-  const claims: Record<string, unknown> = {
-    iss: variant === 'wrong-issuer' ? 'https://not-the-pfs.invalid/issuer' : input.pfsIssuer,
-    aud: variant === 'wrong-audience' ? 'https://wrong-audience.invalid/token' : input.audience,
-    sub: input.user.sub,
-    name: input.user.name,
-    iat,
-    nbf: variant === 'not-yet-valid' ? iat + 3600 : iat,
-    exp: iat + life,
-    jti: randomUUID(),
-  };
-  const token =
-    variant === 'bad-signature'
-      ? await input.rogueSigner.sign(claims, { kid: input.pfsSigner.kid })
-      : await input.pfsSigner.sign(claims);
-  return { token, claims };
+  const flaw = input.flaw ?? (variant === 'valid' ? undefined : { flaw: variant });
+  const { iat, exp, nbf } = tokenTimes(epochSeconds(input.clock), input.lifetimeSeconds ?? 60, flaw?.flaw);
+  const claims = flawedClaims({ iss: input.pfsIssuer, aud: input.audience, sub: input.user.sub, name: input.user.name, iat, nbf, exp, jti: randomUUID() }, flaw);
+  return { token: await signWithFlaw(claims, flaw?.flaw, input.pfsSigner, input.rogueSigner), claims };
 }

@@ -4,10 +4,11 @@
 // Keys are fetched on first use, not at start-up, so the provider can start before the C&A.
 // A token whose kid we have not seen may mean the CDA has rotated its keys: refetch once, but not
 // more than once every `refetchCooldownMs`, so that forged kids cannot make us hammer the C&A.
-import { createVerifier, JoseError, type JwsParts, type Verifier } from '../crypto/jose.js';
+import { createVerifier, JoseError, type Jwk, type JwsParts, type Verifier } from '../crypto/jose.js';
 
 export class CdaKeys {
   private verifier?: Promise<Verifier>;
+  private keys: Jwk[] = [];
   private lastFetch = -Infinity;
 
   constructor(
@@ -18,13 +19,22 @@ export class CdaKeys {
 
   private load(): Promise<Verifier> {
     this.lastFetch = this.now();
-    const p = this.fetchKeys().then((jwks) => createVerifier(jwks.keys));
+    const p = this.fetchKeys().then((jwks) => {
+      this.keys = jwks.keys;
+      return createVerifier(jwks.keys);
+    });
     // A failed fetch is not cached: the next token tries again.
     p.catch(() => {
       if (this.verifier === p) this.verifier = undefined;
     });
     this.verifier = p;
     return p;
+  }
+
+  /** The public keys last fetched (fetched now if never). */
+  async publicKeys(): Promise<Jwk[]> {
+    await (this.verifier ?? this.load());
+    return this.keys;
   }
 
   /**

@@ -25,7 +25,24 @@ export type ProviderFault =
   | 'accept-foreign-client-cert' // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
   | 'match-on-one-key' // over-matching: a possible match whenever one key (surname, previous surname, date of birth, postcode, NINO) agrees
   | 'retry-fixed-interval-with-jitter' // retries a 5xx after a fixed interval with jitter (400 ms ± 20%), not a growing backoff
-  | 'reuse-request-id'; // one X-Request-ID for every C&A call the C&A does not refuse it on (all but POST /rreguri)
+  | 'reuse-request-id' // one X-Request-ID for every C&A call the C&A does not refuse it on (all but POST /rreguri)
+  // Find verification: each lets one kind of untrustworthy find through (find-verification.ts).
+  | 'unchecked-user-token' // passes the user token on without checking it ("the C&A checks it")
+  | 'ignore-bad-signature' // accepts an RS256 signature that does not verify with the key its kid names
+  | 'accept-unknown-kid' // accepts a token whose kid is not in the JWKS, unverified
+  | 'accept-alg-none' // accepts an unsecured token (alg "none")
+  | 'accept-hs256' // verifies an HS256 token with the RSA public key as the HMAC secret (algorithm confusion)
+  | 'ignore-user-token-expiry' // does not check the user token's exp
+  | 'ignore-find-token-expiry' // does not check the find request token's exp
+  | 'ignore-nbf' // does not check nbf
+  | 'ignore-iss' // does not check iss
+  | 'ignore-aud' // does not check aud
+  | 'ignore-missing-claims' // accepts tokens lacking required claims, judging only the claims present
+  | 'ignore-request-id-mismatch' // does not compare the find request token's request_id with X-Request-ID
+  // The first view leg (view.ts).
+  | 'no-uma-challenge' // answers a view with no usable bearer 401 with no WWW-Authenticate challenge (and no ticket)
+  | 'introspect-empty-bearer' // takes "Authorization: Bearer" with no token as a bearer, and introspects the empty string
+  | 'introspect-any-scheme'; // takes the credentials of any Authorization scheme (Basic …) as the RPT
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -49,6 +66,21 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'match-on-one-key',
   'retry-fixed-interval-with-jitter',
   'reuse-request-id',
+  'unchecked-user-token',
+  'ignore-bad-signature',
+  'accept-unknown-kid',
+  'accept-alg-none',
+  'accept-hs256',
+  'ignore-user-token-expiry',
+  'ignore-find-token-expiry',
+  'ignore-nbf',
+  'ignore-iss',
+  'ignore-aud',
+  'ignore-missing-claims',
+  'ignore-request-id-mismatch',
+  'no-uma-challenge',
+  'introspect-empty-bearer',
+  'introspect-any-scheme',
 ];
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */

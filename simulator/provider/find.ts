@@ -52,7 +52,7 @@ export function findHandler(deps: FindDeps) {
     // FAULT (for cda-sim's own tests): accept the find without verifying its tokens.
     if (deps.faults.has('register-invalid-finds')) find = readFindUnchecked(requestIdHeader, raw);
     if (!find) {
-      const check = await verifyFindRequest(deps.verification, requestIdHeader, raw);
+      const check = await verifyFindRequest(deps.verification, requestIdHeader, raw, deps.faults);
       if (!check.ok) {
         deps.log(`find ${requestIdHeader ?? '(no X-Request-ID)'}: refused ${check.status}: ${check.errors.map((e) => `${e.field ?? ''} ${e.detail}`.trim()).join('; ')}`);
         sendProblem(res, check.status, check.errors);

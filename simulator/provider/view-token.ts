@@ -10,7 +10,7 @@
 // §2.1 and §7.4; data-standards §3.3): one arrangement with possibleMatch true, the reference the
 // member quotes, the scheme name, and who to contact.
 import { randomUUID } from 'node:crypto';
-import { createSigner, generateKeyPair, type Jwk, type KeyPair, type Signer } from '../crypto/jose.js';
+import { createSigner, generateKeyPair, unsecuredJws, type Jwk, type KeyPair, type Signer } from '../crypto/jose.js';
 import type { PensionRecord } from '../testdata/records.js';
 import type { Faults } from './faults.js';
 import type { MatchStatus } from './matching.js';
@@ -39,14 +39,12 @@ export function viewDataFor(record: PensionRecord, matchStatus: MatchStatus): { 
   };
 }
 
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url');
-
 export async function createViewTokenIssuer(opts: { key: KeyPair; providerId: string; audience: string; now: () => number; faults: Faults }): Promise<ViewTokenIssuer> {
   let signer: Signer = await createSigner(opts.key);
   if (opts.faults.has('wrongly-signed-view-data')) {
     // FAULT (for cda-sim's own tests): sign with a key that is not published, while claiming the published kid.
     const stray = await createSigner(await generateKeyPair(`${opts.key.kid}-unpublished`, 'sig'));
-    signer = { kid: opts.key.kid, sign: (claims, header) => stray.sign(claims, { ...header, kid: opts.key.kid }) };
+    signer = { kid: opts.key.kid, publicJwk: stray.publicJwk, sign: (claims, header) => stray.sign(claims, { ...header, kid: opts.key.kid }) };
   }
   return {
     publicJwks: { keys: [opts.key.public] },
@@ -64,7 +62,7 @@ export async function createViewTokenIssuer(opts: { key: KeyPair; providerId: st
         view_data: viewDataFor(record, opts.faults.has('full-data-for-possible-match') ? 'match-yes' : matchStatus),
       };
       // FAULT (for cda-sim's own tests): an unsecured JWS (alg "none", empty signature).
-      if (opts.faults.has('unsigned-view-data')) return `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`;
+      if (opts.faults.has('unsigned-view-data')) return unsecuredJws(claims);
       return signer.sign(claims);
     },
   };

@@ -40,6 +40,14 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** FAULT (for cda-sim's own tests): the careless readings of an Authorization header that carries no RPT. */
+function carelessBearer(header: string | undefined, faults: Faults): string | undefined {
+  if (header === undefined) return undefined;
+  if (faults.has('introspect-empty-bearer') && /^\s*Bearer\b/i.test(header)) return header.trim().slice('Bearer'.length).trim();
+  if (faults.has('introspect-any-scheme')) return header.trim().split(/\s+/)[1];
+  return undefined;
+}
+
 function checkRequest(req: Request): ProblemItem[] {
   const errors: ProblemItem[] = [];
   const requestId = req.get('x-request-id');
@@ -55,6 +63,9 @@ function checkRequest(req: Request): ProblemItem[] {
 export function viewHandler(deps: ViewDeps) {
   /** 401 with a fresh permission ticket; 503 when the C&A will not give one. */
   async function challenge(res: Response, pei: StoredPei, pat: string, what: string, reason?: ProblemItem): Promise<void> {
+    const why = reason ?? { code: 'RPT_REQUIRED', field: 'Authorization', detail: `present an RPT for this pension: exchange the ticket at ${deps.asUri}` };
+    // FAULT (for cda-sim's own tests): a bare 401, with no /perm ticket and no challenge.
+    if (deps.faults.has('no-uma-challenge')) return sendProblem(res, 401, [why]);
     const ticket = await deps.ca.requestPermission(pat, pei.resourceId);
     if (!ticket.ok) {
       deps.log(`${what}: no permission ticket (${ticket.why}); 503, no data`);
@@ -63,7 +74,7 @@ export function viewHandler(deps: ViewDeps) {
     }
     deps.log(`${what}: 401 with a permission ticket${reason ? ` (${reason.detail})` : ''}`);
     const header = `UMA realm="${UMA_REALM}", as_uri="${deps.asUri}", ticket="${ticket.value}"`;
-    sendProblem(res, 401, [reason ?? { code: 'RPT_REQUIRED', field: 'Authorization', detail: `present an RPT for this pension: exchange the ticket at ${deps.asUri}` }], { 'WWW-Authenticate': header });
+    sendProblem(res, 401, [why], { 'WWW-Authenticate': header });
   }
 
   return async (req: Request, res: Response): Promise<void> => {
@@ -88,8 +99,9 @@ export function viewHandler(deps: ViewDeps) {
       return;
     }
 
-    const rpt = bearerToken(req.get('authorization'));
-    if (!rpt) {
+    const authorization = req.get('authorization');
+    const rpt = bearerToken(authorization) ?? carelessBearer(authorization, deps.faults);
+    if (rpt === undefined) {
       await challenge(res, pei, pat, what);
       return;
     }

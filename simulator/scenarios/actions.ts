@@ -1,6 +1,6 @@
 // The steps a scenario can play. Each is a value (after MSW's handlers): the engine looks it up by name.
-import type { FindVariant } from '../pfs/find-request.js';
-import { FIND_VARIANTS } from '../pfs/find-request.js';
+import type { FirstLeg } from '../dashboard/dashboard-driver.js';
+import { findVariantFrom, variantLabel } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
 import { SYSTEM_ACTIONS } from './system-actions.js';
@@ -12,12 +12,11 @@ export { QUIET_MS } from './context.js';
 type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Promise<void>;
 
 const find: Action<Extract<StepSpec, { do: 'find' }>> = async (ctx, step, tags) => {
-  const variant = (step.variant ?? 'valid') as FindVariant;
-  if (!FIND_VARIANTS.includes(variant)) throw new Error(`unknown find variant "${step.variant}"; known: ${FIND_VARIANTS.join(', ')}`);
+  const variant = findVariantFrom(step);
   const user = userById(ctx, step.user);
   const sent = await ctx.pfs.sendFind(user, variant, tags);
   ctx.finds.set(step.as, sent);
-  ctx.progress(`    find ${step.as} (${user.id}, ${variant}) → ${sent.response?.status ?? sent.error?.code} in ${sent.ackMs.toFixed(0)} ms`);
+  ctx.progress(`    find ${step.as} (${user.id}, ${variantLabel(variant)}) → ${sent.response?.status ?? sent.error?.code} in ${sent.ackMs.toFixed(0)} ms`);
 };
 
 /**
@@ -44,7 +43,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
   const record = recordById(ctx, recordId);
   const rpt = step.rptFrom ? viewByName(ctx, step.rptFrom).rpt : undefined;
   if (step.rptFrom && !rpt) throw new Error(`the view "${step.rptFrom}" obtained no RPT to present`);
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, tags });
+  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags });
   ctx.views.set(step.as, {
     ...outcome,
     user: f.user,

@@ -2,6 +2,8 @@
 // says in plain words what passed, and names the exchanges it judged, for the evidence report.
 import { epochSeconds } from '../core/clock.js';
 import { checkViewData } from '../dashboard/view-data-check.js';
+import { describeFirstLeg } from '../dashboard/dashboard-driver.js';
+import { describeVariant } from '../pfs/find-request.js';
 import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, responseOf, tokenParams, UMA_TICKET, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext, type ViewRecord } from './context.js';
@@ -47,8 +49,27 @@ const findRefused: Check<{ find: string }> = (ctx, spec) => {
   const f = findByName(ctx, spec.find);
   o.exchanges.push(...outbound(ctx, [f.request.requestId]));
   if (f.error) o.notes.push(`the provider refused the connection (${f.error.code})`);
-  else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`refused with ${f.response!.status}`);
-  else o.violations.push(`a ${f.request.variant} find was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
+  else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`${describeVariant(f.request.variant)}: refused with ${f.response!.status}`);
+  else o.violations.push(`${describeVariant(f.request.variant)} was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
+  return o;
+};
+
+/**
+ * The provider made no C&A call at all because of this find: no /token with its user token, and no
+ * call carrying its X-Request-ID or its token's request_id (as its own X-Request-ID or as inbound_request_id).
+ */
+const noCaCall: Check<{ find: string }> = (ctx, spec) => {
+  const o = outcome();
+  const f = findByName(ctx, spec.find);
+  const ids = new Set([f.request.requestId, f.request.tokenRequestId].filter((id): id is string => !!id));
+  const caused = caCalls(ctx.entries).filter(
+    (e) =>
+      at(e) >= f.sentAt &&
+      ((e.path === '/token' && tokenParams(e).assertion === f.request.userToken) || ids.has(String(bodyOf(e).inbound_request_id)) || (!!e.requestId && ids.has(e.requestId))),
+  );
+  o.exchanges.push(...caused, ...outbound(ctx, [f.request.requestId]));
+  if (caused.length) o.violations.push(`the provider called the C&A because of ${describeVariant(f.request.variant)}, which it must refuse before any C&A call: ${caused.map(describe).join('; ')}`);
+  else o.notes.push('no C&A call was made because of it');
   return o;
 };
 
@@ -136,6 +157,17 @@ export function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, 
   return caCalls(ctx.entries).filter((e) => e.path === path && within(e, at(viewCall) - 5, endOf(viewCall) + 5));
 }
 
+/**
+ * The C&A calls made while answering one view call, by journal order as well as time: a call the
+ * provider made for it is journalled after cda-sim's previous exchange ended and before this one's
+ * answer, so the leg just before (a few ms earlier) cannot lend it its calls.
+ */
+function duringLeg(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
+  if (!viewCall) return [];
+  const previous = Math.max(0, ...ctx.entries.filter((e) => e.direction === 'out' && e.seq < viewCall.seq).map((e) => e.seq));
+  return duringCall(ctx, viewCall, path).filter((e) => e.seq > previous && e.seq < viewCall.seq);
+}
+
 export function viewEntries(ctx: RunContext, v: ViewRecord): JournalEntry[] {
   return outbound(ctx, v.requestIds).sort((a, b) => a.seq - b.seq);
 }
@@ -145,16 +177,23 @@ function asUriAccepted(ctx: RunContext, asUri: string): boolean {
   return bases.some((b) => asUri.replace(/\/$/, '') === b || asUri.replace(/\/$/, '') === `${b}/token`);
 }
 
+/**
+ * The first leg of the dance, which carries no RPT (no Authorization header, "Bearer" with no token,
+ * or another scheme): 401 with a UMA challenge and a ticket /perm issued for it, and no /introspect.
+ */
 const viewChallenged: Check<{ view: string }> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   const [first] = viewEntries(ctx, v);
-  const perms = duringCall(ctx, first, '/perm');
-  o.exchanges.push(...(first ? [first] : []), ...perms);
+  const perms = duringLeg(ctx, first, '/perm');
+  const introspections = duringLeg(ctx, first, '/introspect');
+  o.exchanges.push(...(first ? [first] : []), ...perms, ...introspections);
+  const leg = `a first view leg with ${describeFirstLeg(v.firstLeg)}`;
   if (!v.first) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
-  if (v.first.status !== 401) return { ...o, violations: [`a view without a token was answered ${v.first.status}; it must be 401 with a UMA challenge`] };
+  if (introspections.length) o.violations.push(`the provider called /introspect while answering ${leg}: there is no RPT to introspect, it must answer the UMA challenge (${introspections.map(describe).join('; ')})`);
+  if (v.first.status !== 401) return { ...o, violations: [...o.violations, `${leg} was answered ${v.first.status}; it must be 401 with a UMA challenge`] };
   const c = v.challenge;
-  if (!c) return { ...o, violations: ['the 401 has no WWW-Authenticate header: it must carry as_uri and ticket'] };
+  if (!c) return { ...o, violations: [...o.violations, `${leg} got a 401 with no WWW-Authenticate header: it must carry as_uri and ticket`] };
   if (!c.asUri) o.violations.push(`the challenge has no as_uri: ${c.raw}`);
   else if (!asUriAccepted(ctx, c.asUri)) o.violations.push(`as_uri is ${c.asUri}; it must be the C&A issuer ${ctx.sim.endpoints.issuer} or its token endpoint`);
   if (!c.ticket) {
@@ -171,7 +210,7 @@ const viewChallenged: Check<{ view: string }> = (ctx, spec) => {
   if (!resource || askedFor !== resource.resource_id) o.violations.push(`/perm was asked for resource ${askedFor}; the viewed PeI ${v.pei} is ${resource?.resource_id ?? 'not registered'}`);
   const pat = patOf(ctx, v.user.sub);
   if (bearerOf(issued) !== pat) o.violations.push('/perm was called with a PAT that is not the owning user’s');
-  if (!o.violations.length) o.notes.push(`401 with ${c.umaScheme ? 'a UMA' : 'an'} challenge (realm ${c.realm ?? 'none'}), as_uri ${c.asUri}, and a ticket /perm issued for ${v.pei}`);
+  if (!o.violations.length) o.notes.push(`${leg}: 401 with ${c.umaScheme ? 'a UMA' : 'an'} challenge (realm ${c.realm ?? 'none'}), as_uri ${c.asUri}, and a ticket /perm issued for ${v.pei}; no /introspect`);
   return o;
 };
 
@@ -252,7 +291,7 @@ const noViewData: Check<{ view: string }> = (ctx, spec) => {
 /** Every C&A call during the scenario is explained by a find or a view of the run. */
 const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
   const o = outcome();
-  const userTokens = new Set([...ctx.finds.values()].map((f) => JSON.parse(f.request.variant === 'unparseable-body' ? '{}' : f.request.body).user_token));
+  const userTokens = new Set([...ctx.finds.values()].filter((f) => f.request.variant !== 'unparseable-body').map((f) => f.request.userToken));
   const findIds = new Set([...ctx.finds.values()].map((f) => f.request.requestId));
   const ownCalls = new Set(ctx.entries.filter((e) => e.direction === 'out').map((e) => e.requestId));
   const views = [...ctx.views.values()];
@@ -305,6 +344,7 @@ export const CHECKS: Record<ExpectSpec['check'], Check<never>> = {
   'pat-obtained': patObtained as Check<never>,
   'registered-as-expected': registeredAsExpected as Check<never>,
   'no-registration': noRegistration as Check<never>,
+  'no-ca-call': noCaCall as Check<never>,
   'view-challenged': viewChallenged as Check<never>,
   'rpt-issued': rptIssued as Check<never>,
   'view-introspected': viewIntrospected as Check<never>,

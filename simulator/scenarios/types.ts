@@ -32,12 +32,18 @@ export interface TestCaseSpec {
 }
 
 export type StepSpec =
-  /** Send a find request for a test user (a broken variant when `variant` is given); name it `as`. */
-  | { do: 'find'; user: string; as: string; variant?: string }
+  /**
+   * Send a find request for a test user; name it `as`. Broken: a named `variant`, or one `flaw` of
+   * one `token` (user_token or find_request_token; `claim` names the claim a missing-claim leaves out).
+   */
+  | { do: 'find'; user: string; as: string; variant?: string; token?: string; flaw?: string; claim?: string }
   /** Wait until the provider has registered what the find should produce, or gone quiet. */
   | { do: 'await-matching'; find: string }
-  /** View the find's n-th expected PeI (full dance), or present the RPT another view obtained. */
-  | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string }
+  /**
+   * View the find's n-th expected PeI (full dance, its first leg with the Authorization header
+   * `firstLeg` names: no-header by default, empty-bearer, other-scheme), or present the RPT another view obtained.
+   */
+  | { do: 'view'; find: string; record?: number; as: string; rptFrom?: string; firstLeg?: string }
   | StageStepSpec
   | SystemStepSpec;
 
@@ -47,6 +53,8 @@ export type ExpectSpec =
   | { check: 'pat-obtained'; find: string }
   | { check: 'registered-as-expected'; find: string }
   | { check: 'no-registration'; find: string }
+  /** No C&A call at all was caused by the find (its user token at /token, its request id anywhere). */
+  | { check: 'no-ca-call'; find: string }
   | { check: 'view-challenged'; view: string }
   | { check: 'rpt-issued'; view: string }
   | { check: 'view-introspected'; view: string }

@@ -2,8 +2,10 @@
 // a misspelt field, a missing one or a wrong type is named with its test case and position, instead
 // of surfacing as an error halfway through a run. Keep in step with the types in types.ts,
 // stage-actions.ts and system-*.ts (tests/scenario-vocabulary.test.ts loads every shipped file).
-import { FIND_VARIANTS } from '../pfs/find-request.js';
+import { FIRST_LEGS } from '../dashboard/dashboard-driver.js';
+import { FIND_VARIANTS, findVariantProblems } from '../pfs/find-request.js';
 import { DRIVER_FAULTS } from '../pfs/driver-faults.js';
+import { FIND_TOKENS, TOKEN_FLAWS } from '../pfs/token-flaws.js';
 import { INTROSPECTION_FIXTURES, validateFaultRule } from '../faults/registry.js';
 import { UPDATE_ACTIONS } from '../rehearsal/update-file.js';
 
@@ -23,9 +25,16 @@ const RETRY_ENDPOINTS = ['token', 'rreguri-post', 'rreguri-patch', 'rreguri-dele
 const cause: Shape['exactlyOne'] = ['find', 'update'];
 
 export const STEP_SHAPES: Record<string, Shape> = {
-  find: { fields: { user: 'string', as: 'string', variant: optional(FIND_VARIANTS) } },
+  find: {
+    fields: { user: 'string', as: 'string', variant: optional(FIND_VARIANTS), token: optional(FIND_TOKENS), flaw: optional(TOKEN_FLAWS), claim: 'string?' },
+    // A named variant, or one flaw of one token: which token can have which flaw is token-flaws.ts's rule.
+    rules: findVariantProblems,
+  },
   'await-matching': { fields: { find: 'string' } },
-  view: { fields: { find: 'string', record: 'number?', as: 'string', rptFrom: 'string?' } },
+  view: {
+    fields: { find: 'string', record: 'number?', as: 'string', rptFrom: 'string?', firstLeg: optional(Object.keys(FIRST_LEGS)) },
+    rules: (step) => (step.rptFrom !== undefined && step.firstLeg !== undefined ? ['"firstLeg" is for the full dance; a view presenting "rptFrom" has no first leg'] : []),
+  },
   'introspection-fault': { fields: { user: 'string', fixture: optional(INTROSPECTION_FIXTURES), status: 'number?' } },
   'view-unknown-asset': { fields: { user: 'string', as: 'string' } },
   'view-pei': { fields: { user: 'string', record: 'number?', as: 'string' } },
@@ -49,6 +58,7 @@ export const CHECK_SHAPES: Record<string, Shape> = {
   'pat-obtained': { fields: { find: 'string' } },
   'registered-as-expected': { fields: { find: 'string' } },
   'no-registration': { fields: { find: 'string' } },
+  'no-ca-call': { fields: { find: 'string' } },
   'view-challenged': { fields: { view: 'string' } },
   'rpt-issued': { fields: { view: 'string' } },
   'view-introspected': { fields: { view: 'string' } },
