@@ -25,7 +25,7 @@ import { copyReports, writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
-import { readJournal } from '../store/journal.js';
+import { journalCapFromMiB, readJournal } from '../store/journal.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -71,6 +71,8 @@ export interface RehearseOptions {
   systemTest?: Partial<SystemTestTiming>;
   /** Answer as MaPS's C&A test harness does where it differs. */
   compat?: CompatMode;
+  /** The journal's cap on disk, in bytes (over the config's `simulator.journalCapMiB`). */
+  journalCapBytes?: number;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
   budgets?: Partial<ProviderConfig['budgets']>;
   /**
@@ -183,6 +185,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
     adminPort: opts.ports?.admin !== undefined ? opts.ports.admin : (s.adminPort ?? (userConfig ? 8088 : 0)),
     mtls: s.mtls,
     issuer: s.issuer,
+    journalCapBytes: opts.journalCapBytes ?? journalCapFromMiB(s.journalCapMiB),
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock,
     compat: opts.compat,
