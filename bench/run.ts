@@ -1,9 +1,10 @@
 // `npm run bench`: POST /rreguri throughput and p99 of the real cda-sim C&A (its own process, plain
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
 // and the restart time at that size; then find requests per second through the PFS driver against the
-// reference provider next to signing alone. Prints a table and writes bench-results/latest.json.
+// reference provider next to signing alone; then the journal at 1,000,000 exchanges (`journal --limit 5`
+// read time, bytes per exchange). Prints a table and writes bench-results/latest.json.
 //
-//   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--profile]
+//   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--journal-exchanges 1000000] [--profile]
 //
 // --profile runs cda-sim under `node --cpu-prof` and summarises where its CPU time goes (the
 // profiler slows it down, so treat that run's figures as relative, not as the result).
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { printSummary } from './cpuprofile.js';
 import { measureFinds } from './finds.js';
 import { measureReportingValidation } from './reporting-validation.js';
+import { measureJournal } from './journal.js';
 import { firstAnswerMs, getPat, registrationLoad, ROOT, startBareExpress, startCdaSim, stopServer, type LoadFigures, type Server } from './lib.js';
 
 const TARGET = { ratio: 0.8, p99Ms: 25, restartS: 3 };
@@ -24,6 +26,7 @@ const { values: argv } = parseArgs({
     warmup: { type: 'string', default: '2' },
     peis: { type: 'string', default: '100000' },
     connections: { type: 'string', default: '20' },
+    'journal-exchanges': { type: 'string', default: '1000000' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -122,6 +125,9 @@ async function main() {
   // 7. Reporting: validation time of the largest service-availability payload.
   const reporting = argv.profile ? undefined : await measureReportingValidation({ log });
 
+  // 8. The journal at size: newest-first reads stay fast however much it holds.
+  const journal = argv.profile ? undefined : await measureJournal({ exchanges: Number(argv['journal-exchanges']), log });
+
   // ---- report ----
   const runs = { bare, empty, full, ...(preload ? { preload } : {}) };
   const invalid = Object.entries(runs).filter(([, f]) => f.non2xx > 0 || f.non201 > 0 || f.errors > 0).map(([k]) => k);
@@ -168,6 +174,15 @@ async function main() {
           `${`largest accepted (${(reporting.bytes / 1048576).toFixed(2)} MiB), POST → 202`.padEnd(44)} ${reporting.msPerPayload.toFixed(1).padStart(8)} ms   p99 ${reporting.p99Ms} ms over ${reporting.runs} runs: ${ok(reporting.p99Ms <= 50)}`,
         ]
       : []),
+    ...(journal
+      ? [
+          '',
+          `journal: ${journal.exchanges.toLocaleString('en-GB')} exchanges recorded in ${journal.recordSeconds.toFixed(1)} s, kept within the ${journal.capBytes / 1048576} MiB cap`,
+          `${'bytes on disk per exchange (a registration)'.padEnd(44)} ${String(journal.bytesPerExchange).padStart(8)}`,
+          `${'journal --limit 5, at 1,000 exchanges'.padEnd(44)} ${journal.limit5MsSmall.toFixed(0).padStart(8)} ms`,
+          `${`journal --limit 5, at ${journal.exchanges.toLocaleString('en-GB')}`.padEnd(44)} ${journal.limit5Ms.toFixed(0).padStart(8)} ms   (the command's whole run: Node.js start-up included)`,
+        ]
+      : []),
   ];
   console.log(lines.join('\n'));
 
@@ -190,6 +205,7 @@ async function main() {
     restartReadyLineMs: sim.readyMs,
     finds,
     reporting,
+    journal,
     stateBytes,
     valid: invalid.length === 0,
     targetsMet: ratioEmpty >= TARGET.ratio && ratioFull >= TARGET.ratio && empty.p99Ms <= TARGET.p99Ms && full.p99Ms <= TARGET.p99Ms && restartMs / 1000 <= TARGET.restartS,

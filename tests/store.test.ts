@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Store, type Resource } from '../simulator/store/state.js';
 import { tempDir } from './helpers/fixtures.js';
+import { disk } from '../simulator/store/disk.js';
 
 function resource(over: Partial<Resource> = {}): Resource {
   const now = new Date().toISOString();
@@ -158,24 +159,55 @@ test('one turn of the event loop is one write: its mutations become durable toge
   await s.close();
 });
 
-test('a failed log write is never acknowledged, and nothing after it is accepted', async () => {
+test('a failed log write is never acknowledged: its change is undone in memory, and the next write succeeds', async () => {
   const dir = tempDir();
+  const s = await Store.open(dir);
+  const kept = resource();
+  s.putResource(kept);
+  await durable(s);
+  const lost = resource();
+  const errors: string[] = [];
+  const [origWrite, origError] = [disk.writeSync, console.error];
+  // The disk fills part-way through the write: a few bytes go, then ENOSPC.
+  disk.writeSync = (fd, buf, off, len) => (len > 10 ? origWrite(fd, buf, off, 10) : (() => { throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }); })());
+  console.error = (m: string) => errors.push(m);
+  try {
+    s.putResource(lost);
+    s.putPat({ jti: 'j-lost', sub: 'user-9', token: 'tok-lost', issued_at: 1, exp: 9e9 });
+    assert.ok(s.resource(lost.resource_id), 'applied in memory within the turn');
+    await durable(s).then(() => assert.unreachable('acknowledged a failed write'), (err: Error) => assert.match(err.message, /no space/));
+  } finally {
+    [disk.writeSync, console.error] = [origWrite, origError];
+  }
+  assert.match(errors.join('\n'), /write-ahead log failed .*ENOSPC.*refused \(503\)/);
+  // Memory is back to what the disk holds: the failed turn is gone, the earlier one kept.
+  assert.is(s.resource(lost.resource_id), undefined);
+  assert.is(s.liveResourceByName(lost.name), undefined);
+  assert.not.ok(s.registrationRequestIdUsed(lost.request_id));
+  assert.is(s.patByToken('tok-lost'), undefined);
+  assert.ok(s.resource(kept.resource_id));
+  assert.equal(s.writeHealth().failing, true);
+  // The torn bytes were cut back out of the log, so the next write follows whole lines.
+  const again = resource();
+  s.putResource(again);
+  await durable(s);
+  assert.equal(s.writeHealth(), { writeFailures: 1, failing: false, lastError: s.writeHealth().lastError });
+  const reopened = await Store.open(dir);
+  assert.equal(reopened.resources().map((r) => r.resource_id).sort(), [kept.resource_id, again.resource_id].sort());
+  assert.is(reopened.data.lastSeq, 2);
+  await reopened.close();
+  await s.close();
+});
+
+test('state files are private: the directory 0700, the snapshot and log 0600', async () => {
+  const dir = path.join(tempDir(), 'state');
   const s = await Store.open(dir);
   s.putResource(resource());
   await durable(s);
-  // Break the log's file descriptor underneath the store, as a full or vanished disk would.
-  fs.closeSync((s as unknown as { walFd: number }).walFd);
-  s.putResource(resource());
-  const errors: string[] = [];
-  const origError = console.error;
-  console.error = (m: string) => errors.push(m);
-  try {
-    await durable(s).then(() => assert.unreachable('acknowledged a failed write'), (err: Error) => assert.match(err.message, /EBADF|bad file/i));
-  } finally {
-    console.error = origError;
-  }
-  assert.match(errors.join('\n'), /write-ahead log failed/);
-  assert.throws(() => s.putResource(resource()), /cannot be written/);
+  await s.close();
+  assert.is(fs.statSync(dir).mode & 0o777, 0o700);
+  for (const f of fs.readdirSync(dir)) assert.is(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, f);
+  assert.ok(fs.readdirSync(dir).includes('state.json'));
 });
 
 test.run();

@@ -25,7 +25,7 @@ export interface ProviderConfig {
     clearDown?: { command?: string; url?: string };
   };
   budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number; updateWindowMs: number; windowMs: number };
-  simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string };
+  simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string; journalCapMiB?: number };
   testData?: string;
   users?: string;
   /**
@@ -147,6 +147,7 @@ simulator:
   httpPort: 8081
   adminPort: 8088
   mtls: need
+  journalCapMiB: 256        # disk space the journal may take, in MiB: the oldest exchanges rotate out beyond it
 # Optional: test cases whose expected outcome rests on a matching rule your written matching policy
 # does not follow (only the cases marked policy-dependent; README "Matching rules the test data assumes").
 # matchingPolicy:

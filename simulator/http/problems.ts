@@ -32,6 +32,7 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'Unsupported Content-Type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal error' },
+  'storage-unavailable': { status: 503, title: 'The change could not be written to disk' },
 } satisfies Record<string, ProblemKind>;
 
 export type ProblemName = keyof typeof PROBLEMS;

@@ -41,10 +41,10 @@ export interface PausedRun {
 const FILE = 'paused.json';
 
 export function savePausedRun(folder: string, run: PausedRun): string {
-  fs.mkdirSync(folder, { recursive: true });
+  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   const file = path.join(folder, FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(run, null, 2));
+  fs.writeFileSync(tmp, JSON.stringify(run, null, 2), { mode: 0o600 });
   fs.renameSync(tmp, file);
   return file;
 }

@@ -27,7 +27,7 @@ import { copyReports, writeReports } from '../reports/write-all.js';
 import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
-import { readJournal } from '../store/journal.js';
+import { journalCapFromMiB, readJournal } from '../store/journal.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -73,6 +73,8 @@ export interface RehearseOptions {
   systemTest?: Partial<SystemTestTiming>;
   /** Answer as MaPS's C&A test harness does where it differs. */
   compat?: CompatMode;
+  /** The journal's cap on disk, in bytes (over the config's `simulator.journalCapMiB`). */
+  journalCapBytes?: number;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
   budgets?: Partial<ProviderConfig['budgets']>;
   /**
@@ -278,6 +280,7 @@ function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
     adminPort: port(opts.ports?.admin, s.adminPort, 8088),
     mtls: s.mtls,
     issuer: s.issuer,
+    journalCapBytes: opts.journalCapBytes ?? journalCapFromMiB(s.journalCapMiB),
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock: run.clock,
     compat: opts.compat,

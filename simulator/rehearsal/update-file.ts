@@ -106,12 +106,12 @@ export function toCsv(file: UpdateFile): string {
 
 function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 
 export function writeUpdateFile(dir: string, file: UpdateFile): { json: string; csv: string } {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const json = path.join(dir, 'update-file.json');
   const csv = path.join(dir, 'update-file.csv');
   writeAtomic(json, JSON.stringify(file, null, 2) + '\n');

@@ -1,8 +1,13 @@
 // Every accepted reporting submission, with its receipt time, appended to
-// <stateDir>/reporting-submissions.ndjson before the 202 goes out. Resubmissions and corrections are
-// new lines, never overwrites: the daily pipeline decides which one counts.
+// <stateDir>/reporting-submissions.ndjson (0600) before the 202 goes out. Resubmissions and
+// corrections are new lines, never overwrites: the daily pipeline decides which one counts.
+// With --fsync the file joins the state's group commit: the lines of one turn of the event loop are
+// fdatasynced once, and that turn's answers wait for it (no fsync per line). A line the disk refuses
+// fails the turn, so its answer is a 503, never a 202.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CommitGroup, CommitMember } from '../store/commit-group.js';
+import { appendAll, cutBack, disk, makePrivateDir, openPrivateAppend } from '../store/disk.js';
 
 export type ReportingEndpoint =
   | 'service-availability/find'
@@ -43,36 +48,78 @@ export function receivedOnUtcDay(list: StoredSubmission[], day: string): StoredS
   });
 }
 
-export class SubmissionStore {
+export interface SubmissionStoreOptions {
+  /** Sync each turn's lines before its answers (needs `commits`; without it, each line is synced as written). */
+  fsync?: boolean;
+  /** The state's group commit, which the answers wait on. */
+  commits?: CommitGroup;
+}
+
+export class SubmissionStore implements CommitMember {
   private fd: number;
   private list: StoredSubmission[];
   private seq: number;
+  private bytes: number;
+  /** Where this turn's unsynced lines began: a failed sync takes them back out. */
+  private turnStart: { bytes: number; count: number; seq: number } | undefined;
 
   private constructor(
     readonly file: string,
-    private fsync: boolean,
+    private opts: SubmissionStoreOptions,
   ) {
     const { list, validBytes } = load(file);
     // A crash mid-append leaves a torn last line: cut it off so the next append starts on a fresh line.
     if (fs.existsSync(file) && fs.statSync(file).size !== validBytes) fs.truncateSync(file, validBytes);
     this.list = list;
     this.seq = list.reduce((m, s) => Math.max(m, s.seq), 0);
-    this.fd = fs.openSync(file, 'a');
+    this.fd = openPrivateAppend(file);
+    this.bytes = validBytes;
   }
 
-  static open(stateDir: string, opts: { fsync?: boolean } = {}): SubmissionStore {
-    fs.mkdirSync(stateDir, { recursive: true });
-    return new SubmissionStore(path.join(stateDir, SUBMISSIONS_FILE), opts.fsync ?? false);
+  static open(stateDir: string, opts: SubmissionStoreOptions = {}): SubmissionStore {
+    makePrivateDir(stateDir);
+    return new SubmissionStore(path.join(stateDir, SUBMISSIONS_FILE), opts);
   }
 
-  /** Synchronous: when this returns, the line is in the file (and on disk with fsync). */
+  /**
+   * When this returns, the line is in the file; with fsync it is on disk before the turn's answers
+   * go. A write the disk refuses throws, and fails the turn's answers.
+   */
   add(s: Omit<StoredSubmission, 'seq'>): StoredSubmission {
     const stored: StoredSubmission = { seq: this.seq + 1, receivedAt: s.receivedAt, endpoint: s.endpoint, requestId: s.requestId, body: s.body };
-    fs.writeSync(this.fd, JSON.stringify(stored) + '\n');
-    if (this.fsync) fs.fsyncSync(this.fd);
+    const before = { bytes: this.bytes, count: this.list.length, seq: this.seq };
+    try {
+      this.bytes = appendAll(this.fd, JSON.stringify(stored) + '\n', this.bytes);
+      if (this.opts.fsync && !this.opts.commits) disk.fdatasyncSync(this.fd);
+    } catch (err) {
+      if (this.bytes !== before.bytes) cutBack(this.fd, before.bytes, err as Error);
+      this.bytes = before.bytes;
+      this.opts.commits?.fail(err as Error);
+      throw err;
+    }
     this.seq = stored.seq;
     this.list.push(stored);
+    if (this.opts.fsync && this.opts.commits) {
+      this.turnStart ??= before;
+      this.opts.commits.schedule(this);
+    }
     return stored;
+  }
+
+  /** The group commit's part: this turn's lines in one fdatasync; if that fails they are taken back out. */
+  commitTurn(): void {
+    const start = this.turnStart;
+    this.turnStart = undefined;
+    if (!start) return;
+    try {
+      disk.fdatasyncSync(this.fd);
+    } catch (err) {
+      cutBack(this.fd, start.bytes, err as Error);
+      this.bytes = start.bytes;
+      this.list.length = start.count;
+      this.seq = start.seq;
+      throw err;
+    }
   }
 
   all(): StoredSubmission[] {
@@ -86,10 +133,12 @@ export class SubmissionStore {
 
   clear(): void {
     fs.closeSync(this.fd);
-    fs.writeFileSync(this.file, '');
-    this.fd = fs.openSync(this.file, 'a');
+    fs.writeFileSync(this.file, '', { mode: 0o600 });
+    this.fd = openPrivateAppend(this.file);
     this.list = [];
     this.seq = 0;
+    this.bytes = 0;
+    this.turnStart = undefined;
   }
 
   close(): void {

@@ -291,7 +291,7 @@ function pdfDate(s: string): Date | undefined {
 
 export async function writePdf(results: RunResults, file: string): Promise<void> {
   const m = toModel(results);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp`;
   const created = pdfDate(m.run.finishedAt) ?? pdfDate(m.run.startedAt);
   const doc = new PDFDocument({
@@ -307,7 +307,7 @@ export async function writePdf(results: RunResults, file: string): Promise<void>
       ...(created ? { CreationDate: created } : {}),
     },
   });
-  const out = fs.createWriteStream(tmp);
+  const out = fs.createWriteStream(tmp, { mode: 0o600 });
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', () => resolve());
     out.on('error', reject);

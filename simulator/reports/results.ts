@@ -85,10 +85,10 @@ export function summarise(testCases: TestCaseResult[]): RunResults['summary'] {
 }
 
 export function writeResults(dir: string, results: RunResults): string {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'results.json');
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(results, null, 2));
+  fs.writeFileSync(tmp, JSON.stringify(results, null, 2), { mode: 0o600 });
   fs.renameSync(tmp, file);
   return file;
 }

@@ -10,7 +10,7 @@ import { writePdf } from './pdf.js';
 /** Write through a temp file, so a reader never sees half a report. */
 function writeAtomic(file: string, text: string): string {
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, text);
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
   return file;
 }

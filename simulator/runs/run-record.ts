@@ -51,11 +51,11 @@ export interface Versions {
   dependencies: Record<string, string>;
 }
 
-/** Write through a temp file, so a reader never sees half a file. */
+/** Write through a temp file, so a reader never sees half a file. Private: runs and bundles hold tokens. */
 export function writeFileAtomic(file: string, data: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
+  fs.writeFileSync(tmp, data, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 
@@ -137,7 +137,7 @@ export interface RunRecordInputs {
  * written (so a run cut short still has the exchanges it made).
  */
 export function startRunRecord(dir: string, r: RunRecordInputs): void {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const s of r.scenarios) writeFileAtomic(path.join(dir, RUN_FILES.scenarios, `${s.id}.json`), JSON.stringify(s, null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.users), JSON.stringify({ users: r.users }, null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.testData), JSON.stringify(r.testData, null, 2));
@@ -149,11 +149,11 @@ export function startRunRecord(dir: string, r: RunRecordInputs): void {
     const key = (e: JournalEntry) => `${e.seq}|${e.time}`;
     const held = new Set(readRunJournal(dir).map(key));
     const missing = r.earlier.filter((e) => !held.has(key(e)));
-    if (missing.length) fs.appendFileSync(journalFile, missing.map((e) => JSON.stringify(e) + '\n').join(''));
+    if (missing.length) fs.appendFileSync(journalFile, missing.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
   }
   // Appended (open, write, close) per entry: nothing to close when the run ends, and each line is
   // on disk as soon as the exchange is journalled.
-  r.journal.on('entry', (e: JournalEntry) => fs.appendFileSync(journalFile, JSON.stringify(e) + '\n'));
+  r.journal.on('entry', (e: JournalEntry) => fs.appendFileSync(journalFile, JSON.stringify(e) + '\n', { mode: 0o600 }));
 }
 
 export function readRunJournal(dir: string): JournalEntry[] {

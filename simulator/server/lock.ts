@@ -34,9 +34,9 @@ export function readLock(stateDir: string): LockInfo | undefined {
 }
 
 export function writeLock(stateDir: string, info: LockInfo): void {
-  fs.mkdirSync(stateDir, { recursive: true });
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const tmp = `${lockFile(stateDir)}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(info, null, 2));
+  fs.writeFileSync(tmp, JSON.stringify(info, null, 2), { mode: 0o600 });
   fs.renameSync(tmp, lockFile(stateDir));
 }
 

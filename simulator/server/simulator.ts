@@ -10,6 +10,8 @@ import { createSigner } from '../crypto/jose.js';
 import { ensureMaterial, expiryWarnings, type Material } from '../crypto/material.js';
 import { Journal } from '../store/journal.js';
 import { Store } from '../store/state.js';
+import { checkStateDir, StateDirError } from '../store/disk.js';
+import { answerWhenDurable } from '../http/durable-answers.js';
 import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
@@ -51,8 +53,10 @@ export interface SimulatorOptions {
   hostnames?: string[];
   usersFile?: string;
   ca?: Partial<CaConfig>;
-  /** fsync every state change (survives power loss, not just a killed process). */
+  /** fsync every state change, journal line and reporting submission (survives power loss, not just a killed process). */
   fsync?: boolean;
+  /** Bytes the journal may take on disk, every segment together (default: store/journal.ts DEFAULT_JOURNAL_CAP). */
+  journalCapBytes?: number;
   clock?: Clock;
   /** Answer as MaPS's C&A test harness does where it differs (simulator/ca/compat.ts). */
   compat?: CompatMode;
@@ -89,9 +93,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   if (held) {
     throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
   }
-  const { material } = await ensureMaterial(opts.certsDir, { clock, hostnames: opts.hostnames });
-  const store = await Store.open(opts.stateDir, { fsync: opts.fsync });
-  const journal = new Journal(opts.stateDir, () => clock.now());
+  const durable = await openDurable(opts, clock);
+  const { store, journal, submissions } = durable;
+  let material: Material;
+  try {
+    ({ material } = await ensureMaterial(opts.certsDir, { clock, hostnames: opts.hostnames }));
+  } catch (err) {
+    await closeDurable(durable);
+    throw err;
+  }
   const users = loadTestUsers(opts.usersFile);
   const config: CaConfig = { ...defaultCaConfig, ...opts.ca };
   const keys = await buildCaKeys(material);
@@ -103,10 +113,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const mint = async (user: TestUser, variant: UserTokenVariant = 'valid', lifetimeSeconds?: number) =>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
-  const submissions = SubmissionStore.open(opts.stateDir);
   const faults = new FaultRegistry({ clock });
   const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
   const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
+  // A submission is durable before its 202, as a registration is (with --fsync: synced in the same group commit).
+  answerWhenDurable(reportingApp, store);
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
   const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
@@ -161,6 +172,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
               rpts: Object.keys(store.data.rpts).length,
               reportingSubmissions: submissions.all().length,
             },
+            // Disk faults: counted here, answered 503 for writes while they last.
+            storage: { state: store.writeHealth(), journal: journal.status() },
             certificateWarnings: expiryWarnings(material, clock),
           };
         },
@@ -178,9 +191,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
-    await store.close();
-    journal.close();
-    submissions.close();
+    await closeDurable(durable);
     throw err;
   }
 
@@ -214,10 +225,40 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       if (closed) return;
       closed = true;
       await Promise.all(listeners.map((l) => l.close()));
-      await store.close();
-      journal.close();
-      submissions.close();
+      await closeDurable(durable);
       removeLock(opts.stateDir);
     },
   };
+}
+
+interface Durable {
+  store: Store;
+  journal: Journal;
+  submissions: SubmissionStore;
+}
+
+/**
+ * The state directory's files: state, journal, reporting submissions, one group commit for all of
+ * them. A directory that cannot take writes (read-only, not a directory, no space) stops the start
+ * with one line naming it and the cause (exit 3), before anything listens.
+ */
+async function openDurable(opts: SimulatorOptions, clock: Clock): Promise<Durable> {
+  const unusable = (err: unknown) => new CliError(err instanceof StateDirError ? err.message : (err as NodeJS.ErrnoException).code ? new StateDirError(opts.stateDir, err).message : (err as Error).message.replace(/^cda-sim: /, ''), EXIT.environment);
+  let store: Store | undefined;
+  try {
+    checkStateDir(opts.stateDir);
+    store = await Store.open(opts.stateDir, { fsync: opts.fsync });
+    const journal = new Journal(opts.stateDir, () => clock.now(), { capBytes: opts.journalCapBytes, commits: store.commits });
+    const submissions = SubmissionStore.open(opts.stateDir, { fsync: opts.fsync, commits: store.commits });
+    return { store, journal, submissions };
+  } catch (err) {
+    await store?.close();
+    throw unusable(err);
+  }
+}
+
+async function closeDurable(d: Durable): Promise<void> {
+  await d.store.close();
+  d.journal.close();
+  d.submissions.close();
 }

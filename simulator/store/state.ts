@@ -6,20 +6,26 @@
 // bytes are already in the operating system's cache. Pass `fsync: true` to survive power loss too.
 //
 // Group commit: the mutations of one turn of the event loop go to the WAL in one write() (and one
-// fsync), at the end of that turn. Until then they are applied in memory but not durable, so
-// answers wait for them: whenDurable() holds every answer back until the write has returned (the
-// HTTP layer does this for every response; see http/durable-answers.ts). Under load one write
-// then carries the registrations of every connection that spoke in that turn.
+// fsync), at the end of that turn (store/commit-group.ts, shared with the journal and reporting
+// submissions). Until then they are applied in memory but not durable, so answers wait for them:
+// whenDurable() holds every answer back until the write has returned (the HTTP layer does this for
+// every response; see http/durable-answers.ts). Under load one write then carries the
+// registrations of every connection that spoke in that turn.
 //
-// Files in the state directory:
-//   state.json          lowdb snapshot, written atomically (temp file + rename) by lowdb's adapter
+// A write that fails (disk full, read-only) is cut back out of the WAL and its mutations are undone
+// in memory, so memory never runs ahead of the disk: the turn's answers are refused, reads go on
+// serving what is durable, and the next turn simply tries again (recovery needs no restart).
+//
+// Files in the state directory (0600; the directory 0700: they hold PATs and RPTs):
+//   state.json          lowdb snapshot, written atomically (0600 temp file + rename)
 //   wal-<seq>.ndjson    one mutation per line, each with an increasing sequence number
 // Opening replays every WAL over the snapshot, skipping entries the snapshot already holds, so a
 // crash between "snapshot written" and "old WAL removed" is harmless. A torn last line is ignored.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import { Low, type Adapter } from 'lowdb';
+import { CommitGroup, type CommitMember } from './commit-group.js';
+import { appendAll, cutBack, diskCause, disk, isTorn, makePrivateDir, openPrivateAppend } from './disk.js';
 
 export type MatchStatus = 'match-yes' | 'match-possible';
 export type DeletionReason = 'match-no' | 'match-timeout' | 'match-withdrawn' | 'asset-removed';
@@ -94,16 +100,49 @@ export interface StoreOptions {
   compactAfter?: number;
 }
 
-export class Store {
+/** How the state's writes are going, for /admin/status. */
+export interface WriteHealth {
+  /** Writes (turns of the log, snapshots) that failed since start. */
+  writeFailures: number;
+  /** True while the last write failed: writes are refused (503), reads are served. */
+  failing: boolean;
+  lastError?: { at: string; message: string };
+}
+
+/** The snapshot file: JSON, written whole through a private temp file (disk.writeFileAtomic). */
+class SnapshotFile implements Adapter<StateData> {
+  constructor(
+    private file: string,
+    private fsync: boolean,
+  ) {}
+  async read(): Promise<StateData | null> {
+    try {
+      return JSON.parse(await fs.promises.readFile(this.file, 'utf8')) as StateData;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+  write(data: StateData): Promise<void> {
+    return disk.writeFileAtomic(this.file, JSON.stringify(data), this.fsync);
+  }
+}
+
+export class Store implements CommitMember {
   private walFd = -1;
   private walEntries = 0;
+  /** Bytes in the open WAL file: a failed append is cut back to this. */
+  private walBytes = 0;
   /** WAL lines of this turn of the event loop, not yet written. */
   private walPending: string[] = [];
   private walPendingFirstSeq = 0;
-  /** Answers waiting for walPending to be written. */
-  private durableWaiters: ((err?: Error) => void)[] = [];
-  /** Set when a WAL write failed: nothing more is acknowledged (memory is ahead of the disk). */
+  /** How to take back this turn's mutations in memory, should their write fail (newest last). */
+  private undoPending: (() => void)[] = [];
+  /** Set only when a failed write could not even be cut back out of the log: nothing more is accepted. */
   private failed: Error | null = null;
+  private health: WriteHealth = { writeFailures: 0, failing: false };
+  /** The group commit this store's log belongs to (the journal and reporting submissions join it). */
+  readonly commits: CommitGroup;
   private compacting: Promise<void> | null = null;
   /** The sequence number the snapshot on disk holds (-1: not written by this process yet). */
   private snapshotSeq = -1;
@@ -117,15 +156,13 @@ export class Store {
     readonly dir: string,
     private db: Low<StateData>,
     private opts: Required<StoreOptions>,
-  ) {}
+  ) {
+    this.commits = new CommitGroup(opts.fsync);
+  }
 
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
-    fs.mkdirSync(dir, { recursive: true });
-    const adapter = new DataFile<StateData>(path.join(dir, 'state.json'), {
-      parse: JSON.parse,
-      stringify: (d) => JSON.stringify(d),
-    });
-    const db = new Low<StateData>(adapter, emptyState());
+    makePrivateDir(dir);
+    const db = new Low<StateData>(new SnapshotFile(path.join(dir, 'state.json'), options.fsync ?? false), emptyState());
     try {
       await db.read();
     } catch (err) {
@@ -188,6 +225,7 @@ export class Store {
     if (this.failed) throw new Error(`cda-sim: the state cannot be written (${this.failed.message}); restart cda-sim`);
     const entry = { ...m, seq: this.db.data.lastSeq + 1 } as WalEntry;
     this.appendWal(entry);
+    this.undoPending.push(this.undoOf(entry));
     this.apply(entry);
     if (this.walEntries >= this.opts.compactAfter && !this.compacting) void this.compact();
   }
@@ -220,6 +258,28 @@ export class Store {
         this.patBySub.clear();
         break;
     }
+  }
+
+  /** What takes `e` back out of memory. Records are replaced, never changed in place, so keeping the old ones is enough. */
+  private undoOf(e: WalEntry): () => void {
+    const d = this.db.data;
+    const seq = d.lastSeq;
+    const put = <T>(table: Record<string, T>, key: string) => {
+      const before = table[key];
+      return () => {
+        if (before === undefined) delete table[key];
+        else table[key] = before;
+      };
+    };
+    const back =
+      e.op === 'resource' ? put(d.resources, e.value.resource_id)
+      : e.op === 'pat' ? put(d.pats, e.value.jti)
+      : e.op === 'rpt' ? put(d.rpts, e.value.jti)
+      : ((before) => () => Object.assign(d, before))({ resources: d.resources, pats: d.pats, rpts: d.rpts });
+    return () => {
+      back();
+      d.lastSeq = seq;
+    };
   }
 
   private indexResource(r: Resource): void {
@@ -272,8 +332,10 @@ export class Store {
 
   private openWal(startSeq: number): string {
     if (this.walFd >= 0) fs.closeSync(this.walFd);
+    this.walFd = -1;
     const file = path.join(this.dir, `wal-${String(startSeq).padStart(12, '0')}.ndjson`);
-    this.walFd = fs.openSync(file, 'a');
+    this.walFd = openPrivateAppend(file);
+    this.walBytes = fs.fstatSync(this.walFd).size;
     this.walEntries = 0;
     return file;
   }
@@ -281,41 +343,80 @@ export class Store {
   private appendWal(entry: WalEntry): void {
     if (this.walPending.length === 0) {
       this.walPendingFirstSeq = entry.seq;
-      setImmediate(this.flush);
+      this.commits.schedule(this);
     }
     this.walPending.push(JSON.stringify(entry));
   }
 
   /** True when every mutation so far is on disk. */
   get durable(): boolean {
-    return this.walPending.length === 0;
+    return this.commits.idle;
   }
 
   /** Run `then` once every mutation made so far is on disk (at once, when nothing is pending). */
   whenDurable(then: (err?: Error) => void): void {
     if (this.failed) then(this.failed);
-    else if (this.walPending.length === 0) then();
-    else this.durableWaiters.push(then);
+    else this.commits.whenDurable(then);
   }
 
-  /** Write the pending WAL lines in one write (group commit), then release the answers waiting on them. */
-  readonly flush = (): void => {
-    if (this.walPending.length > 0 && !this.failed) {
-      try {
-        if (this.walFd < 0) this.openWal(this.walPendingFirstSeq);
-        fs.writeSync(this.walFd, this.walPending.join('\n') + '\n');
-        if (this.opts.fsync) fs.fdatasyncSync(this.walFd);
-        this.walEntries += this.walPending.length;
-      } catch (err) {
-        this.failed = err as Error;
-        console.error(`cda-sim: writing the state's write-ahead log failed: ${(err as Error).message}. Changes since the last answer are not acknowledged; restart cda-sim.`);
-      }
+  /** How the state's writes are going (for /admin/status). */
+  writeHealth(): WriteHealth {
+    return { ...this.health };
+  }
+
+  /** Commit this turn now: the pending WAL lines (and the journal's and submissions', which share the group). */
+  readonly flush = (): void => this.commits.flush();
+
+  /** The group commit's part: this turn's WAL lines in one write (and one fdatasync with fsync). */
+  commitTurn(): void {
+    if (this.walPending.length === 0) return;
+    const lines = this.walPending.join('\n') + '\n';
+    const count = this.walPending.length;
+    let before = -1;
+    try {
+      if (this.walFd < 0) this.openWal(this.walPendingFirstSeq);
+      before = this.walBytes;
+      this.walBytes = appendAll(this.walFd, lines, before);
+      if (this.opts.fsync) disk.fdatasyncSync(this.walFd);
+    } catch (err) {
+      // Written but not synced: cut it back out too, it is not durable.
+      if (before >= 0 && this.walBytes !== before) cutBack(this.walFd, before, err as Error);
+      if (before >= 0) this.walBytes = before;
+      this.undoTurn();
+      this.noteFailure(err as Error, 'writing the state\'s write-ahead log');
+      throw err;
     }
+    this.walEntries += count;
     this.walPending = [];
-    const waiters = this.durableWaiters;
-    this.durableWaiters = [];
-    for (const w of waiters) w(this.failed ?? undefined);
-  };
+    this.undoPending = [];
+    if (this.health.failing) {
+      this.health.failing = false;
+      console.error('cda-sim: the state can be written again; writes are accepted.');
+    }
+  }
+
+  /** Take this turn's mutations back out of memory: what is served again matches the disk. */
+  private undoTurn(): void {
+    for (const undo of this.undoPending.reverse()) undo();
+    this.walPending = [];
+    this.undoPending = [];
+    this.rebuildIndexes();
+  }
+
+  private noteFailure(err: Error, what: string, refusing = true): void {
+    this.health.writeFailures++;
+    this.health.lastError = { at: new Date().toISOString(), message: diskCause(err) };
+    if (!refusing) {
+      console.error(`cda-sim: ${what} failed (${diskCause(err)}); the write-ahead log keeps every change, and the next compaction tries again.`);
+    } else if (isTorn(err)) {
+      // The log may now end in part of a line that later lines would follow: stop writing to it.
+      this.failed = err;
+      console.error(`cda-sim: ${what} failed (${diskCause(err)}) and the log could not be cut back; nothing more is accepted: restart cda-sim.`);
+    } else if (!this.health.failing) {
+      this.health.failing = true;
+      console.error(`cda-sim: ${what} failed (${diskCause(err)}): writes are refused (503) until the disk takes them again; reads go on.`);
+    }
+  }
 
   /** Write a fresh snapshot and drop the WAL files it covers. Safe to call at any time. */
   async compact(): Promise<void> {
@@ -326,12 +427,17 @@ export class Store {
       // Pending lines belong to the WAL the snapshot will cover: write them there first.
       this.flush();
       const covered = this.db.data.lastSeq;
-      // New mutations go to a new WAL from here on, so none can be lost with the old files.
-      const fresh = this.openWal(covered + 1);
-      const oldWals = this.walFiles().filter((w) => w.file !== fresh);
-      await this.db.write();
-      for (const w of oldWals) fs.rmSync(w.file, { force: true });
-      this.snapshotSeq = covered;
+      try {
+        // New mutations go to a new WAL from here on, so none can be lost with the old files.
+        const fresh = this.openWal(covered + 1);
+        const oldWals = this.walFiles().filter((w) => w.file !== fresh);
+        await this.db.write();
+        for (const w of oldWals) fs.rmSync(w.file, { force: true });
+        this.snapshotSeq = covered;
+      } catch (err) {
+        // The old logs are kept, so nothing is lost: the next compaction tries again.
+        this.noteFailure(err as Error, 'writing the state snapshot', false);
+      }
     })().finally(() => {
       this.compacting = null;
     });

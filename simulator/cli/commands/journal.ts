@@ -2,7 +2,22 @@
 import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { readJournal, type JournalEntry } from '../../store/journal.js';
+import { DEFAULT_JOURNAL_CAP, journalCapFromMiB, MIN_JOURNAL_CAP, readJournal, type JournalEntry } from '../../store/journal.js';
+import { CliError } from '../exit-codes.js';
+
+const MiB = 1024 * 1024;
+
+/** `--journal-cap-mib`, shared by `start` and `rehearse`. */
+export const journalCapOption = {
+  type: 'number',
+  describe: `Disk space the journal may take, all its segments together, in MiB (default ${DEFAULT_JOURNAL_CAP / MiB}; at least ${MIN_JOURNAL_CAP / MiB}): the oldest exchanges are rotated out beyond it`,
+} as const;
+
+/** The cap in bytes, or a usage error naming the option. */
+export function journalCapBytes(mib: number | undefined): number | undefined {
+  if (mib !== undefined && !(mib >= MIN_JOURNAL_CAP / MiB)) throw new CliError(`--journal-cap-mib: must be at least ${MIN_JOURNAL_CAP / MiB} (MiB), not ${mib}`, EXIT.usage);
+  return journalCapFromMiB(mib);
+}
 
 export function journalLine(e: JournalEntry): string {
   const arrow = e.direction === 'in' ? '→' : '←';

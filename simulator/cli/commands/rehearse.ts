@@ -9,6 +9,7 @@ import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
+import { journalCapBytes, journalCapOption } from './journal.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -28,11 +29,13 @@ export const rehearseCommand = defineCommand({
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
+      .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
     const minutes = args['window-minutes'];
+    const journalCap = journalCapBytes(args['journal-cap-mib']);
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
     // On a terminal, a live status line under the progress lines; in CI, plain lines only.
     const display = liveProgressFor(args);
@@ -53,6 +56,7 @@ export const rehearseCommand = defineCommand({
       only: args.only,
       driverFaults: args.fault,
       compat: args.compat,
+      journalCapBytes: journalCap,
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],
       expectedFailures,

@@ -7,6 +7,7 @@ import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
 import type { MtlsMode } from '../../server/listeners.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
+import { journalCapBytes, journalCapOption } from './journal.js';
 
 /** Off loopback: where the admin token is; the token itself only when this start made it. */
 function adminTokenLines(t: Simulator['adminToken'], admin?: string): string[] {
@@ -32,7 +33,8 @@ export const startCommand = defineCommand({
       .option('hostname', { type: 'string', array: true, describe: 'Extra DNS names for the server certificate' })
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
-      .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change (survive power loss as well as a killed process)' }),
+      .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change, journal line and reporting submission before the answer, once per turn (survive power loss as well as a killed process)' })
+      .option('journal-cap-mib', journalCapOption),
   run: async (args) => {
     const port = (p: number) => (p < 0 ? null : p);
     const sim = await startSimulator({
@@ -47,6 +49,7 @@ export const startCommand = defineCommand({
       hostnames: args.hostname,
       usersFile: args.users,
       fsync: args.fsync,
+      journalCapBytes: journalCapBytes(args['journal-cap-mib']),
       compat: args.compat,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
