@@ -22,7 +22,8 @@ import type { TestDataPack } from '../testdata/records.js';
 import { readResults, runDir, runsDir } from './run-store.js';
 import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type RecordedOptions, type Versions } from './run-record.js';
 import { redactText, redactValue } from './redact.js';
-import { createTarGz, readTarGz, type TarFile } from './tar.js';
+import { createTarGz, MAX_ARCHIVE_BYTES, readTarGz, type TarFile } from './tar.js';
+import { nameProblem, pathProblem, printable } from './names.js';
 
 export const BUNDLE_FORMAT = 'cda-sim-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -153,16 +154,67 @@ export async function exportRun(stateDir: string, runId: string, outFile: string
   return { file: outFile, bytes: archive.length, manifest };
 }
 
+/**
+ * Why a manifest does not describe its archive, or undefined: every member but the manifest is
+ * listed once, by a safe name, with the sha256 of what the archive holds (a member added, swapped
+ * or damaged after export is named).
+ */
+function checkManifest(manifest: BundleManifest, byName: Map<string, Buffer>): string | undefined {
+  const listed = new Set<string>();
+  for (const f of manifest.files) {
+    const name = (f as { name?: unknown })?.name;
+    if (typeof name !== 'string') return `${MANIFEST} "files" has an entry without a name`;
+    const why = pathProblem(name);
+    if (why) return `${MANIFEST} lists "${printable(name)}", which ${why}`;
+    if (listed.has(name)) return `${MANIFEST} lists "${printable(name)}" twice`;
+    listed.add(name);
+    const data = byName.get(name);
+    if (!data) return `${name}, listed in ${MANIFEST}, is not in the archive`;
+    if (sha256(data) !== f.sha256) return `${name} does not match its sha256 in ${MANIFEST} (the file was changed or damaged)`;
+  }
+  const unlisted = [...byName.keys()].find((n) => n !== MANIFEST && !listed.has(n));
+  return unlisted === undefined ? undefined : `the entry "${printable(unlisted)}" is not listed in ${MANIFEST} (a bundle's files all are, with their sha256)`;
+}
+
+/** Why the run id or a scenario id (each becomes a file name on replay or inspect) is unsafe, or undefined. */
+function checkIds(manifest: BundleManifest, results: RunResults, scenarios: ScenarioFile[]): string | undefined {
+  const runId = results?.run?.id;
+  const named = (what: string, value: unknown) => {
+    const why = nameProblem(value);
+    return why && `${what} "${printable(String(value))}" ${why}`;
+  };
+  const bad = named(`${MANIFEST} "runId"`, manifest.runId) ?? named(`${RUN_FILES.results} run id`, runId);
+  if (bad) return bad;
+  if (runId !== manifest.runId) return `${RUN_FILES.results} is for run "${printable(runId)}" but ${MANIFEST} says "${printable(manifest.runId)}"`;
+  const ids = new Set<string>();
+  for (const s of scenarios) {
+    const why = named('the scenario id', s?.id);
+    if (why) return why;
+    if (ids.has(s.id)) return `the scenario id "${s.id}" appears twice`;
+    ids.add(s.id);
+  }
+  return undefined;
+}
+
 /** Read and check a bundle file. Every error says what is wrong with the file. */
 export function readBundle(file: string): Bundle {
   const fail = (why: string): never => {
     throw new Error(`${file} is not a readable cda-sim bundle: ${why}`);
   };
   let raw: Buffer;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    return fail((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message);
+  }
+  // Sized before it is read: a device, a folder or a huge file is refused without reading it.
+  if (!stat.isFile()) return fail('it is not a regular file');
+  if (stat.size > MAX_ARCHIVE_BYTES) return fail(`it is ${stat.size.toLocaleString('en-GB')} bytes; a bundle is at most ${MAX_ARCHIVE_BYTES / (1024 * 1024)} MiB`);
   try {
     raw = fs.readFileSync(file);
   } catch (err) {
-    return fail((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message);
+    return fail((err as Error).message);
   }
   let members: TarFile[] = [];
   try {
@@ -170,10 +222,16 @@ export function readBundle(file: string): Bundle {
   } catch (err) {
     fail((err as Error).message);
   }
-  const manifestMember = members.find((m) => m.name === MANIFEST || m.name.endsWith(`/${MANIFEST}`));
-  if (!manifestMember) return fail(`it has no ${MANIFEST} manifest (files: ${members.slice(0, 5).map((m) => m.name).join(', ') || 'none'})`);
+  const manifests = members.filter((m) => m.name === MANIFEST || m.name.endsWith(`/${MANIFEST}`));
+  const manifestMember = manifests[0];
+  if (!manifestMember) return fail(`it has no ${MANIFEST} manifest (files: ${members.slice(0, 5).map((m) => printable(m.name)).join(', ') || 'none'})`);
+  if (manifests.length > 1) return fail(`it has ${manifests.length} ${MANIFEST} manifests (${manifests.map((m) => printable(m.name)).join(', ')}); a bundle has one`);
   const folder = manifestMember.name.slice(0, -MANIFEST.length);
-  const byName = new Map(members.filter((m) => m.name.startsWith(folder)).map((m) => [m.name.slice(folder.length), m.data]));
+  // Everything sits in the manifest's folder: a bundle carries one run folder and nothing else.
+  if (folder.split('/').length > 2) return fail(`its ${MANIFEST} is nested too deep (${printable(manifestMember.name)}); a bundle keeps it in its one top folder`);
+  const stray = members.find((m) => !m.name.startsWith(folder));
+  if (stray) return fail(`the entry "${printable(stray.name)}" is outside the bundle's folder "${printable(folder)}"`);
+  const byName = new Map(members.map((m) => [m.name.slice(folder.length), m.data]));
   const parse = <T>(name: string, data: Buffer): T => {
     try {
       return JSON.parse(data.toString('utf8')) as T;
@@ -187,11 +245,8 @@ export function readBundle(file: string): Bundle {
     fail(`${MANIFEST} "formatVersion" is ${JSON.stringify(manifest.formatVersion)}; this cda-sim (${packageVersion()}) reads format version ${BUNDLE_FORMAT_VERSION} and older: use a newer cda-sim`);
   }
   if (!Array.isArray(manifest.files)) fail(`${MANIFEST} "files" must list the archive's files with their sha256`);
-  for (const f of manifest.files) {
-    const data = byName.get(f.name);
-    if (!data) fail(`${f.name}, listed in ${MANIFEST}, is not in the archive`);
-    else if (sha256(data) !== f.sha256) fail(`${f.name} does not match its sha256 in ${MANIFEST} (the file was changed or damaged)`);
-  }
+  const problem = checkManifest(manifest, byName);
+  if (problem) fail(problem);
   const results = byName.get(RUN_FILES.results);
   if (!results) return fail(`it has no ${RUN_FILES.results}`);
   const json = <T>(name: string): T | undefined => {
@@ -213,6 +268,9 @@ export function readBundle(file: string): Bundle {
     .filter((n) => n.startsWith(`${RUN_FILES.scenarios}/`) && n.endsWith('.json'))
     .sort()
     .map((n) => json<ScenarioFile>(n)!);
+  const parsedResults = parse<RunResults>(RUN_FILES.results, results);
+  const idProblem = checkIds(manifest, parsedResults, scenarios);
+  if (idProblem) fail(idProblem);
   const reports: Record<string, Buffer> = {};
   for (const name of RUN_FILES.reports) {
     const data = byName.get(name);
@@ -221,7 +279,7 @@ export function readBundle(file: string): Bundle {
   return {
     file,
     manifest: { ...manifest, missing: Array.isArray(manifest.missing) ? manifest.missing : [] },
-    results: parse<RunResults>(RUN_FILES.results, results),
+    results: parsedResults,
     journal,
     scenarios,
     users: json(RUN_FILES.users),
@@ -239,11 +297,15 @@ export function readBundle(file: string): Bundle {
  * that reads the run store sees it) and its journal as the directory's journal.ndjson.
  */
 export function unpackBundle(b: Bundle, stateDir: string): string {
+  // readBundle checked every name; checked again here, as this is where a name becomes a file.
+  const idProblem = nameProblem(b.results.run.id);
+  if (idProblem) throw new Error(`the run id "${printable(String(b.results.run.id))}" ${idProblem}`);
   const dir = runDir(stateDir, b.results.run.id);
-  for (const [name, data] of b.files) {
-    if (name.split('/').some((part) => part === '..' || part === '')) continue; // never outside the run folder
-    writeFileAtomic(path.join(dir, name), data);
+  for (const name of b.files.keys()) {
+    const why = pathProblem(name);
+    if (why) throw new Error(`the bundle's file "${printable(name)}" ${why}`);
   }
+  for (const [name, data] of b.files) writeFileAtomic(path.join(dir, name), data);
   const journal = b.files.get(RUN_FILES.journal);
   if (journal) writeFileAtomic(path.join(stateDir, RUN_FILES.journal), journal);
   return dir;
