@@ -21,7 +21,7 @@ import type { TestUser } from '../testdata/users.js';
 import type { TestDataPack } from '../testdata/records.js';
 import { readResults, runDir, runsDir } from './run-store.js';
 import { filesUnder, readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig, type RecordedOptions, type Versions } from './run-record.js';
-import { redactText, redactValue } from './redact.js';
+import { Redactor } from './redact.js';
 import { createTarGz, MAX_ARCHIVE_BYTES, readTarGz, type TarFile } from './tar.js';
 import { nameProblem, pathProblem, printable } from './names.js';
 
@@ -30,7 +30,7 @@ export const BUNDLE_FORMAT_VERSION = 1;
 export const MANIFEST = 'bundle.json';
 
 export const REDACTION_RULE =
-  'Every JWS keeps its header and claims but not its signature; encrypted tokens (JWE), other credential values, Bearer tokens and credentials in URLs or forms are replaced; PEM private keys and private JWK members are removed.';
+  'Every JWS keeps its header and claims but not its signature; encrypted tokens (JWE), compatibility-mode token wrappers, other credential values, Bearer tokens, challenge tickets and credentials in URLs or forms are replaced by a placeholder [redacted:KIND:N], the same N for the same value throughout the bundle; PEM private keys and private JWK members are removed.';
 
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
@@ -68,16 +68,22 @@ function jsonText(value: unknown): Buffer {
 }
 
 /** A JSON file redacted field by field; one that does not parse is redacted as text. */
-function redactedJson(data: Buffer): Buffer {
+function redactedJson(data: Buffer, r: Redactor): Buffer {
+  let parsed: unknown;
   try {
-    return jsonText(redactValue(JSON.parse(data.toString('utf8'))));
+    parsed = JSON.parse(data.toString('utf8'));
   } catch {
-    return Buffer.from(redactText(data.toString('utf8')));
+    return Buffer.from(r.text(data.toString('utf8')));
   }
+  return jsonText(r.value(parsed));
 }
 
-/** The run folder's files, redacted, as archive members (names relative to the run folder). */
+/**
+ * The run folder's files, redacted, as archive members (names relative to the run folder). One
+ * redactor for them all: a secret gets the same placeholder in the journal, the results and the reports.
+ */
 async function redactedRunFiles(dir: string, results: RunResults): Promise<{ files: TarFile[]; missing: string[] }> {
+  const r = new Redactor();
   const files: TarFile[] = [];
   const missing: string[] = [];
   const read = (name: string): Buffer | undefined => {
@@ -86,23 +92,23 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
     return undefined;
   };
 
-  const redactedResults = redactValue(results) as RunResults;
+  const redactedResults = r.value(results) as RunResults;
   const resultsChanged = JSON.stringify(redactedResults) !== JSON.stringify(results);
   files.push({ name: RUN_FILES.results, data: jsonText(redactedResults) });
 
   const journal = readRunJournal(dir);
   if (fs.existsSync(path.join(dir, RUN_FILES.journal))) {
-    files.push({ name: RUN_FILES.journal, data: Buffer.from(journal.map((e) => JSON.stringify(redactValue(e)) + '\n').join('')) });
+    files.push({ name: RUN_FILES.journal, data: Buffer.from(journal.map((e) => JSON.stringify(r.value(e)) + '\n').join('')) });
   } else missing.push(RUN_FILES.journal);
 
   for (const name of [RUN_FILES.config, RUN_FILES.options, RUN_FILES.versions, RUN_FILES.users, RUN_FILES.testData]) {
     const data = read(name);
-    if (data) files.push({ name, data: redactedJson(data) });
+    if (data) files.push({ name, data: redactedJson(data, r) });
   }
   const scenariosDir = path.join(dir, RUN_FILES.scenarios);
   if (fs.existsSync(scenariosDir)) {
     for (const f of fs.readdirSync(scenariosDir).filter((n) => n.endsWith('.json')).sort()) {
-      files.push({ name: `${RUN_FILES.scenarios}/${f}`, data: redactedJson(fs.readFileSync(path.join(scenariosDir, f))) });
+      files.push({ name: `${RUN_FILES.scenarios}/${f}`, data: redactedJson(fs.readFileSync(path.join(scenariosDir, f)), r) });
     }
   } else missing.push(`${RUN_FILES.scenarios}/`);
 
@@ -116,7 +122,7 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
       continue;
     }
     const data = read(name);
-    if (data) files.push({ name, data: name.endsWith('.pdf') ? data : Buffer.from(redactText(data.toString('utf8'))) });
+    if (data) files.push({ name, data: name.endsWith('.pdf') ? data : Buffer.from(r.text(data.toString('utf8'))) });
   }
   // Whatever else the run keeps (a Stage 2 update file, a replay's comparison, …) goes too, redacted.
   const taken = new Set(files.map((f) => f.name));
@@ -124,8 +130,8 @@ async function redactedRunFiles(dir: string, results: RunResults): Promise<{ fil
   const keep = (n: string) => !taken.has(n) && !n.endsWith('.tmp') && !/\.(key|pem|p12|pfx)$/i.test(n);
   for (const name of filesUnder(dir).filter(keep).sort()) {
     const data = fs.readFileSync(path.join(dir, name));
-    if (name.endsWith('.json')) files.push({ name, data: redactedJson(data) });
-    else if (/\.(ndjson|csv|txt|xml|html|md|ya?ml)$/.test(name)) files.push({ name, data: Buffer.from(redactText(data.toString('utf8'))) });
+    if (name.endsWith('.json')) files.push({ name, data: redactedJson(data, r) });
+    else if (/\.(ndjson|csv|txt|xml|html|md|ya?ml)$/.test(name)) files.push({ name, data: Buffer.from(r.text(data.toString('utf8'))) });
     else files.push({ name, data });
   }
   return { files, missing };
