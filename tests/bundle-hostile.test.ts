@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun } from '../simulator/runs/bundle.js';
-import { readTarGz } from '../simulator/runs/tar.js';
+import { readTarGz, ustarHeader } from '../simulator/runs/tar.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 
@@ -27,26 +27,8 @@ interface Entry {
   size?: number;
 }
 
-/** One ustar header, written by hand so a test can say what cda-sim's own writer never would. */
-function header(e: Entry): Buffer {
-  const h = Buffer.alloc(BLOCK, 0);
-  const octal = (n: number, width: number) => n.toString(8).padStart(width - 1, '0') + '\0';
-  h.write(e.name, 0, 'utf8');
-  h.write(octal(0o644, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii');
-  h.write(octal(0, 8), 116, 'ascii');
-  h.write(octal(e.size ?? e.data?.length ?? 0, 12), 124, 'ascii');
-  h.write(octal(0, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii');
-  h.write(e.type ?? '0', 156, 'ascii');
-  if (e.linkname) h.write(e.linkname, 157, 'utf8');
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-  return h;
-}
+/** One ustar header, saying what cda-sim's own writer never would (a link, a size the data does not have). */
+const header = (e: Entry) => ustarHeader(e.name, e.size ?? e.data?.length ?? 0, 0, e.type, e.linkname);
 
 function tarOf(entries: Entry[]): Buffer {
   const parts: Buffer[] = [];

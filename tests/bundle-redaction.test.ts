@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal, recordedConfig } from '../simulator/runs/run-record.js';
@@ -17,7 +17,7 @@ import { createTarGz, readTarGz } from '../simulator/runs/tar.js';
 import { DEFAULT_BUDGETS } from '../simulator/config/provider-config.js';
 import type { JournalEntry } from '../simulator/store/journal.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { CLI } from './helpers/spawn-sim.js';
+import { withInspectConsole } from './helpers/inspect-console.js';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const JWS = `${b64({ alg: 'RS256', kid: 'ca-1' })}.${b64({ sub: 'u1', token_type: 'pension_dashboard_pat' })}.c2lnbmF0dXJlLXRoYXQtbXVzdC1nbw`;
@@ -202,22 +202,11 @@ test('--compat maps-harness: wrapped tickets and RPTs are redacted too, and the 
   const before = permAttribution(raw);
   assert.equal(permAttribution(bundle.journal), before);
   // As a user sees it: `cda-sim inspect --console` over the bundle.
-  const child = spawn(process.execPath, [CLI, 'inspect', out, '--console'], { cwd: tempDir() });
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    const deadline = Date.now() + 20000;
-    while (!/web console: (\S+)/.test(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const url = /web console: (\S+)/.exec(text)?.[1];
-    assert.ok(url, text);
+  const served = await withInspectConsole(out, async (url) => {
     const timeline = (await (await fetch(`${url}api/timeline`)).json()) as { entries: { seq: number; path: string; testCase?: string }[] };
     assert.equal(timeline.entries.filter((t) => t.path === '/perm').map((t) => [t.seq, t.testCase ?? '(none)']), before);
-  } finally {
-    child.kill('SIGINT');
-  }
-  assert.is(await exited, 0, text);
+  });
+  assert.is(served.code, 0, served.output);
 });
 
 /** The text inside a PDF's deflated content streams (where a token would hide from a plain search). */

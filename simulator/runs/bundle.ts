@@ -202,42 +202,41 @@ function checkIds(manifest: BundleManifest, results: RunResults, scenarios: Scen
   return undefined;
 }
 
-/** Read and check a bundle file. Every error says what is wrong with the file. */
-export function readBundle(file: string): Bundle {
-  const fail = (why: string): never => {
-    throw new Error(`${file} is not a readable cda-sim bundle: ${why}`);
-  };
-  let raw: Buffer;
+/** The archive's members: sized before it is read (a device, a folder or a huge file is never read), then unpacked within the caps. */
+function readMembers(file: string, fail: (why: string) => never): TarFile[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch (err) {
     return fail((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message);
   }
-  // Sized before it is read: a device, a folder or a huge file is refused without reading it.
   if (!stat.isFile()) return fail('it is not a regular file');
   if (stat.size > MAX_ARCHIVE_BYTES) return fail(`it is ${stat.size.toLocaleString('en-GB')} bytes; a bundle is at most ${MAX_ARCHIVE_BYTES / (1024 * 1024)} MiB`);
   try {
-    raw = fs.readFileSync(file);
+    return readTarGz(fs.readFileSync(file));
   } catch (err) {
     return fail((err as Error).message);
   }
-  let members: TarFile[] = [];
-  try {
-    members = readTarGz(raw);
-  } catch (err) {
-    fail((err as Error).message);
-  }
+}
+
+/** The members by their name in the run folder, and the manifest; a bundle carries one folder and nothing else. */
+function runFolderOf(members: TarFile[], fail: (why: string) => never): { byName: Map<string, Buffer>; manifestData: Buffer } {
   const manifests = members.filter((m) => m.name === MANIFEST || m.name.endsWith(`/${MANIFEST}`));
-  const manifestMember = manifests[0];
-  if (!manifestMember) return fail(`it has no ${MANIFEST} manifest (files: ${members.slice(0, 5).map((m) => printable(m.name)).join(', ') || 'none'})`);
+  if (!manifests.length) return fail(`it has no ${MANIFEST} manifest (files: ${members.slice(0, 5).map((m) => printable(m.name)).join(', ') || 'none'})`);
   if (manifests.length > 1) return fail(`it has ${manifests.length} ${MANIFEST} manifests (${manifests.map((m) => printable(m.name)).join(', ')}); a bundle has one`);
-  const folder = manifestMember.name.slice(0, -MANIFEST.length);
-  // Everything sits in the manifest's folder: a bundle carries one run folder and nothing else.
-  if (folder.split('/').length > 2) return fail(`its ${MANIFEST} is nested too deep (${printable(manifestMember.name)}); a bundle keeps it in its one top folder`);
+  const folder = manifests[0].name.slice(0, -MANIFEST.length);
+  if (folder.split('/').length > 2) return fail(`its ${MANIFEST} is nested too deep (${printable(manifests[0].name)}); a bundle keeps it in its one top folder`);
   const stray = members.find((m) => !m.name.startsWith(folder));
   if (stray) return fail(`the entry "${printable(stray.name)}" is outside the bundle's folder "${printable(folder)}"`);
-  const byName = new Map(members.map((m) => [m.name.slice(folder.length), m.data]));
+  return { byName: new Map(members.map((m) => [m.name.slice(folder.length), m.data])), manifestData: manifests[0].data };
+}
+
+/** Read and check a bundle file, all of it, before anything is written. Every error says what is wrong with the file. */
+export function readBundle(file: string): Bundle {
+  const fail = (why: string): never => {
+    throw new Error(`${file} is not a readable cda-sim bundle: ${why}`);
+  };
+  const { byName, manifestData } = runFolderOf(readMembers(file, fail), fail);
   const parse = <T>(name: string, data: Buffer): T => {
     try {
       return JSON.parse(data.toString('utf8')) as T;
@@ -245,7 +244,7 @@ export function readBundle(file: string): Bundle {
       return fail(`${name} is not valid JSON (${(err as Error).message})`);
     }
   };
-  const manifest = parse<BundleManifest>(MANIFEST, manifestMember.data);
+  const manifest = parse<BundleManifest>(MANIFEST, manifestData);
   if (manifest.format !== BUNDLE_FORMAT) fail(`${MANIFEST} "format" is ${JSON.stringify(manifest.format)}; a cda-sim bundle says "${BUNDLE_FORMAT}"`);
   if (typeof manifest.formatVersion !== 'number' || manifest.formatVersion > BUNDLE_FORMAT_VERSION) {
     fail(`${MANIFEST} "formatVersion" is ${JSON.stringify(manifest.formatVersion)}; this cda-sim (${packageVersion()}) reads format version ${BUNDLE_FORMAT_VERSION} and older: use a newer cda-sim`);

@@ -17,7 +17,8 @@ function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header(name: string, size: number, mtimeSeconds: number): Buffer {
+/** One ustar header; `type` '0' is a regular file (the only kind a bundle writes), `linkname` for a link's target. */
+export function ustarHeader(name: string, size: number, mtimeSeconds: number, type = '0', linkname = ''): Buffer {
   const h = Buffer.alloc(BLOCK, 0);
   if (Buffer.byteLength(name) > 100) throw new Error(`the file name "${name}" is longer than a tar header holds (100 bytes)`);
   h.write(name, 0, 'utf8');
@@ -27,7 +28,8 @@ function header(name: string, size: number, mtimeSeconds: number): Buffer {
   h.write(octal(size, 12), 124, 'ascii');
   h.write(octal(mtimeSeconds, 12), 136, 'ascii');
   h.write('        ', 148, 'ascii'); // checksum: spaces while summing
-  h.write('0', 156, 'ascii'); // typeflag: regular file
+  h.write(type, 156, 'ascii');
+  if (linkname) h.write(linkname, 157, 'utf8');
   h.write('ustar\0', 257, 'ascii');
   h.write('00', 263, 'ascii');
   let sum = 0;
@@ -40,7 +42,7 @@ export function createTarGz(files: TarFile[], mtime: Date): Buffer {
   const parts: Buffer[] = [];
   const seconds = Math.floor(mtime.getTime() / 1000);
   for (const f of files) {
-    parts.push(header(f.name, f.data.length, seconds), f.data);
+    parts.push(ustarHeader(f.name, f.data.length, seconds), f.data);
     const pad = (BLOCK - (f.data.length % BLOCK)) % BLOCK;
     if (pad) parts.push(Buffer.alloc(pad, 0));
   }
