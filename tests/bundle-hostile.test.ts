@@ -42,7 +42,7 @@ function tarOf(entries: Entry[]): Buffer {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const ctx = { sandbox: '', folder: '', members: [] as { name: string; data: Buffer }[], certsDir: '', n: 0 };
+const ctx = { sandbox: '', stateDir: '', runId: '', folder: '', members: [] as { name: string; data: Buffer }[], certsDir: '', n: 0 };
 
 /** The real bundle's files (names relative to its folder), with `change` applied, and a manifest that vouches for them. */
 function bundleWith(change: (files: Map<string, Buffer>) => void, extra: Entry[] = [], folder = ctx.folder): string {
@@ -115,6 +115,7 @@ test('setup: a real run exported, a sandbox with a victim file beside the workin
   const { results } = await rehearse({ stateDir, certsDir: dir, scenarios: ['connection-proving'], progress: () => {} });
   const out = path.join(tempDir(), 'real.tar.gz');
   await exportRun(stateDir, results.run.id, out);
+  Object.assign(ctx, { stateDir, runId: results.run.id });
   ctx.members = readTarGz(fs.readFileSync(out));
   ctx.folder = `cda-sim-run-${results.run.id}`;
   ctx.sandbox = tempDir('cda-sim-hostile-');
@@ -197,6 +198,24 @@ test('a run id that is a path is refused, with --console too (it would lay the r
 test('an entry name with a control character or a dot file is refused', async () => {
   await assertRefused(inspect(bundleWith(() => {}, [{ name: `${ctx.folder}/.bashrc`, data: Buffer.from('x') }])), /has a segment "\.bashrc" that is not a safe name/);
   await assertRefused(inspect(bundleWith(() => {}, [{ name: `${ctx.folder}/a\nb.json`, data: Buffer.from('x') }])), /has a segment "a\\nb\.json" that is not a safe name/);
+});
+
+test('export leaves out a run file whose name a bundle may not carry, says so, and writes a bundle that reads', async () => {
+  const runFolder = path.join(ctx.stateDir, 'runs', ctx.runId);
+  fs.writeFileSync(path.join(runFolder, '.hidden.json'), '{}');
+  fs.writeFileSync(path.join(runFolder, 'my notes.txt'), 'x');
+  fs.mkdirSync(path.join(runFolder, 'a', 'b', 'c'), { recursive: true });
+  fs.writeFileSync(path.join(runFolder, 'a', 'b', 'c', 'deep.json'), '{}');
+  fs.writeFileSync(path.join(runFolder, 'notes.txt'), 'kept');
+  const out = path.join(ctx.sandbox, 'work', 'exported.tar.gz');
+  const r = await run(['export', ctx.runId, '--out', out, '--state-dir', ctx.stateDir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /left out, as a bundle may not carry their names .*: \.hidden\.json, a\/b\/c\/deep\.json, my notes\.txt/);
+  const names = readTarGz(fs.readFileSync(out)).map((m) => m.name.slice(ctx.folder.length + 1));
+  assert.ok(names.includes('notes.txt'), names.join(', '));
+  assert.not.ok(names.some((n) => /hidden|deep|my notes/.test(n)), names.join(', '));
+  const read = await run(inspect(out));
+  assert.is(read.code, 0, read.stderr);
 });
 
 test.run();

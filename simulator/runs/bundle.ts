@@ -41,6 +41,8 @@ export interface BundleManifest {
   redaction: string;
   /** Files of the run that did not exist when the bundle was made (e.g. a run kept by an older cda-sim). */
   missing: string[];
+  /** Files of the run left out because a bundle may not carry their names (see names.ts). */
+  leftOut?: string[];
   files: { name: string; bytes: number; sha256: string }[];
 }
 
@@ -143,7 +145,13 @@ export async function exportRun(stateDir: string, runId: string, outFile: string
   if (!fs.existsSync(dir)) throw new Error(`no run "${runId}" in ${runsDir(stateDir)} (\`cda-sim runs\` lists them)`);
   const results = readResults(dir);
   if (!results) throw new Error(`the run "${runId}" has no results.json: it is under way or was cut short, so there is nothing to export yet`);
-  const { files, missing } = await redactedRunFiles(dir, results);
+  const folder = `cda-sim-run-${runId}`;
+  const idProblem = nameProblem(folder);
+  if (idProblem) throw new Error(`the run id "${printable(runId)}" cannot name a bundle's folder: "${printable(folder)}" ${idProblem}`);
+  const redacted = await redactedRunFiles(dir, results);
+  // A file whose name a bundle may not carry (a reader would refuse the bundle) stays behind, and is said.
+  const files = redacted.files.filter((f) => !pathProblem(`${folder}/${f.name}`));
+  const leftOut = redacted.files.filter((f) => !files.includes(f)).map((f) => f.name);
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -151,10 +159,10 @@ export async function exportRun(stateDir: string, runId: string, outFile: string
     createdAt: now.toISOString(),
     createdBy: `cda-sim ${packageVersion()}`,
     redaction: REDACTION_RULE,
-    missing,
+    missing: redacted.missing,
+    ...(leftOut.length ? { leftOut } : {}),
     files: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: sha256(f.data) })),
   };
-  const folder = `cda-sim-run-${runId}`;
   const archive = createTarGz([{ name: MANIFEST, data: jsonText(manifest) }, ...files].map((f) => ({ name: `${folder}/${f.name}`, data: f.data })), now);
   writeFileAtomic(outFile, archive);
   return { file: outFile, bytes: archive.length, manifest };
