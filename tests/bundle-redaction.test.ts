@@ -10,11 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal, recordedConfig } from '../simulator/runs/run-record.js';
-import { redactText, redactValue, REDACTED, SIGNATURE_REMOVED } from '../simulator/runs/redact.js';
+import { PLACEHOLDER, Redactor, redactText, redactValue, SIGNATURE_REMOVED } from '../simulator/runs/redact.js';
+import { unwrapToken, wrapToken } from '../simulator/ca/compat.js';
+import { buildTimeline } from '../simulator/console/timeline.js';
 import { createTarGz, readTarGz } from '../simulator/runs/tar.js';
 import { DEFAULT_BUDGETS } from '../simulator/config/provider-config.js';
 import type { JournalEntry } from '../simulator/store/journal.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { withInspectConsole } from './helpers/inspect-console.js';
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const JWS = `${b64({ alg: 'RS256', kid: 'ca-1' })}.${b64({ sub: 'u1', token_type: 'pension_dashboard_pat' })}.c2lnbmF0dXJlLXRoYXQtbXVzdC1nbw`;
@@ -39,7 +42,7 @@ test('redaction: JWS keep header and claims but lose the signature; JWE, opaque 
   assert.is(red.requestHeaders.authorization, `Bearer ${JWS.split('.').slice(0, 2).join('.')}.${SIGNATURE_REMOVED}`);
   assert.equal(red.requestBody.jwk, { kty: 'RSA', n: 'modulus', e: 'AQAB' });
   assert.match(red.url, /scope=owner/);
-  assert.is(red.requestBody.client_secret, REDACTED);
+  assert.match(red.requestBody.client_secret, PLACEHOLDER);
   // Redacting twice changes nothing more.
   assert.equal(redactValue(red), red);
   assert.is(redactText(redactText(entry.form)), redactText(entry.form));
@@ -65,10 +68,44 @@ test('the recorded config drops private key files and credentials, and keeps no 
   assert.is(cfg.provider.viewTokenKey.pemFile, 'view-public.pem');
 });
 
-/** Every credential value the raw journal of a run holds, whole. */
+test('each distinct secret gets its own placeholder, the same one wherever it appears, harness wrappers too', () => {
+  const ticket = (n: number) => `${b64({ alg: 'RSA-OAEP-256', enc: 'A128CBC-HS256' })}.a2V5${n}.aXY${n}.Y2lwaGVy${n}.dGFn${n}`;
+  const [w1, w2] = [ticket(1), ticket(2)].map((t) => wrapToken(t, 'pension_dashboard_pmt'));
+  const rpt = wrapToken(JWS, 'pension_dashboard_rpt');
+  // One view's round trip per ticket, as the journal records it in --compat maps-harness mode.
+  const roundTrip = (w: string) => ({
+    perm: { responseBody: { ticket: w } },
+    challenge: { responseHeaders: { 'www-authenticate': `UMA realm="r", as_uri="https://ca", ticket="${w}"` } },
+    token: { requestBody: { grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket', ticket: w }, form: `grant_type=x&ticket=${encodeURIComponent(w)}` },
+  });
+  const journal = { one: roundTrip(w1), two: roundTrip(w2), view: { requestHeaders: { authorization: `Bearer ${rpt}` } }, introspect: { requestBody: { token: rpt }, note: `presented ${rpt}` }, opaque: { access_token: 'opaque-1', again: { access_token: 'opaque-1' }, other: { access_token: 'opaque-2' } } };
+  const red = new Redactor().value(journal) as typeof journal;
+  const text = JSON.stringify(red);
+  for (const secret of [w1, w2, rpt, ticket(1), ticket(2), 'a2V5', 'Y2lwaGVy', 'c2lnbmF0dXJlLXRoYXQtbXVzdC1nbw', 'opaque-1', 'opaque-2']) assert.not.ok(text.includes(secret), `"${secret.slice(0, 30)}" survived: ${text}`);
+  const p1 = red.one.perm.responseBody.ticket;
+  const p2 = red.two.perm.responseBody.ticket;
+  assert.match(p1, /^\[redacted:ticket:\d+\]$/);
+  assert.match(p2, PLACEHOLDER);
+  assert.is.not(p1, p2);
+  // The same ticket reads the same in the /perm answer, the view's challenge and the /token request (body and form).
+  for (const [t, p] of [[red.one, p1], [red.two, p2]] as const) {
+    assert.is(t.challenge.responseHeaders['www-authenticate'], `UMA realm="r", as_uri="https://ca", ticket="${p}"`);
+    assert.is(t.token.requestBody.ticket, p);
+    assert.is(new URLSearchParams(t.token.form).get('ticket'), p);
+  }
+  const rp = /^Bearer (\S+)$/.exec(red.view.requestHeaders.authorization)?.[1];
+  assert.match(rp!, /^\[redacted:rpt:\d+\]$/);
+  assert.is(red.introspect.requestBody.token, rp);
+  assert.is(red.introspect.note, `presented ${rp}`);
+  assert.is(red.opaque.access_token, red.opaque.again.access_token);
+  assert.is.not(red.opaque.access_token, red.opaque.other.access_token);
+  assert.equal(new Redactor().value(red), red, 'redacting again changes nothing');
+});
+
+/** Every credential value the raw journal of a run holds, whole; a harness wrapper and the token inside it both. */
 function credentialsIn(journal: JournalEntry[]): string[] {
   const out = new Set<string>();
-  const add = (v: unknown) => typeof v === 'string' && v.length > 20 && out.add(v);
+  const add = (v: unknown) => typeof v === 'string' && v.length > 20 && out.add(v) && out.add(unwrapToken(v));
   for (const e of journal) {
     add(/^Bearer\s+(\S+)/i.exec(e.requestHeaders.authorization ?? '')?.[1]);
     add(/ticket="([^"]+)"/.exec(e.responseHeaders['www-authenticate'] ?? '')?.[1]);
@@ -114,6 +151,62 @@ test('a real run exported: no token, signature, secret or private key survives a
   const b = readBundle(out);
   assert.is(b.results.summary.total, results.summary.total);
   assert.ok(b.journal.some((e) => typeof e.requestHeaders.authorization === 'string' && e.requestHeaders.authorization.endsWith(SIGNATURE_REMOVED)));
+});
+
+/** Each /perm call's test case as the console's timeline attributes it. */
+const permAttribution = (journal: JournalEntry[]) => buildTimeline(journal).filter((t) => t.path === '/perm').map((t) => [t.seq, t.testCase ?? '(none)']);
+
+/** Export a real run in `compat` mode; what the raw journal held, and the bundle's members. */
+async function exportedRun(compat?: 'maps-harness') {
+  const { dir } = await sharedMaterial();
+  const stateDir = tempDir();
+  const { results } = await rehearse({ stateDir, certsDir: dir, scenarios: ['connection-proving'], compat, progress: () => {} });
+  const raw = readRunJournal(path.join(stateDir, 'runs', results.run.id));
+  const out = path.join(tempDir(), 'b.tar.gz');
+  await exportRun(stateDir, results.run.id, out);
+  const members = readTarGz(fs.readFileSync(out));
+  const all = members.map((m) => (m.name.endsWith('.pdf') ? inflatePdfStreams(m.data) : m.data.toString('utf8'))).join('\n');
+  return { raw, out, all, bundle: readBundle(out) };
+}
+
+/** No credential of the raw journal, nor the part of a token that makes it usable, is anywhere in `all`. */
+function assertNoneSurvive(credentials: string[], all: string): void {
+  for (const c of credentials) {
+    const parts = c.split('.');
+    assert.not.ok(all.includes(c), `a whole token survived: ${c.slice(0, 40)}…`);
+    for (const p of parts.length === 3 ? [parts[2]] : parts.length === 5 ? parts.slice(1) : []) if (p.length > 8) assert.not.ok(all.includes(p), `part of a token survived: ${p.slice(0, 30)}…`);
+  }
+}
+
+test('the default mode: each /perm keeps its own view in the console over the bundle', async () => {
+  const { raw, bundle } = await exportedRun();
+  const before = permAttribution(raw);
+  assert.ok(new Set(before.map(([, tc]) => tc)).size >= 2, `the run's /perm calls belong to several test cases: ${JSON.stringify(before)}`);
+  assert.equal(permAttribution(bundle.journal), before);
+});
+
+test('--compat maps-harness: wrapped tickets and RPTs are redacted too, and the console still attributes each /perm', async () => {
+  const { raw, out, all, bundle } = await exportedRun('maps-harness');
+  const credentials = credentialsIn(raw);
+  const wrappers = credentials.filter((c) => unwrapToken(c) !== c);
+  // The run did hand out harness wrappers (tickets and RPTs), and they and their contents are gone.
+  assert.ok(wrappers.length >= 4, `only ${wrappers.length} wrapped tokens found`);
+  assertNoneSurvive(credentials, all);
+  assert.not.ok(/eyJhY2Nlc3NfdG9rZW4i/.test(all), 'a harness wrapper survived');
+  // Distinct tickets, distinct placeholders.
+  const tickets = new Set(raw.filter((e) => e.path === '/perm' && e.status === 201).map((e) => (e.responseBody as { ticket: string }).ticket));
+  const placeholders = new Set(bundle.journal.filter((e) => e.path === '/perm' && e.status === 201).map((e) => (e.responseBody as { ticket: string }).ticket));
+  assert.ok(tickets.size >= 2, `${tickets.size} ticket(s)`);
+  assert.is(placeholders.size, tickets.size);
+  for (const p of placeholders) assert.match(p, /^\[redacted:ticket:\d+\]$/);
+  const before = permAttribution(raw);
+  assert.equal(permAttribution(bundle.journal), before);
+  // As a user sees it: `cda-sim inspect --console` over the bundle.
+  const served = await withInspectConsole(out, async (url) => {
+    const timeline = (await (await fetch(`${url}api/timeline`)).json()) as { entries: { seq: number; path: string; testCase?: string }[] };
+    assert.equal(timeline.entries.filter((t) => t.path === '/perm').map((t) => [t.seq, t.testCase ?? '(none)']), before);
+  });
+  assert.is(served.code, 0, served.output);
 });
 
 /** The text inside a PDF's deflated content streams (where a token would hide from a plain search). */

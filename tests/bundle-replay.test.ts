@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle, unpackBundle } from '../simulator/runs/bundle.js';
 import { replayBundle } from '../simulator/runs/replay.js';
@@ -18,7 +18,7 @@ import { defaultCaConfig } from '../simulator/ca/config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
-import { CLI } from './helpers/spawn-sim.js';
+import { withInspectConsole } from './helpers/inspect-console.js';
 import { ownProviderSection } from './helpers/spawn-provider.js';
 
 /** The CLI in a child process, as CI runs it. */
@@ -113,16 +113,7 @@ test('cda-sim inspect shows the timeline and the failure, from a folder with no 
 });
 
 test('cda-sim inspect --console serves the web console over the bundle, with no simulator, until Ctrl+C', async () => {
-  const child = spawn(process.execPath, [CLI, 'inspect', state.bundle, '--console'], { cwd: tempDir() });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    const deadline = Date.now() + 20000;
-    while (!/web console: (\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const url = /web console: (\S+)/.exec(out)?.[1];
-    assert.ok(url, out);
+  const served = await withInspectConsole(state.bundle, async (url) => {
     const runs = (await (await fetch(`${url}api/runs`)).json()) as { runs: { id: string; state: string }[] };
     assert.equal(runs.runs.map((r) => [r.id, r.state]), [[state.runId, 'complete']]);
     const registrations = (await (await fetch(`${url}api/registrations`)).json()) as { registrations: { name: string }[] };
@@ -131,10 +122,8 @@ test('cda-sim inspect --console serves the web console over the bundle, with no 
     // Every exchange, the dashboard's own /token calls folded into the C&A's side of them.
     const journal = readBundle(state.bundle).journal;
     assert.is(timeline.entries.length, journal.length - journal.filter((e) => e.direction === 'out' && e.role === 'dashboard' && e.path === '/token').length);
-  } finally {
-    child.kill('SIGINT');
-  }
-  assert.is(await exited, 0, out);
+  });
+  assert.is(served.code, 0, served.output);
 });
 
 test('cda-sim replay against the broken variant reproduces the failing test id (exit 0: same as recorded)', async () => {

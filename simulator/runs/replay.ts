@@ -24,6 +24,7 @@ import { CliError, EXIT } from '../cli/exit-codes.js';
 import { runDir } from './run-store.js';
 import { readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig } from './run-record.js';
 import { redactValue } from './redact.js';
+import { nameProblem, printable } from './names.js';
 import type { Bundle } from './bundle.js';
 
 /** In a replay's run folder: the comparison with the recording (the ReplayReport without the results). */
@@ -176,6 +177,11 @@ function providerCalls(journal: JournalEntry[]): Map<string, JournalEntry[]> {
 export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise<ReplayReport> {
   const recorded = bundle.results;
   if (!bundle.scenarios.length) throw new CliError(`${bundle.file} has no scenario files (scenarios/*.json), so its run cannot be replayed; \`cda-sim inspect\` still shows it`, EXIT.usage);
+  // Each scenario id names a file (here and in the replay's run folder): refused before anything is written.
+  for (const s of bundle.scenarios) {
+    const why = nameProblem(s?.id);
+    if (why) throw new CliError(`${bundle.file}: the scenario id "${printable(String(s?.id))}" ${why}`, EXIT.usage);
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-replay-'));
   try {
     // The recorded inputs, as files rehearse reads like any others; the scenarios in the order they ran.

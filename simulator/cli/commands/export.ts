@@ -3,6 +3,7 @@ import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { latestRunWithResults } from '../../runs/run-store.js';
 import { exportRun } from '../../runs/bundle.js';
+import { MAX_PATH_SEGMENTS, NAME_RULE, printable } from '../../runs/names.js';
 
 export const exportCommand = defineCommand({
   command: 'export <run>',
@@ -24,6 +25,7 @@ export const exportCommand = defineCommand({
       const { bytes, manifest } = await exportRun(args['state-dir'], runId, out);
       console.log(`${out}: run ${runId}, ${manifest.files.length} file(s), ${bytes.toLocaleString('en-GB')} bytes (tokens, secrets and private keys redacted)`);
       if (manifest.missing.length) console.log(`not in the run folder, so not in the bundle: ${manifest.missing.join(', ')}`);
+      if (manifest.leftOut?.length) console.log(`left out, as a bundle may not carry their names (${NAME_RULE}, at most ${MAX_PATH_SEGMENTS} segments): ${manifest.leftOut.map(printable).join(', ')}`);
       console.log(`read it anywhere with \`cda-sim inspect ${out}\`; play it again with \`cda-sim replay ${out}\``);
     } catch (err) {
       if (err instanceof CliError) throw err;
