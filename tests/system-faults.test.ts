@@ -36,8 +36,8 @@ test('POST /configuration sets C&A faults in the one registry the admin API show
     await fetch(`${s.endpoints.admin}/admin/faults`, json({ endpoint: 'perm', status: 500 }));
     const conf = await fetch(`${s.endpoints.http}/configuration`, json([
       { endpoint: '/token', status: 503, code: 'SERVICE_UNAVAILABLE', count: 1, errors: [{ code: 'SERVICE_UNAVAILABLE' }] },
-      { endpoint: 'PATCH /rreguri', status: 429, code: 'TOO_MANY_REQUESTS', count: 2 },
-      { endpoint: '/view-response/request-number', status: 500, code: 'INTERNAL_SERVER_ERROR', count: 1 },
+      { endpoint: 'PATCH /rreguri', status: 429, code: 'TOO_MANY_REQUESTS', count: 2, errors: [{ code: 'TOO_MANY_REQUESTS' }] },
+      { endpoint: '/view-response/request-number', status: 500, code: 'INTERNAL_SERVER_ERROR', count: 1, errors: [{ code: 'INTERNAL_SERVER_ERROR' }] },
     ]));
     assert.is(conf.status, 204);
     // The list replaced every rule, the admin one too: one registry, one contract.
@@ -50,10 +50,12 @@ test('POST /configuration sets C&A faults in the one registry the admin API show
     assert.is((await fetch(`${s.endpoints.http}/configuration`, json([]))).status, 204);
     assert.equal(((await (await fetch(`${s.endpoints.admin}/admin/faults`)).json()) as { faults: unknown[] }).faults, []);
     // Bad entries are named by index and field; nothing changes.
-    const bad = await fetch(`${s.endpoints.http}/configuration`, json([{ endpoint: '/nowhere', status: 503, code: 'X', count: 1 }, { endpoint: '/perm', status: 418, code: 'TEAPOT', count: 1 }]));
+    const errs = [{ code: 'X' }];
+    const bad = await fetch(`${s.endpoints.http}/configuration`, json([{ endpoint: '/nowhere', status: 503, code: 'X', count: 1, errors: errs }, { endpoint: '/perm', status: 418, code: 'TEAPOT', count: 1, errors: errs }]));
     assert.is(bad.status, 400);
-    const errors = ((await bad.json()) as { errors: { code: string; field: string }[] }).errors;
-    assert.equal(errors.map((e) => `${e.field} ${e.code}`), ['[0].endpoint INVALID_ENDPOINT', '[1].status INVALID_STATUS']);
+    const problem = (await bad.json()) as { detail: string; errors: { code: string }[] };
+    assert.equal(problem.errors, [{ code: 'INVALID_ENDPOINT' }, { code: 'INVALID_STATUS' }]);
+    assert.match(problem.detail, /^\[0\]\.endpoint: must be one of: .*; \[1\]\.status: on a C&A endpoint must be one the C&A documents declare: 400, 401, 403, 404/);
   } finally {
     await s.close();
   }
@@ -75,7 +77,7 @@ test('a slow rule answers normally, that much later; a bad delay is named', asyn
   }
 });
 
-test('--compat maps-harness: 400 "PAT not found", the missing-header message, bodiless injected faults, field arrays, wrapped RPTs and tickets', async () => {
+test('--compat maps-harness: 400 "PAT not found", the missing-header message, bodiless injected faults, validation strings, wrapped RPTs and tickets', async () => {
   const h = await caHarness({ compat: 'maps-harness' });
   try {
     const unknown = await h.register('not-a-pat');
@@ -90,12 +92,12 @@ test('--compat maps-harness: 400 "PAT not found", the missing-header message, bo
     assert.is(noId.text, "Missing 'x-request-id'");
     const invalid = await h.register(pat, { name: 'urn:pei:not-guids' });
     assert.is(invalid.status, 400);
-    assert.equal(invalid.body, [{ field: 'name', rejectedValue: 'urn:pei:not-guids', reason: invalid.body[0].reason }]);
+    assert.equal(invalid.body.map((e: string) => JSON.parse(e)), [{ field: 'name', rejectedValue: 'urn:pei:not-guids', reason: JSON.parse(invalid.body[0]).reason }]);
     const rid = await h.registered(pat);
     const other = await h.pat('IT01');
     const notOwner = await h.perm(other, rid);
     assert.is(notOwner.status, 401);
-    assert.is(notOwner.text, 'The resource is not associated with the PAT');
+    assert.is(notOwner.text, '{"error":"The resource is not associated with the PAT"}');
     h.faults.add({ endpoint: 'rreguri-post', status: 503 });
     const injected = await h.register(pat);
     assert.is(injected.status, 503);
