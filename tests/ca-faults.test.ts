@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { caHarness, JWT_BEARER, type CaHarness } from './helpers/ca-harness.js';
+import { caHarness, JWT_BEARER, UMA_TICKET, type CaHarness } from './helpers/ca-harness.js';
 import { sharedMaterial, specApi, tempDir } from './helpers/fixtures.js';
 import { ContractChecker } from './helpers/contract.js';
 import { startSimulator } from '../simulator/server/simulator.js';
@@ -103,6 +103,19 @@ for (const endpoint of CA_FAULT_ENDPOINTS) {
     await w.h.close();
   });
 }
+
+test('403 on /token is UMA need_info: the ticket and redirect_user come back for the uma-ticket grant, and no RPT is issued', async () => {
+  const w = await world();
+  const t = await w.h.ticket(w.pat, w.rid);
+  w.h.faults.add({ endpoint: 'token', status: 403 });
+  const rpts = Object.keys(w.h.store.data.rpts).length;
+  const res = await w.h.token({ grant_type: UMA_TICKET, ticket: t, claim_token: await w.h.rqp(), claim_token_format: 'pension_dashboard_rqp', scope: 'owner' });
+  assert.is(res.status, 403);
+  assert.equal(res.body, { error: 'need_info', error_description: INJECTED, ticket: t, redirect_user: true });
+  assert.is(Object.keys(w.h.store.data.rpts).length, rpts);
+  assert.is((await w.h.token({ grant_type: UMA_TICKET, ticket: t, claim_token: await w.h.rqp(), claim_token_format: 'pension_dashboard_rqp', scope: 'owner' })).status, 200);
+  await w.h.close();
+});
 
 test('a fault on one endpoint leaves the others alone', async () => {
   const w = await world();

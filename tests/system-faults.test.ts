@@ -61,6 +61,43 @@ test('POST /configuration sets C&A faults in the one registry the admin API show
   }
 });
 
+test('POST /configuration gives 403 on every C&A endpoint, GET /rreguri/{id} included, in the contract’s shape', async () => {
+  const s = await sim();
+  try {
+    const http = s.endpoints.http!;
+    const { token } = await s.mintUserToken('CP01');
+    const form = (p: Record<string, string>) => ({ method: 'POST', headers: { 'X-Request-ID': randomUUID(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p) });
+    const pat = ((await (await fetch(`${http}/token`, form({ grant_type: JWT_BEARER, assertion: token, scope: 'uma_protection' }))).json()) as { access_token: string }).access_token;
+    const auth = (method: string, body?: unknown) => ({ method, headers: { 'X-Request-ID': randomUUID(), Authorization: `Bearer ${pat}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const reg = await fetch(`${http}/rreguri`, auth('POST', { name: `urn:pei:${randomUUID()}:${randomUUID()}`, description: 'S', match_status: 'match-yes', resource_scopes: ['owner', 'value'] }));
+    const rid = ((await reg.json()) as { resource_id: string }).resource_id;
+    const forbidden = (endpoint: string) => ({ endpoint, status: 403, code: 'FORBIDDEN', count: 1, errors: [{ code: 'FORBIDDEN' }] });
+    const calls: [string, () => Promise<Response>][] = [
+      ['GET /rreguri', () => fetch(`${http}/rreguri/${rid}`, auth('GET'))],
+      ['POST /rreguri', () => fetch(`${http}/rreguri`, auth('POST', { name: `urn:pei:${randomUUID()}:${randomUUID()}`, description: 'S', match_status: 'match-yes', resource_scopes: ['owner'] }))],
+      ['PATCH /rreguri', () => fetch(`${http}/rreguri/${rid}`, auth('PATCH', { match_status: 'match-yes' }))],
+      ['DELETE /rreguri', () => fetch(`${http}/rreguri/${rid}?deletion_reason=match-withdrawn`, auth('DELETE'))],
+      ['/perm', () => fetch(`${http}/perm`, auth('POST', { resource_id: rid, resource_scopes: ['value', 'owner'] }))],
+      ['/introspect', () => fetch(`${http}/introspect`, { ...auth('POST'), headers: { ...auth('POST').headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'x.y.z' }) })],
+    ];
+    assert.is((await fetch(`${http}/configuration`, json(calls.map(([e]) => forbidden(e))))).status, 204);
+    for (const [endpoint, go] of calls) {
+      const res = await go();
+      assert.is(res.status, 403, endpoint);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, endpoint);
+      assert.equal(((await res.json()) as { errors: { code: string }[] }).errors.map((e) => e.code), ['FORBIDDEN'], endpoint);
+    }
+    // Used up: GET answers the PeI again.
+    assert.is((await fetch(`${http}/rreguri/${rid}`, auth('GET'))).status, 200);
+    assert.is((await fetch(`${http}/configuration`, json([forbidden('/token')]))).status, 204);
+    const t = await fetch(`${http}/token`, form({ grant_type: JWT_BEARER, assertion: token, scope: 'uma_protection' }));
+    assert.is(t.status, 403);
+    assert.is(((await t.json()) as { error: string }).error, 'need_info');
+  } finally {
+    await s.close();
+  }
+});
+
 test('a slow rule answers normally, that much later; a bad delay is named', async () => {
   const s = await sim();
   try {
