@@ -489,12 +489,13 @@ test('several entries, used in order; 500 answers as configured', async () => {
   h.done();
 });
 
-test('configuration v1_1 accepts count 0 (answers nothing), a status below 400, long codes and extra fields', async () => {
+test('configuration v1_1 accepts count 0 (answers nothing), a status below 400, a 403, long codes and extra fields', async () => {
   const h = await harness();
   const long = 'X'.repeat(150);
   const conf = await h.configure([
     { endpoint: '/view-response/request-number', status: 503, code: 'SERVICE_UNAVAILABLE', count: 0, errors: [{ code: 'SERVICE_UNAVAILABLE' }] },
     { endpoint: '/view-response/response-time', status: 299, code: long, count: 1, errors: [{ code: 'ODD', note: 'extra' }], note: 'extra' },
+    inject('/view-response/calculations', 403, 'FORBIDDEN', 1),
   ]);
   assert.is(conf.status, 204, JSON.stringify(conf.body));
   assert.is((await h.post('view-response/request-number', rn())).status, 202, 'count 0 answers no call');
@@ -502,6 +503,10 @@ test('configuration v1_1 accepts count 0 (answers nothing), a status below 400, 
   assert.is(odd.status, 299);
   assert.equal(odd.body.errors, [{ code: 'ODD' }]);
   assert.is((await h.post('view-response/response-time', rt())).status, 202);
+  const forbidden = await h.post('view-response/calculations', cl());
+  assert.is(forbidden.status, 403, 'the spec\'s 403 FORBIDDEN can be given');
+  assert.is(forbidden.body.title, 'Forbidden');
+  assert.equal(forbidden.body.errors, [{ code: 'FORBIDDEN' }]);
   h.done();
 });
 
