@@ -3,16 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { caHarness, JWT_BEARER, type CaHarness } from './helpers/ca-harness.js';
+import { caHarness, JWT_BEARER, UMA_TICKET, type CaHarness } from './helpers/ca-harness.js';
 import { sharedMaterial, specApi, tempDir } from './helpers/fixtures.js';
 import { ContractChecker } from './helpers/contract.js';
 import { startSimulator } from '../simulator/server/simulator.js';
-import { FAULT_STATUSES, INTROSPECTION_FIXTURES, type CaFaultEndpoint as FaultEndpoint, type FaultRule } from '../simulator/faults/registry.js';
+import { CA_FAULT_ENDPOINTS, FAULT_STATUSES, INTROSPECTION_FIXTURES, type CaFaultEndpoint as FaultEndpoint, type FaultRule } from '../simulator/faults/registry.js';
 
 const INJECTED = 'injected by a C&A fault rule (admin API /admin/faults)';
 const PROBLEM_CODE: Record<number, [string, string]> = {
   400: ['BAD_REQUEST', 'Bad Request'],
   401: ['UNAUTHORIZED', 'Unauthorized'],
+  403: ['FORBIDDEN', 'Forbidden'],
   404: ['NOT_FOUND', 'Not Found'],
   429: ['TOO_MANY_REQUESTS', 'Too Many Requests'],
   500: ['INTERNAL_SERVER_ERROR', 'Internal Server Error'],
@@ -23,6 +24,7 @@ const PROBLEM_CODE: Record<number, [string, string]> = {
 const OAUTH_CODE: Record<number, string> = {
   400: 'invalid_request',
   401: 'invalid_client',
+  403: 'need_info',
   404: 'invalid_request',
   429: 'temporarily_unavailable',
   500: 'server_error',
@@ -49,6 +51,8 @@ async function call(w: World, endpoint: FaultEndpoint) {
       return h.token({ grant_type: JWT_BEARER, assertion: await h.userToken('IT01'), scope: 'uma_protection' });
     case 'rreguri-post':
       return h.register(pat);
+    case 'rreguri-get':
+      return h.request.get(`/rreguri/${rid}`).set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`);
     case 'rreguri-patch':
       return h.request.patch(`/rreguri/${rid}`).set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).send({ match_status: 'match-yes' });
     case 'rreguri-delete':
@@ -64,7 +68,7 @@ function snapshot(h: CaHarness) {
   return JSON.stringify(h.store.data);
 }
 
-const NORMAL: Record<FaultEndpoint, number> = { token: 200, 'rreguri-post': 201, 'rreguri-patch': 200, 'rreguri-delete': 204, perm: 201, introspect: 200 };
+const NORMAL: Record<FaultEndpoint, number> = { token: 200, 'rreguri-post': 201, 'rreguri-get': 200, 'rreguri-patch': 200, 'rreguri-delete': 204, perm: 201, introspect: 200 };
 
 function assertFault(res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }, endpoint: FaultEndpoint, status: number) {
   assert.is(res.status, status);
@@ -80,7 +84,7 @@ function assertFault(res: { status: number; body: Record<string, unknown>; heade
   if (status === 401) assert.match(res.headers['www-authenticate'], /^Bearer /);
 }
 
-for (const endpoint of ['token', 'rreguri-post', 'rreguri-patch', 'rreguri-delete', 'perm', 'introspect'] as const) {
+for (const endpoint of CA_FAULT_ENDPOINTS) {
   test(`${endpoint}: every fault status answers once, changes nothing, then the call works`, async () => {
     const w = await world({ random: () => 0.5 });
     for (const status of FAULT_STATUSES) {
@@ -99,6 +103,19 @@ for (const endpoint of ['token', 'rreguri-post', 'rreguri-patch', 'rreguri-delet
     await w.h.close();
   });
 }
+
+test('403 on /token is UMA need_info: the ticket and redirect_user come back for the uma-ticket grant, and no RPT is issued', async () => {
+  const w = await world();
+  const t = await w.h.ticket(w.pat, w.rid);
+  w.h.faults.add({ endpoint: 'token', status: 403 });
+  const rpts = Object.keys(w.h.store.data.rpts).length;
+  const res = await w.h.token({ grant_type: UMA_TICKET, ticket: t, claim_token: await w.h.rqp(), claim_token_format: 'pension_dashboard_rqp', scope: 'owner' });
+  assert.is(res.status, 403);
+  assert.equal(res.body, { error: 'need_info', error_description: INJECTED, ticket: t, redirect_user: true });
+  assert.is(Object.keys(w.h.store.data.rpts).length, rpts);
+  assert.is((await w.h.token({ grant_type: UMA_TICKET, ticket: t, claim_token: await w.h.rqp(), claim_token_format: 'pension_dashboard_rqp', scope: 'owner' })).status, 200);
+  await w.h.close();
+});
 
 test('a fault on one endpoint leaves the others alone', async () => {
   const w = await world();

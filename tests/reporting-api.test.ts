@@ -292,7 +292,10 @@ for (const [title, endpoint, body, codes] of rejected) {
     assert.is(res.headers['content-type'].split(';')[0], 'application/problem+json');
     const got = (res.body.errors as { code: string; field?: string; detail: string }[]).map((e) => e.code);
     assert.equal(got.slice(0, codes.length), codes, JSON.stringify(res.body.errors).slice(0, 600));
-    for (const e of res.body.errors) assert.ok(e.detail, 'every error says which rule was broken');
+    // The official ProblemDetails item is closed {code}; every rule broken is named in `detail`.
+    for (const e of res.body.errors) assert.equal(Object.keys(e), ['code']);
+    const rules = validateSubmission(endpoint, b);
+    for (const v of rules) assert.ok(res.body.detail.includes(v.field ? `${v.field}: ${v.detail}` : v.detail), `detail names ${v.field}`);
     assert.is(res.body.title, 'Bad Request');
     assert.is(res.body.status, 400);
     assert.is(res.body.datetimestamp, '2026-05-02T09:15:04.123Z');
@@ -435,7 +438,7 @@ test('order: an unknown period field (step 6) before a missing period field (ste
   const h = await harness();
   const res = await h.post('service-availability/find', saPeriod({ unavail_reason: undefined, unavail_scheduled: 'no', why: 'x' }));
   assert.equal(res.body.errors.map((x: { code: string }) => x.code), ['INVALID_UNEXPECTED_FIELD', 'INVALID_UNAVAIL_REASON', 'INVALID_UNAVAIL_SCHEDULED']);
-  assert.is(res.body.errors[0].field, `items[0].${H}[0].why`);
+  assert.match(res.body.detail, new RegExp(`^items\\[0\\]\\.${H}\\[0\\]\\.why: `), 'detail names the field first');
   h.done();
 });
 
@@ -486,11 +489,40 @@ test('several entries, used in order; 500 answers as configured', async () => {
   h.done();
 });
 
-test('errors may be left out: the code alone is returned', async () => {
+test('configuration v1_1 accepts count 0 (answers nothing), a status below 400, a 403, long codes and extra fields', async () => {
   const h = await harness();
-  assert.is((await h.configure([{ endpoint: '/view-response/response-time', status: 429, code: 'TOO_MANY_REQUESTS', count: 1 }])).status, 204);
-  const res = await h.post('view-response/response-time', rt());
-  assert.equal(res.body.errors, [{ code: 'TOO_MANY_REQUESTS' }]);
+  const long = 'X'.repeat(150);
+  const conf = await h.configure([
+    { endpoint: '/view-response/request-number', status: 503, code: 'SERVICE_UNAVAILABLE', count: 0, errors: [{ code: 'SERVICE_UNAVAILABLE' }] },
+    { endpoint: '/view-response/response-time', status: 299, code: long, count: 1, errors: [{ code: 'ODD', note: 'extra' }], note: 'extra' },
+    inject('/view-response/calculations', 403, 'FORBIDDEN', 1),
+  ]);
+  assert.is(conf.status, 204, JSON.stringify(conf.body));
+  assert.is((await h.post('view-response/request-number', rn())).status, 202, 'count 0 answers no call');
+  const odd = await h.post('view-response/response-time', rt());
+  assert.is(odd.status, 299);
+  assert.equal(odd.body.errors, [{ code: 'ODD' }]);
+  assert.is((await h.post('view-response/response-time', rt())).status, 202);
+  const forbidden = await h.post('view-response/calculations', cl());
+  assert.is(forbidden.status, 403, 'the spec\'s 403 FORBIDDEN can be given');
+  assert.is(forbidden.body.title, 'Forbidden');
+  assert.equal(forbidden.body.errors, [{ code: 'FORBIDDEN' }]);
+  h.done();
+});
+
+test('configuration v1_1 requires every field, errors with at least one {code}; a 1xx is refused as cda-sim\'s own rule', async () => {
+  const h = await harness();
+  const noErrors = await h.configure([{ endpoint: '/view-response/response-time', status: 429, code: 'TOO_MANY_REQUESTS', count: 1 }]);
+  assert.is(noErrors.status, 400);
+  assert.equal(noErrors.body.errors, [{ code: 'INVALID_ERRORS' }]);
+  assert.match(noErrors.body.detail, /\[0\]\.errors: is required \(configuration v1_1\)/);
+  const empty = await h.configure([{ ...inject('/view-response/response-time', 429, 'TOO_MANY_REQUESTS', 1), errors: [] }]);
+  assert.equal(empty.body.errors, [{ code: 'INVALID_ERRORS' }]);
+  const informational = await h.configure([inject('/view-response/response-time', 103, 'EARLY_HINTS', 1)]);
+  assert.is(informational.status, 400);
+  assert.match(informational.body.detail, /\[0\]\.status: 103 is a 1xx status.*cda-sim's own rule/);
+  for (const status of [99, 600]) assert.match((await h.configure([inject('/view-response/response-time', status, 'X', 1)])).body.detail, /100–599 \(configuration v1_1\)/);
+  assert.is((await h.post('view-response/response-time', rt())).status, 202, 'nothing was configured');
   h.done();
 });
 
@@ -523,9 +555,10 @@ test('at most 6 entries: 6 is accepted, 7 refused', async () => {
 
 test('a bad configuration is refused, naming each bad field, and changes nothing', async () => {
   const h = await harness();
-  const res = await h.configure([{ endpoint: '/view-response/nope', status: 200, code: '', count: 0, errors: 'x', extra: true }]);
+  const res = await h.configure([{ endpoint: '/view-response/nope', status: 600, code: 7, count: -1, errors: 'x', extra: true }]);
   assert.is(res.status, 400);
-  assert.equal(res.body.errors.map((x: { code: string }) => x.code).sort(), ['INVALID_CODE', 'INVALID_COUNT', 'INVALID_ENDPOINT', 'INVALID_ERRORS', 'INVALID_STATUS', 'INVALID_UNEXPECTED_FIELD']);
+  assert.equal(res.body.errors.map((x: { code: string }) => x.code).sort(), ['INVALID_CODE', 'INVALID_COUNT', 'INVALID_ENDPOINT', 'INVALID_ERRORS', 'INVALID_STATUS']);
+  for (const f of ['endpoint', 'status', 'code', 'count', 'errors']) assert.match(res.body.detail, new RegExp(`\\[0\\]\\.${f}: `), `detail names ${f}`);
   assert.is((await h.configure({ endpoint: '/view-response/request-number' })).status, 400);
   assert.is((await h.request.post('/configuration').set('Content-Type', 'text/plain').send('[]')).status, 415);
   assert.is((await h.post('view-response/request-number', rn())).status, 202);

@@ -36,8 +36,8 @@ test('POST /configuration sets C&A faults in the one registry the admin API show
     await fetch(`${s.endpoints.admin}/admin/faults`, json({ endpoint: 'perm', status: 500 }));
     const conf = await fetch(`${s.endpoints.http}/configuration`, json([
       { endpoint: '/token', status: 503, code: 'SERVICE_UNAVAILABLE', count: 1, errors: [{ code: 'SERVICE_UNAVAILABLE' }] },
-      { endpoint: 'PATCH /rreguri', status: 429, code: 'TOO_MANY_REQUESTS', count: 2 },
-      { endpoint: '/view-response/request-number', status: 500, code: 'INTERNAL_SERVER_ERROR', count: 1 },
+      { endpoint: 'PATCH /rreguri', status: 429, code: 'TOO_MANY_REQUESTS', count: 2, errors: [{ code: 'TOO_MANY_REQUESTS' }] },
+      { endpoint: '/view-response/request-number', status: 500, code: 'INTERNAL_SERVER_ERROR', count: 1, errors: [{ code: 'INTERNAL_SERVER_ERROR' }] },
     ]));
     assert.is(conf.status, 204);
     // The list replaced every rule, the admin one too: one registry, one contract.
@@ -50,10 +50,49 @@ test('POST /configuration sets C&A faults in the one registry the admin API show
     assert.is((await fetch(`${s.endpoints.http}/configuration`, json([]))).status, 204);
     assert.equal(((await (await fetch(`${s.endpoints.admin}/admin/faults`)).json()) as { faults: unknown[] }).faults, []);
     // Bad entries are named by index and field; nothing changes.
-    const bad = await fetch(`${s.endpoints.http}/configuration`, json([{ endpoint: '/nowhere', status: 503, code: 'X', count: 1 }, { endpoint: '/perm', status: 418, code: 'TEAPOT', count: 1 }]));
+    const errs = [{ code: 'X' }];
+    const bad = await fetch(`${s.endpoints.http}/configuration`, json([{ endpoint: '/nowhere', status: 503, code: 'X', count: 1, errors: errs }, { endpoint: '/perm', status: 418, code: 'TEAPOT', count: 1, errors: errs }]));
     assert.is(bad.status, 400);
-    const errors = ((await bad.json()) as { errors: { code: string; field: string }[] }).errors;
-    assert.equal(errors.map((e) => `${e.field} ${e.code}`), ['[0].endpoint INVALID_ENDPOINT', '[1].status INVALID_STATUS']);
+    const problem = (await bad.json()) as { detail: string; errors: { code: string }[] };
+    assert.equal(problem.errors, [{ code: 'INVALID_ENDPOINT' }, { code: 'INVALID_STATUS' }]);
+    assert.match(problem.detail, /^\[0\]\.endpoint: must be one of: .*; \[1\]\.status: on a C&A endpoint must be one the C&A documents declare: 400, 401, 403, 404/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('POST /configuration gives 403 on every C&A endpoint, GET /rreguri/{id} included, in the contract’s shape', async () => {
+  const s = await sim();
+  try {
+    const http = s.endpoints.http!;
+    const { token } = await s.mintUserToken('CP01');
+    const form = (p: Record<string, string>) => ({ method: 'POST', headers: { 'X-Request-ID': randomUUID(), 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p) });
+    const pat = ((await (await fetch(`${http}/token`, form({ grant_type: JWT_BEARER, assertion: token, scope: 'uma_protection' }))).json()) as { access_token: string }).access_token;
+    const auth = (method: string, body?: unknown) => ({ method, headers: { 'X-Request-ID': randomUUID(), Authorization: `Bearer ${pat}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const reg = await fetch(`${http}/rreguri`, auth('POST', { name: `urn:pei:${randomUUID()}:${randomUUID()}`, description: 'S', match_status: 'match-yes', resource_scopes: ['owner', 'value'] }));
+    const rid = ((await reg.json()) as { resource_id: string }).resource_id;
+    const forbidden = (endpoint: string) => ({ endpoint, status: 403, code: 'FORBIDDEN', count: 1, errors: [{ code: 'FORBIDDEN' }] });
+    const calls: [string, () => Promise<Response>][] = [
+      ['GET /rreguri', () => fetch(`${http}/rreguri/${rid}`, auth('GET'))],
+      ['POST /rreguri', () => fetch(`${http}/rreguri`, auth('POST', { name: `urn:pei:${randomUUID()}:${randomUUID()}`, description: 'S', match_status: 'match-yes', resource_scopes: ['owner'] }))],
+      ['PATCH /rreguri', () => fetch(`${http}/rreguri/${rid}`, auth('PATCH', { match_status: 'match-yes' }))],
+      ['DELETE /rreguri', () => fetch(`${http}/rreguri/${rid}?deletion_reason=match-withdrawn`, auth('DELETE'))],
+      ['/perm', () => fetch(`${http}/perm`, auth('POST', { resource_id: rid, resource_scopes: ['value', 'owner'] }))],
+      ['/introspect', () => fetch(`${http}/introspect`, { ...auth('POST'), headers: { ...auth('POST').headers, 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'x.y.z' }) })],
+    ];
+    assert.is((await fetch(`${http}/configuration`, json(calls.map(([e]) => forbidden(e))))).status, 204);
+    for (const [endpoint, go] of calls) {
+      const res = await go();
+      assert.is(res.status, 403, endpoint);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, endpoint);
+      assert.equal(((await res.json()) as { errors: { code: string }[] }).errors.map((e) => e.code), ['FORBIDDEN'], endpoint);
+    }
+    // Used up: GET answers the PeI again.
+    assert.is((await fetch(`${http}/rreguri/${rid}`, auth('GET'))).status, 200);
+    assert.is((await fetch(`${http}/configuration`, json([forbidden('/token')]))).status, 204);
+    const t = await fetch(`${http}/token`, form({ grant_type: JWT_BEARER, assertion: token, scope: 'uma_protection' }));
+    assert.is(t.status, 403);
+    assert.is(((await t.json()) as { error: string }).error, 'need_info');
   } finally {
     await s.close();
   }
@@ -75,7 +114,7 @@ test('a slow rule answers normally, that much later; a bad delay is named', asyn
   }
 });
 
-test('--compat maps-harness: 400 "PAT not found", the missing-header message, bodiless injected faults, field arrays, wrapped RPTs and tickets', async () => {
+test('--compat maps-harness: 400 "PAT not found", the missing-header message, bodiless injected faults, validation strings, wrapped RPTs and tickets', async () => {
   const h = await caHarness({ compat: 'maps-harness' });
   try {
     const unknown = await h.register('not-a-pat');
@@ -90,12 +129,12 @@ test('--compat maps-harness: 400 "PAT not found", the missing-header message, bo
     assert.is(noId.text, "Missing 'x-request-id'");
     const invalid = await h.register(pat, { name: 'urn:pei:not-guids' });
     assert.is(invalid.status, 400);
-    assert.equal(invalid.body, [{ field: 'name', rejectedValue: 'urn:pei:not-guids', reason: invalid.body[0].reason }]);
+    assert.equal(invalid.body.map((e: string) => JSON.parse(e)), [{ field: 'name', rejectedValue: 'urn:pei:not-guids', reason: JSON.parse(invalid.body[0]).reason }]);
     const rid = await h.registered(pat);
     const other = await h.pat('IT01');
     const notOwner = await h.perm(other, rid);
     assert.is(notOwner.status, 401);
-    assert.is(notOwner.text, 'The resource is not associated with the PAT');
+    assert.is(notOwner.text, '{"error":"The resource is not associated with the PAT"}');
     h.faults.add({ endpoint: 'rreguri-post', status: 503 });
     const injected = await h.register(pat);
     assert.is(injected.status, 503);

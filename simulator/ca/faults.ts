@@ -25,6 +25,8 @@ export interface IntrospectionBody {
 const OAUTH_DEFAULT: Record<FaultStatus, string> = {
   400: 'invalid_request',
   401: 'invalid_client',
+  // UMA 2.0 §3.3.6: the authorization server needs claims gathered (PDP's consent redirect).
+  403: 'need_info',
   404: 'invalid_request',
   429: 'temporarily_unavailable',
   500: 'server_error',
@@ -44,13 +46,16 @@ export function assertionSub(assertion: unknown): string | undefined {
 }
 
 /** The answer for an error rule: the OAuth shape on /token, problem+json elsewhere. */
-export function caFaultAnswer(faults: FaultRegistry, rule: ErrorFault, requestId?: string): FaultAnswer {
+export function caFaultAnswer(faults: FaultRegistry, rule: ErrorFault, requestId?: string, ticket?: string): FaultAnswer {
   const status = rule.status as FaultStatus;
   const headers: Record<string, string> = {};
   if (status === 429) headers['Retry-After'] = String(faults.retryAfterSeconds(rule));
   if (rule.endpoint === 'token') {
     headers['Cache-Control'] = 'no-store';
-    return { status, contentType: 'application/json', headers, body: { error: rule.code ?? OAUTH_DEFAULT[status], error_description: INJECTED } };
+    const error = rule.code ?? OAUTH_DEFAULT[status];
+    // need_info sends the ticket back with redirect_user, so the dashboard can start claims gathering.
+    const claims = error === 'need_info' && ticket ? { ticket, redirect_user: true } : {};
+    return { status, contentType: 'application/json', headers, body: { error, error_description: INJECTED, ...claims } };
   }
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="cda-sim C&A"';
   const code = rule.code ?? PROBLEM_DEFAULT[status];

@@ -7,7 +7,12 @@ import type { CaKeys } from './keys.js';
 import { acceptedAudiences, type CaConfig, type CaUrls } from './config.js';
 import type { PatRecord, RptRecord } from '../store/state.js';
 
-export class TokenRejected extends Error {}
+export class TokenRejected extends Error {
+  /** Why, where a caller answers differently by it (the harness-compatible /token): not a JWS, or a bad signature. */
+  constructor(message: string, readonly reason?: 'malformed' | 'bad-signature') {
+    super(message);
+  }
+}
 
 export interface TokenContext {
   clock: Clock;
@@ -28,7 +33,7 @@ async function verifySignedBy(ctx: TokenContext, token: string, what: string, al
         err.code === 'MALFORMED' ? 'is not a compact JWS (header.payload.signature)' :
         err.code === 'UNKNOWN_KEY' ? 'is signed with a key (kid) that is not in the C&A JWKS' :
         'has a signature that does not verify against the C&A JWKS';
-      throw new TokenRejected(`${what} ${why}`);
+      throw new TokenRejected(`${what} ${why}`, err.code === 'MALFORMED' ? 'malformed' : err.code === 'UNKNOWN_KEY' ? undefined : 'bad-signature');
     }
     throw err;
   }

@@ -5,19 +5,23 @@ import type { Clock } from '../core/clock.js';
 import type { Violation } from '../http/problems.js';
 import { REPORTING_ENDPOINTS, type ReportingEndpoint } from '../reporting/submissions.js';
 
-export const CA_FAULT_ENDPOINTS = ['token', 'rreguri-post', 'rreguri-patch', 'rreguri-delete', 'perm', 'introspect'] as const;
+export const CA_FAULT_ENDPOINTS = ['token', 'rreguri-post', 'rreguri-get', 'rreguri-patch', 'rreguri-delete', 'perm', 'introspect'] as const;
 export type CaFaultEndpoint = (typeof CA_FAULT_ENDPOINTS)[number];
 /** A C&A operation, or a reporting endpoint path without its leading slash. */
 export type FaultTarget = CaFaultEndpoint | ReportingEndpoint;
 
-/** The statuses the C&A's OpenAPI document declares, so an injected answer stays inside the contract. */
-export const FAULT_STATUSES = [400, 401, 404, 429, 500, 502, 503, 504] as const;
+/**
+ * The statuses the C&A's OpenAPI document declares, so an injected answer stays inside the contract.
+ * 403 is listed by every official C&A document (on /token it is UMA's claims-gathering answer).
+ */
+export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof FAULT_STATUSES)[number];
 
 /** The problem code of an error rule that names none. */
 export const PROBLEM_DEFAULT: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   429: 'TOO_MANY_REQUESTS',
   500: 'INTERNAL_SERVER_ERROR',
@@ -27,7 +31,13 @@ export const PROBLEM_DEFAULT: Record<number, string> = {
 };
 
 /** The OAuth error codes /token may answer (openapi/ca.yaml OAuthError). */
-export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_grant', 'invalid_scope', 'unauthorised_client', 'unsupported_grant_type', 'invalid_client', 'server_error', 'temporarily_unavailable', 'request_denied'];
+export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_grant', 'invalid_scope', 'unauthorised_client', 'unsupported_grant_type', 'invalid_client', 'server_error', 'temporarily_unavailable', 'request_denied', 'need_info'];
+
+/**
+ * Statuses an injected reporting answer may carry: configuration v1_1 allows 100–599, but HTTP
+ * cannot end an exchange with a 1xx (an informational answer), so cda-sim starts at 200.
+ */
+export const REPORTING_STATUS_RANGE = { min: 200, max: 599 };
 
 export const INTROSPECTION_FIXTURES = ['inactive', 'wrong-token-type', 'empty-permissions', 'no-owner-scope', 'expired-token-active', 'expired-permission'] as const;
 export type IntrospectionFixture = (typeof INTROSPECTION_FIXTURES)[number];
@@ -91,7 +101,8 @@ export function validateFaultRule(rule: unknown, now: number): Violation[] {
   if (kinds === 0) out.push(bad('status', 'is required (or fixture, for an introspection fixture, or delayMs, for a slow answer)'));
   if (kinds > 1) out.push(bad(fixture !== undefined ? 'fixture' : 'delayMs', 'a rule gives one of status (an error), fixture (a 200 body) or delayMs (a slow answer)'));
   if (status !== undefined) {
-    if (reporting && !(Number.isInteger(status) && (status as number) >= 400 && (status as number) <= 599)) out.push(bad('status', 'must be an HTTP error status, 400–599'));
+    const { min, max } = REPORTING_STATUS_RANGE;
+    if (reporting && !(Number.isInteger(status) && (status as number) >= min && (status as number) <= max)) out.push(bad('status', `must be an HTTP status, ${min}–${max}`));
     if (!reporting && !FAULT_STATUSES.includes(status as FaultStatus)) out.push(bad('status', `must be one of: ${FAULT_STATUSES.join(', ')}`));
   }
   if (fixture !== undefined) {

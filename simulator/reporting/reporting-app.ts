@@ -14,6 +14,7 @@ import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
 import type { Journal } from '../store/journal.js';
 import { titleCase } from './injection.js';
+import { harnessViolations } from './harness-compat.js';
 import { FaultRegistry, isError, isSlow, OAUTH_ERROR_CODES, PROBLEM_DEFAULT } from '../faults/registry.js';
 import { configurationRules, validateConfiguration } from '../faults/configuration.js';
 import { UNAVAILABLE_COUNTERS, validateSubmission, type RuleViolation } from './rules.js';
@@ -27,6 +28,8 @@ export interface ReportingDeps {
   api?: OpenAPIBackend;
   /** The simulator's one fault registry (shared with the C&A); a private one by default. */
   faults?: FaultRegistry;
+  /** Judge submissions as MaPS's harness does where it differs (harness-compat.ts). */
+  compat?: 'maps-harness';
 }
 
 export const REPORTING_SPEC = path.join(openapiDir, 'reporting.yaml');
@@ -118,7 +121,8 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
         datetimestamp: nowIso(),
         ...(details.length ? { detail: details.join('; ').slice(0, 4000) } : {}),
         ...(requestId ? { request_id: requestId } : {}),
-        errors,
+        // The official ProblemDetails item is closed {code}: field and rule are in `detail` above.
+        errors: errors.slice(0, 1000).map((e) => ({ code: e.code })),
       });
   };
 
@@ -177,10 +181,11 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
 
       const endpoint = route.endpoint;
       const requestId = req.get('x-request-id');
-      const violations = [
+      let violations: RuleViolation[] = [
         ...checkRequestId(requestId),
         ...(body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON object' }] : validateSubmission(endpoint, body)),
       ];
+      if (deps.compat === 'maps-harness') violations = harnessViolations(endpoint, body, violations);
       if (violations.length === 0) {
         const errors: ErrorObject[] = [];
         const parameters = { path: {}, query: {}, header: req.headers, cookie: {}, requestBody: body };

@@ -115,7 +115,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const faults = new FaultRegistry({ clock });
   const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
-  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults, compat: opts.compat });
   // A submission is durable before its 202, as a registration is (with --fsync: synced in the same group commit).
   answerWhenDurable(reportingApp, store);
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).

@@ -28,7 +28,7 @@ export const rehearseCommand = defineCommand({
       .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
-      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {

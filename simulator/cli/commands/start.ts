@@ -32,7 +32,7 @@ export const startCommand = defineCommand({
       .option('issuer', { type: 'string', describe: 'C&A issuer URL (default: the HTTPS listener URL)' })
       .option('hostname', { type: 'string', array: true, describe: 'Extra DNS names for the server certificate' })
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
-      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (error bodies, RPT wrapper, 400 for an unknown PAT)' })
+      .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
       .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change, journal line and reporting submission before the answer, once per turn (survive power loss as well as a killed process)' })
       .option('journal-cap-mib', journalCapOption),
   run: async (args) => {
