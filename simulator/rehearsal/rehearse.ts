@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock.js';
-import { packageVersion } from '../core/paths.js';
+import { outputPathProblem, packageVersion } from '../core/paths.js';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
@@ -172,6 +172,14 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
   const runId = paused?.runId ?? newRunId(clock);
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
+  // Everything the run will write or read is checked now, before the simulator starts or anything is cleared down.
+  // A state directory that cannot be one is the environment's fault (exit 3), as when the simulator finds it unusable.
+  const stateProblem = outputPathProblem(opts.stateDir, 'dir');
+  if (stateProblem) throw new CliError(`--state-dir: ${stateProblem}`, EXIT.environment);
+  const certsProblem = outputPathProblem(opts.certsDir, 'dir');
+  if (certsProblem) throw new CliError(`--certs-dir: ${certsProblem}`, EXIT.environment);
+  const reportsProblem = opts.reportsDir ? outputPathProblem(opts.reportsDir, 'dir') : undefined;
+  if (reportsProblem) throw new CliError(`--reports-dir: ${reportsProblem}`, EXIT.usage);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
   checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
@@ -187,7 +195,7 @@ function prepareRun(options: RehearseOptions): RunSetup {
     digest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
     scenarios: selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only),
     driverFaults: parseDriverFaults(opts.driverFaults),
-    testData: loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData),
+    testData: testDataFrom(opts.inputs?.testDataFile ?? userConfig?.testData),
     budgets,
     matchingPolicy,
     window: undefined as unknown as IntegrationWindow,
@@ -201,6 +209,15 @@ function prepareRun(options: RehearseOptions): RunSetup {
   run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
   run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
   return run;
+}
+
+/** The test data pack, or a one-line usage error naming the file and the rule. */
+function testDataFrom(file: string | undefined): TestDataPack {
+  try {
+    return loadTestData(file);
+  } catch (err) {
+    throw err instanceof CliError ? err : new CliError((err as Error).message, EXIT.usage);
+  }
 }
 
 /** Whether a whole run plays reporting after the stages: always with the reference provider, which submits; with yours on --reporting. */

@@ -86,6 +86,15 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
+/** The test users, or a one-line usage error naming the file and the rule. */
+function usersFrom(file: string | undefined): TestUser[] {
+  try {
+    return loadTestUsers(file);
+  } catch (err) {
+    throw err instanceof CliError ? err : new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const clock = opts.clock ?? systemClock;
   const host = opts.host ?? '127.0.0.1';
@@ -94,6 +103,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   if (held) {
     throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
   }
+  // Inputs first: a bad users file is refused before the state directory is opened.
+  const users = usersFrom(opts.usersFile);
   const durable = await openDurable(opts, clock);
   const { store, journal, submissions } = durable;
   let material: Material;
@@ -101,9 +112,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     ({ material } = await ensureMaterial(opts.certsDir, { clock, hostnames: opts.hostnames }));
   } catch (err) {
     await closeDurable(durable);
-    throw err;
+    throw err instanceof CliError ? err : new CliError(`the certs directory ${opts.certsDir} cannot be used: ${(err as Error).message}`, EXIT.environment);
   }
-  const users = loadTestUsers(opts.usersFile);
   const config: CaConfig = { ...defaultCaConfig, ...opts.ca };
   const keys = await buildCaKeys(material);
   const pfsSigner = await createSigner(material.keys.pfs);
