@@ -28,6 +28,7 @@ import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { journalCapFromMiB, readJournal } from '../store/journal.js';
+import { checkStateDir, StateDirError } from '../store/disk.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -173,9 +174,6 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const runId = paused?.runId ?? newRunId(clock);
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
   // Everything the run will write or read is checked now, before the simulator starts or anything is cleared down.
-  // A state directory that cannot be one is the environment's fault (exit 3), as when the simulator finds it unusable.
-  const stateProblem = outputPathProblem(opts.stateDir, 'dir');
-  if (stateProblem) throw new CliError(`--state-dir: ${stateProblem}`, EXIT.environment);
   const certsProblem = outputPathProblem(opts.certsDir, 'dir');
   if (certsProblem) throw new CliError(`--certs-dir: ${certsProblem}`, EXIT.environment);
   const reportsProblem = opts.reportsDir ? outputPathProblem(opts.reportsDir, 'dir') : undefined;
@@ -205,10 +203,21 @@ function prepareRun(options: RehearseOptions): RunSetup {
     played: [...(paused?.testCases ?? [])],
     done: new Set(paused?.done ?? []),
   };
+  // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
+  // found before the simulator starts or anything is cleared down.
+  usableStateDir(opts.stateDir);
   run.withReporting = reportingExpected(run) && !(opts.stage1Only && !paused);
   run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
   run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
   return run;
+}
+
+function usableStateDir(dir: string): void {
+  try {
+    checkStateDir(dir);
+  } catch (err) {
+    throw new CliError(err instanceof StateDirError ? err.message : new StateDirError(dir, err).message, EXIT.environment);
+  }
 }
 
 /** The test data pack, or a one-line usage error naming the file and the rule. */
