@@ -93,12 +93,16 @@ const CASES: Case[] = [
   { what: 'a view token key file that does not exist', args: () => rehearse('--config', config('pem.json', { viewTokenKey: { pemFile: 'gone.pem' } })), code: 2, message: /provider\.viewTokenKey\.pemFile: \S+gone\.pem does not exist$/ },
   { what: 'a JWKS file without keys', args: () => rehearse('--config', config('jwks.json', { viewTokenKey: { jwksFile: write('empty-jwks.json', '{}') } })), code: 2, message: /provider\.viewTokenKey\.jwksFile: \S+empty-jwks\.json is not a JWKS/ },
   { what: 'a test data pack that is not JSON', args: () => rehearse('--config', config('td.json', {}, { testData: write('pack.json', 'nope') })), code: 2, message: /testData: \S+pack\.json is not valid JSON/ },
+  { what: 'a test data pack without records', args: () => rehearse('--config', config('td2.json', {}, { testData: write('pack2.json', '{"holdernames": []}') })), code: 2, message: /test data pack \S+pack2\.json: field "records" must be an array$/ },
+  { what: 'a test users file without users', args: () => rehearse('--config', config('users.json', {}, { users: write('no-users.json', '{}') })), code: 2, message: /test users file \S+no-users\.json: expected an object with a "users" array$/ },
   { what: 'an expected-failures file that does not exist', args: () => rehearse('--expected-failures', 'no-list.txt'), code: 2, message: /cannot read the expected-failures file no-list\.txt/ },
   { what: 'a reports folder that is a file', args: () => rehearse('--reports-dir', write('reports', 'x')), code: 2, message: /--reports-dir: reports exists and is not a folder$/ },
   { what: 'a JUnit path under a file', args: () => rehearse('--junit', path.join(write('junit-parent', 'x'), 'out.xml')), code: 2, message: /--junit: \S+out\.xml cannot be created: \S+junit-parent is a file, not a folder$/ },
   { what: 'a scenario that does not exist', args: () => rehearse('--scenario', 'no-such-phase'), code: 2, message: /no scenario "no-such-phase"/ },
   { what: 'a state directory that is a file', args: () => ['rehearse', '--ci', '--state-dir', write('state-file', 'x'), '--certs-dir', certsDir], code: 3, message: /the state directory \S+state-file is unusable: it is not a directory \(ENOTDIR\)$/ },
   { what: 'a certs directory that is a file', args: () => ['rehearse', '--ci', '--state-dir', state, '--certs-dir', write('certs-file', 'x')], code: 3, message: /--certs-dir: certs-file exists and is not a folder$/ },
+  { what: 'journal on a state directory that is a file', args: () => ['journal', '--state-dir', write('state-file-2', 'x')], code: 3, message: /state-file-2 cannot be used: .*ENOTDIR/ },
+  { what: 'reset on a state directory that is a file', args: () => ['reset', '--state-dir', write('state-file-3', 'x'), '--certs-dir', certsDir], code: 3, message: /state-file-3 cannot be used: .*EEXIST/ },
   {
     what: 'a certs directory whose keys file is corrupt',
     args: () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock.js';
 import { outputPathProblem, packageVersion } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
 import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
@@ -193,7 +193,7 @@ function prepareRun(options: RehearseOptions): RunSetup {
     digest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
     scenarios: selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only),
     driverFaults: parseDriverFaults(opts.driverFaults),
-    testData: testDataFrom(opts.inputs?.testDataFile ?? userConfig?.testData),
+    testData: asUsageError(() => loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData)),
     budgets,
     matchingPolicy,
     window: undefined as unknown as IntegrationWindow,
@@ -217,15 +217,6 @@ function usableStateDir(dir: string): void {
     checkStateDir(dir);
   } catch (err) {
     throw new CliError(err instanceof StateDirError ? err.message : new StateDirError(dir, err).message, EXIT.environment);
-  }
-}
-
-/** The test data pack, or a one-line usage error naming the file and the rule. */
-function testDataFrom(file: string | undefined): TestDataPack {
-  try {
-    return loadTestData(file);
-  } catch (err) {
-    throw err instanceof CliError ? err : new CliError((err as Error).message, EXIT.usage);
   }
 }
 

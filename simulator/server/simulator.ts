@@ -5,7 +5,7 @@ import type { OpenAPIBackend } from 'openapi-backend';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { packageVersion } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { ensureMaterial, expiryWarnings, type Material } from '../crypto/material.js';
 import { Journal } from '../store/journal.js';
@@ -86,15 +86,6 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-/** The test users, or a one-line usage error naming the file and the rule. */
-function usersFrom(file: string | undefined): TestUser[] {
-  try {
-    return loadTestUsers(file);
-  } catch (err) {
-    throw err instanceof CliError ? err : new CliError((err as Error).message, EXIT.usage);
-  }
-}
-
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const clock = opts.clock ?? systemClock;
   const host = opts.host ?? '127.0.0.1';
@@ -104,7 +95,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
   }
   // Inputs first: a bad users file is refused before the state directory is opened.
-  const users = usersFrom(opts.usersFile);
+  const users = asUsageError(() => loadTestUsers(opts.usersFile));
   const durable = await openDurable(opts, clock);
   const { store, journal, submissions } = durable;
   let material: Material;
