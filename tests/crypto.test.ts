@@ -31,6 +31,10 @@ const FILES = [
   'foreign-ca.key',
   'foreign-client.crt',
   'foreign-client.key',
+  'no-client-auth-client.crt',
+  'no-client-auth-client.key',
+  'weak-key-client.crt',
+  'weak-key-client.key',
   'keys.json',
 ];
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
@@ -126,6 +130,20 @@ test('expired client is expired and chains to the CA', () => {
   assert.ok(cert.verify(ca.publicKey));
   const info = describeMaterial(material, systemClock).find((i) => i.name === 'expired-client');
   assert.is(info?.status, 'expired by design');
+});
+
+test('the unfit-by-design client certificates chain to the CA: one has no clientAuth purpose, one an RSA-1024 key', () => {
+  const ca = new X509Certificate(material.ca.cert);
+  const noClientAuth = new X509Certificate(material.noClientAuthClient.cert);
+  const weak = new X509Certificate(material.weakKeyClient.cert);
+  for (const cert of [noClientAuth, weak]) assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
+  assert.equal(noClientAuth.keyUsage, ['1.3.6.1.5.5.7.3.1']);
+  assert.is(noClientAuth.publicKey.asymmetricKeyDetails?.modulusLength, 2048);
+  assert.equal(weak.keyUsage, ['1.3.6.1.5.5.7.3.2']);
+  assert.is(weak.publicKey.asymmetricKeyDetails?.modulusLength, 1024);
+  const status = (name: string) => describeMaterial(material, systemClock).find((i) => i.name === name)?.status;
+  assert.is(status('no-client-auth-client'), 'no clientAuth by design');
+  assert.is(status('weak-key-client'), 'RSA-1024 by design');
 });
 
 test('foreign client does not verify against the CA, but does against the foreign CA', () => {
@@ -248,7 +266,7 @@ test('a leaf whose CA was replaced is regenerated', async () => {
   const { material: first } = await ensureMaterial(d, { clock: systemClock });
   fs.rmSync(path.join(d, 'ca.crt'));
   const { material: second, created: regenerated } = await ensureMaterial(d, { clock: systemClock });
-  assert.equal(regenerated, ['ca', 'server', 'provider-client', 'cda-client', 'expired-client']);
+  assert.equal(regenerated, ['ca', 'server', 'provider-client', 'cda-client', 'expired-client', 'no-client-auth-client', 'weak-key-client']);
   assert.is(second.foreignCa.cert, first.foreignCa.cert);
   assert.ok(new X509Certificate(second.server.cert).verify(new X509Certificate(second.ca.cert).publicKey));
 });

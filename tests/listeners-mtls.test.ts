@@ -46,6 +46,8 @@ for (const [what, pick] of [
   ['no client certificate', () => ({})],
   ['an expired client certificate', (m: Simulator['material']) => ({ cert: m.expiredClient.cert, key: m.expiredClient.key })],
   ['a client certificate from a foreign CA', (m: Simulator['material']) => ({ cert: m.foreignClient.cert, key: m.foreignClient.key })],
+  // OpenSSL's own purpose check refuses it in the handshake when the chain is required.
+  ['a client certificate without clientAuth', (m: Simulator['material']) => ({ cert: m.noClientAuthClient.cert, key: m.noClientAuthClient.key })],
 ] as const) {
   test(`mTLS need: ${what} is refused at the handshake and nothing is journalled`, async () => {
     const { s } = await sim('need');
@@ -59,6 +61,37 @@ for (const [what, pick] of [
     assert.ok(failed, 'the request must fail');
     assert.match(String((failed as NodeJS.ErrnoException).code ?? failed!.message), /ECONNRESET|EPROTO|ERR_SSL|certificate|socket hang up/i);
     assert.is((await readJournal(s.journal.file)).length, 0);
+    await s.close();
+  });
+}
+
+for (const [mode, what, pick, rule] of [
+  ['need', 'an RSA-1024 client certificate', (m: Simulator['material']) => m.weakKeyClient, /RSA key is 1024 bits; at least 2048 are required/],
+  ['want', 'an RSA-1024 client certificate', (m: Simulator['material']) => m.weakKeyClient, /RSA key is 1024 bits; at least 2048 are required/],
+  ['want', 'a client certificate without clientAuth (serverAuth only)', (m: Simulator['material']) => m.noClientAuthClient, /extended key usage \(1\.3\.6\.1\.5\.5\.7\.3\.1\) lacks clientAuth \(1\.3\.6\.1\.5\.5\.7\.3\.2\)/],
+] as const) {
+  test(`mTLS ${mode}: ${what} from the cda-sim CA gets a 403 naming the rule, journalled with its reason, and changes nothing`, async () => {
+    const { s } = await sim(mode);
+    const m = s.material;
+    const tls = { ca: m.ca.cert, cert: pick(m).cert, key: pick(m).key };
+    const jwks = await httpsRequest(`${s.endpoints.https}/jwk_uri`, tls);
+    assert.is(jwks.status, 403);
+    assert.is(jwks.headers['content-type'], 'application/problem+json');
+    assert.is(jwks.json.errors[0].code, 'CLIENT_CERTIFICATE_REFUSED');
+    assert.match(jwks.json.errors[0].detail, rule);
+    // A PAT request that would succeed with a fit certificate: refused, and no PAT is kept.
+    const { token } = await s.mintUserToken('CP01');
+    const requestId = randomUUID();
+    const body = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: token, scope: 'uma_protection' }).toString();
+    const pat = await httpsRequest(`${s.endpoints.https}/token`, { ...tls, method: 'POST', body, headers: { 'X-Request-ID': requestId, 'Content-Type': 'application/x-www-form-urlencoded' } });
+    assert.is(pat.status, 403, pat.text);
+    assert.is(pat.json.request_id, requestId);
+    assert.equal(Object.keys(s.store.data.pats), []);
+    const entries = await readJournal(s.journal.file);
+    assert.equal(entries.map((e) => [e.path, e.status]), [['/jwk_uri', 403], ['/token', 403]]);
+    for (const e of entries) assert.match(e.clientCert!.refused ?? '', rule);
+    // The same listener still serves a fit certificate.
+    assert.is((await httpsRequest(`${s.endpoints.https}/jwk_uri`, { ca: m.ca.cert, cert: m.providerClient.cert, key: m.providerClient.key })).status, 200);
     await s.close();
   });
 }

@@ -41,6 +41,7 @@ const HARNESS_IDS = [
   'SYS-23', 'SYS-24', 'SYS-25a', 'SYS-25b', 'SYS-25c', 'SYS-25d',
   'SYS-INT-01', 'SYS-INT-02', 'SYS-INT-03', 'SYS-INT-04', 'SYS-INT-05', 'SYS-INT-06',
   'SYS-TLS-01', 'SYS-TLS-02', 'SYS-TLS-03', 'SYS-TLS-04', 'SYS-TLS-05', 'SYS-TLS-06', 'SYS-TLS-07', 'SYS-TLS-08', 'SYS-TLS-09',
+  'SYS-TLS-10', 'SYS-TLS-11', 'SYS-TLS-12', 'SYS-TLS-13', 'SYS-TLS-14', 'SYS-TLS-15',
   'SYS-DF-01', 'SYS-DF-02', 'SYS-DF-03', 'SYS-DF-04', 'SYS-DF-05', 'SYS-DF-06', 'SYS-DF-07', 'SYS-DF-08', 'SYS-DF-09',
 ];
 
@@ -64,6 +65,8 @@ test('the reference provider passes every SYS-* case and OAT-01, with the observ
   assert.match(reasonsOf(results, 'SYS-22c'), /\/introspect answered 503, the view was answered 503/);
   assert.match(reasonsOf(results, 'SYS-TLS-02'), /foreign-CA client certificate: refused/);
   assert.match(reasonsOf(results, 'SYS-TLS-08'), /cda-sim’s own C&A listener with a foreign-CA client certificate: refused/);
+  assert.match(reasonsOf(results, 'SYS-TLS-11'), /the provider’s find endpoint with an RSA-1024 client certificate: answered 403, nothing acted on/);
+  assert.match(reasonsOf(results, 'SYS-TLS-15'), /cda-sim’s own C&A listener with an RSA-1024 client certificate: answered 403, nothing acted on/);
   assert.match(reasonsOf(results, 'OAT-01'), /acknowledged with 202.*nothing was registered/);
   // Each case cites the exchanges it judged.
   const sys05a = results.testCases.find((t) => t.id === 'SYS-05a')!;

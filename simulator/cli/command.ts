@@ -2,6 +2,7 @@
 // main.ts collects them; nothing here calls process.exit, so commands are testable in-process.
 import type { Argv, CommandModule } from 'yargs';
 import { CliError, EXIT } from './exit-codes.js';
+import { diskCause } from '../store/disk.js';
 
 export interface CommandSpec<A> {
   command: string | string[];
@@ -26,12 +27,22 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<object, A>
         if (err instanceof CliError) {
           console.error(`cda-sim: ${err.message}`);
           outcome.code = err.exitCode;
+        } else if (isFileSystemError(err)) {
+          // A file or folder the command was pointed at cannot be used: one line naming it, never a stack trace.
+          console.error(`cda-sim: ${err.path} cannot be used: ${diskCause(err)}`);
+          outcome.code = EXIT.environment;
         } else {
           throw err;
         }
       }
     },
   };
+}
+
+/** An error the file system raised about a path (ENOTDIR, EACCES, EEXIST…), as node reports them. */
+function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path: string } {
+  const e = err as NodeJS.ErrnoException;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string';
 }
 
 /** Options every command that touches state or crypto shares. */

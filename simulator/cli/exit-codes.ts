@@ -17,3 +17,12 @@ export class CliError extends Error {
     super(message);
   }
 }
+
+/** Run a loader of the user's input: a plain error it throws (bad file, bad field) becomes a one-line usage error. */
+export function asUsageError<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    throw err instanceof CliError ? err : new CliError((err as Error).message, EXIT.usage);
+  }
+}

@@ -3,7 +3,7 @@
 // names the field and the rule, never a stack trace.
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import YAML from 'yaml';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -73,18 +73,16 @@ function validate(data: unknown) {
   });
 }
 
-/** Read, parse and check a config file; relative file paths inside it are resolved against its folder. */
+/** Read, parse and check a config file, and every file it names; relative paths inside it are resolved against its folder. */
 export function loadProviderConfig(file: string): ProviderConfig {
-  if (!fs.existsSync(file)) throw new CliError(`config file ${file} does not exist (\`cda-sim init\` writes an annotated example)`, EXIT.usage);
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readConfigText(file);
   let raw: unknown;
   try {
     raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
   } catch (err) {
-    throw new CliError(`config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message}`, EXIT.usage);
+    throw new CliError(`config file ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${oneLine((err as Error).message)}`, EXIT.usage);
   }
-  const problems = validate(raw);
-  if (problems.length) throw new CliError(`config file ${file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, EXIT.usage);
+  refuseProblems(file, validate(raw));
   const cfg = raw as ProviderConfig;
   const dir = path.dirname(path.resolve(file));
   const resolve = (p?: string) => (p ? path.resolve(dir, p) : p);
@@ -97,7 +95,93 @@ export function loadProviderConfig(file: string): ProviderConfig {
   cfg.testData = resolve(cfg.testData);
   cfg.users = resolve(cfg.users);
   cfg.budgets = { ...DEFAULT_BUDGETS, ...cfg.budgets };
+  // Every file the run will read is checked now, before anything is started or cleared down.
+  refuseProblems(file, namedFileProblems(cfg));
   return cfg;
+}
+
+function readConfigText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`config file ${file} does not exist (\`cda-sim init\` writes an annotated example)`, EXIT.usage);
+    throw new CliError(`config file ${file} cannot be read: ${readProblem(err)}`, EXIT.usage);
+  }
+}
+
+/** One problem reads as one line; several are listed under it. */
+function refuseProblems(file: string, problems: string[]): void {
+  if (problems.length === 1) throw new CliError(`config file ${file}: ${problems[0]}`, EXIT.usage);
+  if (problems.length) throw new CliError(`config file ${file} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`, EXIT.usage);
+}
+
+type FileKind = 'certificate' | 'private key' | 'public key' | 'jwks' | 'json';
+
+/** The files a config names, each read and parsed as what it must be: a problem per file, naming the field and the rule. */
+export function namedFileProblems(cfg: ProviderConfig): string[] {
+  const t = cfg.provider.tls ?? {};
+  const k = cfg.provider.viewTokenKey;
+  const named: [string, string | undefined, FileKind][] = [
+    ['provider.tls.trustCaFile', t.trustCaFile, 'certificate'],
+    ['provider.tls.clientCertFile', t.clientCertFile, 'certificate'],
+    ['provider.tls.clientKeyFile', t.clientKeyFile, 'private key'],
+    ['provider.viewTokenKey.jwksFile', k.jwksFile, 'jwks'],
+    ['provider.viewTokenKey.pemFile', k.pemFile, 'public key'],
+    ['testData', cfg.testData, 'json'],
+    ['users', cfg.users, 'json'],
+  ];
+  const problems = named.flatMap(([field, file, kind]) => {
+    const problem = file ? fileProblem(file, kind) : undefined;
+    return problem ? [`${field}: ${problem}`] : [];
+  });
+  // A client certificate is of no use without its key, nor a key without its certificate.
+  if (!t.clientCertFile !== !t.clientKeyFile) problems.push(`provider.tls: give clientCertFile and clientKeyFile together (only ${t.clientCertFile ? 'clientCertFile' : 'clientKeyFile'} is set)`);
+  return problems;
+}
+
+function fileProblem(file: string, kind: FileKind): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} does not exist` : `${file} cannot be read: ${readProblem(err)}`;
+  }
+  try {
+    parseAs(text, kind);
+    return undefined;
+  } catch (err) {
+    return `${file} is not ${KIND_WORDS[kind]}: ${oneLine((err as Error).message)}`;
+  }
+}
+
+const KIND_WORDS: Record<FileKind, string> = {
+  certificate: 'a PEM certificate',
+  'private key': 'a PEM private key',
+  'public key': 'a PEM public key (or certificate)',
+  jwks: 'a JWKS (JSON with a "keys" array)',
+  json: 'valid JSON',
+};
+
+function parseAs(text: string, kind: FileKind): void {
+  if (kind === 'certificate') new X509Certificate(text);
+  else if (kind === 'private key') createPrivateKey(text);
+  else if (kind === 'public key') createPublicKey(text);
+  else {
+    const doc = JSON.parse(text) as { keys?: unknown };
+    if (kind === 'jwks' && !Array.isArray(doc?.keys)) throw new Error('no "keys" array');
+  }
+}
+
+function readProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return 'it is a directory, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return oneLine((err as Error).message);
+}
+
+function oneLine(message: string): string {
+  return message.split('\n')[0].trim();
 }
 
 /** A digest of the config for reports: shows two runs used the same settings without showing them. */

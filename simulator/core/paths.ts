@@ -21,3 +21,28 @@ export const scenariosDir = path.join(packageRoot, 'scenarios');
 export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
 }
+
+/**
+ * Why a path cda-sim will write later cannot be written, checked before a run touches anything:
+ * an existing file where a folder must be (or a folder where a file must be), or a parent that
+ * is a file. undefined when the path can be created.
+ */
+export function outputPathProblem(target: string, kind: 'file' | 'dir'): string | undefined {
+  const full = path.resolve(target);
+  const st = statOf(full);
+  if (st && kind === 'dir' && !st.isDirectory()) return `${target} exists and is not a folder`;
+  if (st && kind === 'file' && st.isDirectory()) return `${target} is a folder, not a file`;
+  // The nearest existing ancestor must be a folder: the missing ones are created under it.
+  let dir = path.dirname(full);
+  while (!statOf(dir)) dir = path.dirname(dir);
+  if (!statOf(dir)!.isDirectory()) return `${target} cannot be created: ${dir} is a file, not a folder`;
+  return undefined;
+}
+
+function statOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}

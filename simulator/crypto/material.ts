@@ -41,6 +41,10 @@ export interface Material {
   expiredClient: PemPair;
   foreignCa: PemPair;
   foreignClient: PemPair;
+  /** Issued by the cda-sim CA for server authentication only: no clientAuth purpose (negative tests). */
+  noClientAuthClient: PemPair;
+  /** Issued by the cda-sim CA with an RSA-1024 key, below the 2048-bit floor (negative tests). */
+  weakKeyClient: PemPair;
   keys: MaterialKeys;
   retiredKeys: Jwk[];
   /** The published JWKS: public pfs, ca and dashboard keys + retiredKeys; never the ticket encryption key, never rogue, never private members. */
@@ -56,20 +60,23 @@ export interface CertInfo {
   notBefore: string;
   notAfter: string;
   daysLeft: number;
-  status: 'ok' | 'expiring' | 'expired' | 'expired by design';
+  status: 'ok' | 'expiring' | 'expired' | 'expired by design' | 'no clientAuth by design' | 'RSA-1024 by design';
 }
 
 // ---- what to generate ----------------------------------------------------------
 
-type CertField = 'ca' | 'server' | 'providerClient' | 'cdaClient' | 'expiredClient' | 'foreignCa' | 'foreignClient';
+type CertField = 'ca' | 'server' | 'providerClient' | 'cdaClient' | 'expiredClient' | 'foreignCa' | 'foreignClient' | 'noClientAuthClient' | 'weakKeyClient';
 
 interface CertSpec {
   field: CertField;
   /** File stem: <name>.crt and <name>.key. */
   name: string;
   cn: string;
-  kind: 'ca' | 'server' | 'client';
+  /** 'client-without-client-auth': a leaf whose only purpose is serverAuth. */
+  kind: 'ca' | 'server' | 'client' | 'client-without-client-auth';
   issuer?: 'ca' | 'foreignCa';
+  /** RSA modulus length; 2048 unless a negative test needs a weak key. */
+  keyBits?: number;
   validity(now: number): { notBefore: number; notAfter: number };
 }
 
@@ -106,7 +113,24 @@ const ALL_CERTS: CertSpec[] = [
     issuer: 'foreignCa',
     validity: years(1),
   },
+  // Unfit on purpose, for negative tests: they chain to the cda-sim CA, so only the purpose and key checks refuse them.
+  {
+    field: 'noClientAuthClient',
+    name: 'no-client-auth-client',
+    cn: 'cda-sim client without clientAuth',
+    kind: 'client-without-client-auth',
+    issuer: 'ca',
+    validity: years(1),
+  },
+  { field: 'weakKeyClient', name: 'weak-key-client', cn: 'cda-sim client with an RSA-1024 key', kind: 'client', issuer: 'ca', keyBits: 1024, validity: years(1) },
 ];
+
+/** Certificates that are unfit by design: `certs show` says so rather than warning. */
+const UNFIT_BY_DESIGN: Partial<Record<CertField, string>> = {
+  expiredClient: 'expired by design',
+  noClientAuthClient: 'no clientAuth by design',
+  weakKeyClient: 'RSA-1024 by design',
+};
 
 // CAs are generated before the certificates they sign.
 const ROOTS = ALL_CERTS.filter((s) => !s.issuer);
@@ -166,7 +190,8 @@ export function describeMaterial(m: Material, clock: Clock): CertInfo[] {
     // Whole days, towards zero: 364.9 days left is 364, expired 1.0 days ago is -1.
     const daysLeft = Math.trunc((notAfter.getTime() - now) / DAY_MS);
     let status: CertInfo['status'] = 'ok';
-    if (spec.field === 'expiredClient') status = 'expired by design';
+    const unfit = UNFIT_BY_DESIGN[spec.field] as CertInfo['status'] | undefined;
+    if (unfit) status = unfit;
     else if (notAfter.getTime() <= now) status = 'expired';
     else if (daysLeft <= EXPIRY_WARNING_DAYS) status = 'expiring';
     return {
@@ -304,7 +329,7 @@ async function issue(dir: string, spec: CertSpec, now: number, issuer: PemPair |
       { name: 'organizationName', value: 'cda-sim' },
     ],
     {
-      keySize: 2048,
+      keySize: spec.keyBits ?? 2048,
       algorithm: 'sha256',
       notBeforeDate: new Date(notBefore),
       notAfterDate: new Date(notAfter),
@@ -331,6 +356,7 @@ function extensionsFor(spec: CertSpec, sanNames: string[]) {
     { name: 'keyUsage' as const, digitalSignature: true, keyEncipherment: true, critical: true },
   ];
   if (spec.kind === 'client') return [...base, { name: 'extKeyUsage' as const, clientAuth: true }];
+  if (spec.kind === 'client-without-client-auth') return [...base, { name: 'extKeyUsage' as const, serverAuth: true }];
   const altNames = [...sanNames, ...ALWAYS_IPS].map((n) =>
     isIP(n) ? { type: 7 as const, ip: n } : { type: 2 as const, value: n },
   );

@@ -2,18 +2,21 @@
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { TLSSocket } from 'node:tls';
 import type { Journal } from '../store/journal.js';
+import { clientCertRefusal } from './client-cert-policy.js';
 
-export function clientCertOf(req: Request): { subject: string; issuer: string; authorized: boolean; error?: string } | undefined {
+export function clientCertOf(req: Request): { subject: string; issuer: string; authorized: boolean; error?: string; refused?: string } | undefined {
   const socket = req.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const cert = socket.getPeerCertificate();
   if (!cert || !cert.subject) return undefined;
+  const refused = clientCertRefusal(socket);
   const dn = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join(', ');
   return {
     subject: dn(cert.subject as unknown as Record<string, unknown>),
     issuer: dn(cert.issuer as unknown as Record<string, unknown>),
     authorized: socket.authorized,
     ...(socket.authorizationError ? { error: String(socket.authorizationError) } : {}),
+    ...(refused ? { refused } : {}),
   };
 }
 

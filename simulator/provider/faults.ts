@@ -2,7 +2,10 @@
 // tests can prove that each of its checks is able to fail: a check that has never been seen to
 // fail proves nothing. A provider's engineer reading this folder can ignore every line marked
 // "FAULT (for cda-sim's own tests)": with no faults switched on, the code takes the clean path.
+import type { RequestHandler } from 'express';
+import type { TLSSocket } from 'node:tls';
 import type { Decision, HttpAnswer } from './retry.js';
+import { sendProblem } from './http.js';
 
 export type ProviderFault =
   | 'ack-200' // answers a find with 200 instead of 202
@@ -23,6 +26,7 @@ export type ProviderFault =
   | 'register-without-pat' // registers even when no PAT could be obtained
   | 'data-when-introspection-fails' // returns view data when /introspect fails
   | 'accept-foreign-client-cert' // asks for a client certificate but accepts any (a foreign CA's, an expired one, none)
+  | 'accept-weak-client-certs' // checks a client certificate's chain only: accepts one without clientAuth, or with an RSA-1024 key
   | 'match-on-one-key' // over-matching: a possible match whenever one key (surname, previous surname, date of birth, postcode, NINO) agrees
   | 'retry-fixed-interval-with-jitter' // retries a 5xx after a fixed interval with jitter (400 ms ± 20%), not a growing backoff
   | 'reuse-request-id' // one X-Request-ID for every C&A call the C&A does not refuse it on (all but POST /rreguri)
@@ -63,6 +67,7 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'register-without-pat',
   'data-when-introspection-fails',
   'accept-foreign-client-cert',
+  'accept-weak-client-certs',
   'match-on-one-key',
   'retry-fixed-interval-with-jitter',
   'reuse-request-id',
@@ -92,6 +97,21 @@ export function bendRetry(faults: Faults): ((d: Decision, outcome: HttpAnswer | 
     if (faults.has('give-up-on-5xx') && status >= 500) return { action: 'stop', why: `${status}: giving up at once` };
     if (faults.has('retry-fixed-interval-with-jitter') && status >= 500 && d.action === 'retry') return { ...d, delayMs: Math.round(400 * (0.8 + Math.random() * 0.4)) };
     return d;
+  };
+}
+
+/**
+ * FAULT (for cda-sim's own tests): an mTLS stack that trusts the chain alone. The listener asks for a
+ * certificate without judging it ('want', policy off); this refuses none, an untrusted or an expired
+ * one, and lets through one whose only flaw is its purpose (no clientAuth) or its key size.
+ */
+export function chainOnlyClientCerts(): RequestHandler {
+  return (req, res, next) => {
+    const socket = req.socket as TLSSocket;
+    const error = socket.authorizationError ? String(socket.authorizationError) : undefined;
+    const presented = !!socket.getPeerX509Certificate?.();
+    if (presented && (socket.authorized || error === 'INVALID_PURPOSE')) return next();
+    sendProblem(res, 403, [{ code: 'CLIENT_CERTIFICATE_REFUSED', detail: presented ? `the client certificate is not trusted: ${error}` : 'no client certificate' }]);
   };
 }
 

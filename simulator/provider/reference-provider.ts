@@ -16,7 +16,7 @@ import type { TestDataPack } from '../testdata/records.js';
 import { Background } from './background.js';
 import { CaClient, fetchJwks } from './ca-client.js';
 import { CdaKeys } from './cda-keys.js';
-import { bendRetry, Faults, type ProviderFault } from './faults.js';
+import { bendRetry, chainOnlyClientCerts, Faults, type ProviderFault } from './faults.js';
 import { findHandler } from './find.js';
 import type { FindVerificationContext } from './find-verification.js';
 import { sendProblem } from './http.js';
@@ -39,7 +39,8 @@ export interface ReferenceProviderOptions {
   port?: number;
   /**
    * HTTPS with mutual TLS (mtls default 'need': a caller without a client certificate issued by one
-   * of `clientCa` is refused in the handshake), or null (or absent) for plain HTTP.
+   * of `clientCa` is refused in the handshake; one that chains but lacks clientAuth or has a key
+   * under RSA-2048 gets a 403), or null (or absent) for plain HTTP.
    */
   tls?: { cert: string; key: string; clientCa: string[]; mtls?: 'need' | 'want' | 'none' } | null;
   ca: {
@@ -136,6 +137,9 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
 
   const app = express();
   app.disable('x-powered-by');
+  // FAULT (for cda-sim's own tests): trust the chain alone, not the certificate's purpose or key size.
+  const weakCertsFault = !!opts.tls && faults.has('accept-weak-client-certs');
+  if (weakCertsFault) app.use(chainOnlyClientCerts());
   // The body is read as text and parsed by the find handler, so a malformed body gets a 400 that says so.
   app.post('/find', express.text({ type: () => true, limit: '1mb' }), findHandler({ verification, records, background, faults, log, registration: { ca, pats, store, faults, now, log } }));
   const ledger = new ServedViewLedger(records, store, now);
@@ -160,7 +164,8 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
         host,
         port,
         // FAULT (for cda-sim's own tests): ask for a client certificate but accept any.
-        mtls: faults.has('accept-foreign-client-cert') ? 'want' : (opts.tls.mtls ?? 'need'),
+        mtls: faults.has('accept-foreign-client-cert') || weakCertsFault ? 'want' : (opts.tls.mtls ?? 'need'),
+        clientCertPolicy: weakCertsFault ? 'off' : 'enforce',
         tls: { serverCert: opts.tls.cert, serverKey: opts.tls.key, clientCa: opts.tls.clientCa },
         what: 'the reference provider',
       })

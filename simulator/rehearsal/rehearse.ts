@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock.js';
-import { packageVersion } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { outputPathProblem, packageVersion } from '../core/paths.js';
+import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
 import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
@@ -28,6 +28,7 @@ import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { journalCapFromMiB, readJournal } from '../store/journal.js';
+import { checkStateDir, StateDirError } from '../store/disk.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -172,6 +173,11 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
   const runId = paused?.runId ?? newRunId(clock);
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
+  // Everything the run will write or read is checked now, before the simulator starts or anything is cleared down.
+  const certsProblem = outputPathProblem(opts.certsDir, 'dir');
+  if (certsProblem) throw new CliError(`--certs-dir: ${certsProblem}`, EXIT.environment);
+  const reportsProblem = opts.reportsDir ? outputPathProblem(opts.reportsDir, 'dir') : undefined;
+  if (reportsProblem) throw new CliError(`--reports-dir: ${reportsProblem}`, EXIT.usage);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
   checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
@@ -187,7 +193,7 @@ function prepareRun(options: RehearseOptions): RunSetup {
     digest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
     scenarios: selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only),
     driverFaults: parseDriverFaults(opts.driverFaults),
-    testData: loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData),
+    testData: asUsageError(() => loadTestData(opts.inputs?.testDataFile ?? userConfig?.testData)),
     budgets,
     matchingPolicy,
     window: undefined as unknown as IntegrationWindow,
@@ -197,10 +203,21 @@ function prepareRun(options: RehearseOptions): RunSetup {
     played: [...(paused?.testCases ?? [])],
     done: new Set(paused?.done ?? []),
   };
+  // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
+  // found before the simulator starts or anything is cleared down.
+  usableStateDir(opts.stateDir);
   run.withReporting = reportingExpected(run) && !(opts.stage1Only && !paused);
   run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
   run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
   return run;
+}
+
+function usableStateDir(dir: string): void {
+  try {
+    checkStateDir(dir);
+  } catch (err) {
+    throw new CliError(err instanceof StateDirError ? err.message : new StateDirError(dir, err).message, EXIT.environment);
+  }
 }
 
 /** Whether a whole run plays reporting after the stages: always with the reference provider, which submits; with yours on --reporting. */

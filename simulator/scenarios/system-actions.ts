@@ -26,7 +26,20 @@ export type SystemStepSpec =
   /** Have the provider apply Stage 2 update instructions (for a user's first pension), all at once, and wait until it has. */
   | { do: 'update'; updates: { user: string; action: string; as: string }[] };
 
-export type ClientCertChoice = 'expired' | 'foreign' | 'none';
+export type ClientCertChoice = 'expired' | 'foreign' | 'no-client-auth' | 'rsa-1024' | 'none';
+export const CLIENT_CERT_CHOICES: readonly ClientCertChoice[] = ['expired', 'foreign', 'no-client-auth', 'rsa-1024', 'none'];
+
+/** How a probe's certificate reads in a reason. */
+export function describeClientCert(cert: ClientCertChoice): string {
+  const words: Record<ClientCertChoice, string> = {
+    expired: 'an expired client certificate',
+    foreign: 'a foreign-CA client certificate',
+    'no-client-auth': 'a client certificate without clientAuth (serverAuth only)',
+    'rsa-1024': 'an RSA-1024 client certificate',
+    none: 'no client certificate',
+  };
+  return words[cert];
+}
 
 /** What an mTLS probe met: an answer, or a refused connection. */
 export interface TlsProbe {
@@ -116,13 +129,12 @@ const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
 
 function clientCert(ctx: RunContext, cert: ClientCertChoice): { cert?: string; key?: string } {
   const m = ctx.sim.material;
-  if (cert === 'expired') return { cert: m.expiredClient.cert, key: m.expiredClient.key };
-  if (cert === 'foreign') return { cert: m.foreignClient.cert, key: m.foreignClient.key };
-  return {};
+  const pair = { expired: m.expiredClient, foreign: m.foreignClient, 'no-client-auth': m.noClientAuthClient, 'rsa-1024': m.weakKeyClient, none: undefined }[cert];
+  return pair ? { cert: pair.cert, key: pair.key } : {};
 }
 
 const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
-  if (!['expired', 'foreign', 'none'].includes(step.cert)) throw new Error(`tls-probe step: cert must be expired, foreign or none, not "${step.cert}"`);
+  if (!CLIENT_CERT_CHOICES.includes(step.cert)) throw new Error(`tls-probe step: cert must be one of ${CLIENT_CERT_CHOICES.join(', ')}, not "${step.cert}"`);
   const requestId = randomUUID();
   const sentAt = ctx.clock.now();
   let url: string;
@@ -165,7 +177,7 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
   if (find) ctx.finds.set(step.as, { ...find, response: probe.response, error: probe.error, ackMs: probe.response?.durationMs ?? 0 });
   if (!probes.has(ctx)) probes.set(ctx, new Map());
   probes.get(ctx)!.set(step.as, probe);
-  ctx.progress(`    ${step.target} with ${step.cert === 'none' ? 'no' : `an ${step.cert}`} client certificate → ${probe.response?.status ?? probe.error?.code}`);
+  ctx.progress(`    ${step.target} with ${describeClientCert(step.cert)} → ${probe.response?.status ?? probe.error?.code}`);
 };
 
 const update: Action<Step<'update'>> = async (ctx, step) => {

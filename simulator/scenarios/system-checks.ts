@@ -6,7 +6,7 @@ import { retryAfterMs } from '../provider/retry.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, tokenParams, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
-import { probeByName, updateByName } from './system-actions.js';
+import { describeClientCert, probeByName, updateByName } from './system-actions.js';
 import type { CheckOutcome } from './checks.js';
 
 export type RetryEndpoint = 'token' | 'rreguri-post' | 'rreguri-patch' | 'rreguri-delete';
@@ -219,7 +219,7 @@ const noDataOnCaFailure: Check<Spec<'no-data-on-ca-failure'>> = (ctx, spec) => {
 const mtlsRefused: Check<Spec<'mtls-refused'>> = (ctx, spec) => {
   const o = outcome();
   const p = probeByName(ctx, spec.probe);
-  const what = `${p.target === 'ca' ? 'cda-sim’s own C&A listener' : `the provider’s ${p.target} endpoint`} with ${p.cert === 'none' ? 'no client certificate' : p.cert === 'expired' ? 'an expired client certificate' : 'a foreign-CA client certificate'}`;
+  const what = `${p.target === 'ca' ? 'cda-sim’s own C&A listener' : `the provider’s ${p.target} endpoint`} with ${describeClientCert(p.cert)}`;
   o.exchanges.push(...ctx.entries.filter((e) => e.direction === 'out' && e.requestId === p.requestId));
   if (p.error) {
     o.notes.push(`${what}: refused (${p.error.code}: ${p.error.message})`);

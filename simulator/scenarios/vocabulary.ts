@@ -8,6 +8,7 @@ import { DRIVER_FAULTS } from '../pfs/driver-faults.js';
 import { FIND_TOKENS, TOKEN_FLAWS } from '../pfs/token-flaws.js';
 import { INTROSPECTION_FIXTURES, validateFaultRule } from '../faults/registry.js';
 import { UPDATE_ACTIONS } from '../rehearsal/update-file.js';
+import { CLIENT_CERT_CHOICES } from './system-actions.js';
 
 /** A field's rule: a type (a trailing ? makes it optional), or the list of allowed values. */
 type Rule = 'string' | 'string?' | 'number' | 'number?' | 'boolean?' | 'number[]' | 'updates' | { oneOf: readonly (string | number)[]; optional?: boolean };
@@ -48,7 +49,7 @@ export const STEP_SHAPES: Record<string, Shape> = {
   'clear-faults': { fields: {} },
   'await-settled': { fields: { find: 'string', quietMs: 'number?' } },
   'driver-fault': { fields: { fault: { oneOf: DRIVER_FAULTS }, user: 'string', as: 'string', delayMs: 'number?', count: 'number?' } },
-  'tls-probe': { fields: { target: { oneOf: ['find', 'view', 'ca'] }, cert: { oneOf: ['expired', 'foreign', 'none'] }, as: 'string', user: 'string?' } },
+  'tls-probe': { fields: { target: { oneOf: ['find', 'view', 'ca'] }, cert: { oneOf: CLIENT_CERT_CHOICES }, as: 'string', user: 'string?' } },
   update: { fields: { updates: 'updates' } },
 };
 

@@ -1,10 +1,14 @@
 // Network listeners. HTTPS enforces mutual TLS by default (need): a client without a certificate
-// issued by the cda-sim CA is refused during the handshake, before any HTTP is exchanged.
+// issued by the cda-sim CA is refused during the handshake, before any HTTP is exchanged. A
+// certificate that chains but is unfit (no clientAuth purpose, a weak key) is refused once the
+// handshake is done: every request on that connection gets a 403 naming the rule.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { CliError, EXIT } from '../cli/exit-codes.js';
+import { clientCertRefusal } from '../http/client-cert-policy.js';
+import { answerCertRefusal } from '../http/cert-refusal.js';
 
 export type MtlsMode = 'need' | 'want' | 'none';
 
@@ -66,7 +70,26 @@ async function bind(server: http.Server | https.Server, host: string, port: numb
   };
 }
 
-export function listenHttps(app: RequestListener, opts: { host: string; port: number; mtls: MtlsMode; tls: TlsMaterial; what?: string }): Promise<Listener> {
+export interface HttpsOptions {
+  host: string;
+  port: number;
+  mtls: MtlsMode;
+  tls: TlsMaterial;
+  what?: string;
+  /** 'enforce' (the default): refuse a presented client certificate without clientAuth or with a weak key. */
+  clientCertPolicy?: 'enforce' | 'off';
+  /** Answers a request whose client certificate is refused (default: a 403 problem, not journalled). */
+  refuse?: RequestListener;
+}
+
+/** The app, behind the client certificate policy: a refused certificate never reaches it. */
+function guarded(app: RequestListener, opts: HttpsOptions): RequestListener {
+  if (opts.mtls === 'none' || opts.clientCertPolicy === 'off') return app;
+  const refuse = opts.refuse ?? answerCertRefusal;
+  return (req, res) => (clientCertRefusal(req.socket) ? refuse(req, res) : app(req, res));
+}
+
+export function listenHttps(app: RequestListener, opts: HttpsOptions): Promise<Listener> {
   const server = https.createServer(
     {
       key: opts.tls.serverKey,
@@ -76,7 +99,7 @@ export function listenHttps(app: RequestListener, opts: { host: string; port: nu
       rejectUnauthorized: opts.mtls === 'need',
       minVersion: 'TLSv1.2',
     },
-    app,
+    guarded(app, opts),
   );
   return bind(server, opts.host, opts.port, 'https', opts.what ?? 'HTTPS');
 }

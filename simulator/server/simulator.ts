@@ -5,13 +5,14 @@ import type { OpenAPIBackend } from 'openapi-backend';
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import { packageVersion } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { ensureMaterial, expiryWarnings, type Material } from '../crypto/material.js';
 import { Journal } from '../store/journal.js';
 import { Store } from '../store/state.js';
 import { checkStateDir, StateDirError } from '../store/disk.js';
 import { answerWhenDurable } from '../http/durable-answers.js';
+import { journalledCertRefusal } from '../http/cert-refusal.js';
 import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
@@ -93,6 +94,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   if (held) {
     throw new CliError(`another cda-sim (pid ${held.pid}) is running on the state directory ${path.resolve(opts.stateDir)}: stop it, or use another --state-dir`, EXIT.environment);
   }
+  // Inputs first: a bad users file is refused before the state directory is opened.
+  const users = asUsageError(() => loadTestUsers(opts.usersFile));
   const durable = await openDurable(opts, clock);
   const { store, journal, submissions } = durable;
   let material: Material;
@@ -100,9 +103,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     ({ material } = await ensureMaterial(opts.certsDir, { clock, hostnames: opts.hostnames }));
   } catch (err) {
     await closeDurable(durable);
-    throw err;
+    throw err instanceof CliError ? err : new CliError(`the certs directory ${opts.certsDir} cannot be used: ${(err as Error).message}`, EXIT.environment);
   }
-  const users = loadTestUsers(opts.usersFile);
   const config: CaConfig = { ...defaultCaConfig, ...opts.ca };
   const keys = await buildCaKeys(material);
   const pfsSigner = await createSigner(material.keys.pfs);
@@ -132,6 +134,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         mtls: opts.mtls ?? 'need',
         tls: { serverCert: material.server.cert, serverKey: material.server.key, clientCa: [material.ca.cert] },
         what: 'the C&A HTTPS',
+        // A refused client certificate is journalled with its reason, as the C&A's exchanges are.
+        refuse: journalledCertRefusal(journal, 'ca', () => clock.now()),
       });
       listeners.push(l);
       endpoints.https = l.url;

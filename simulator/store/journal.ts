@@ -56,8 +56,8 @@ export interface JournalEntry {
   responseHeaders: Record<string, string>;
   responseBody?: unknown;
   durationMs: number;
-  /** Subject of the TLS client certificate, when one was presented. */
-  clientCert?: { subject: string; issuer: string; authorized: boolean; error?: string };
+  /** Subject of the TLS client certificate, when one was presented; `refused` says why the listener refused it (client-cert-policy.ts). */
+  clientCert?: { subject: string; issuer: string; authorized: boolean; error?: string; refused?: string };
   /** Which operation of the OpenAPI document served it, when routed. */
   operationId?: string;
   /** A test case or run id, where a driver knows it. */

@@ -69,6 +69,9 @@ export function loadTestData(file: string = TESTDATA_FILE): TestDataPack {
   } catch (err) {
     throw new Error(`cannot read the test data pack ${file}: ${(err as Error).message}`);
   }
+  for (const field of ['holdernames', 'records', 'expectations'] as const) {
+    if (!Array.isArray(pack?.[field])) throw new Error(`test data pack ${file}: field "${field}" must be an array`);
+  }
   const holders = new Set(pack.holdernames.map((h) => h.holdernameGuid));
   const ids = new Set<string>();
   for (const r of pack.records) {

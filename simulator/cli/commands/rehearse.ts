@@ -4,6 +4,7 @@ import { rehearse } from '../../rehearsal/rehearse.js';
 import { printRunOutcome } from '../run-output.js';
 import { expectedFailuresFor } from '../../reports/expected-failures.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { outputPathProblem } from '../../core/paths.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
@@ -34,6 +35,8 @@ export const rehearseCommand = defineCommand({
   run: async (args) => {
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
+    const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
+    if (junitProblem) throw new CliError(`--junit: ${junitProblem}`, EXIT.usage);
     const minutes = args['window-minutes'];
     const journalCap = journalCapBytes(args['journal-cap-mib']);
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);

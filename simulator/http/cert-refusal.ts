@@ -1,0 +1,31 @@
+// The answer to a connection whose client certificate client-cert-policy.ts refuses: a 403
+// problem that names the rule, so the client's engineer sees which check failed (not a bare reset).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express from 'express';
+import type { Journal } from '../store/journal.js';
+import { clientCertRefusal } from './client-cert-policy.js';
+import { journalExchanges } from './journal-middleware.js';
+import { problemBody } from './problems.js';
+
+function refusalBody(req: IncomingMessage, reason: string) {
+  const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+  return problemBody('forbidden', [{ code: 'CLIENT_CERTIFICATE_REFUSED', field: 'client certificate', detail: reason }], undefined, requestId);
+}
+
+/** A 403 problem answer naming the rule the client certificate breaks (no journal). */
+export function answerCertRefusal(req: IncomingMessage, res: ServerResponse): void {
+  const text = JSON.stringify(refusalBody(req, clientCertRefusal(req.socket) ?? 'the client certificate is refused'));
+  res.writeHead(403, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
+  res.end(text);
+}
+
+/** The same 403, answered by an app that journals it (with the refusal's reason) as `role`. */
+export function journalledCertRefusal(journal: Journal, role: string, now: () => number): RequestListener {
+  const app = express();
+  app.disable('x-powered-by');
+  journalExchanges(app, journal, role, now);
+  app.use((req, res) => {
+    res.set('Connection', 'close').status(403).type('application/problem+json').json(refusalBody(req, clientCertRefusal(req.socket) ?? 'the client certificate is refused'));
+  });
+  return app;
+}
