@@ -8,9 +8,16 @@ import { sharedMaterial, specApi, tempDir } from './helpers/fixtures.js';
 import { httpsRequest } from './helpers/https.js';
 import { ContractChecker } from './helpers/contract.js';
 
+// Every simulator a test starts is closed after it, even when an assertion failed (else the suite hangs).
+const started: Simulator[] = [];
+test.after.each(async () => {
+  while (started.length) await started.pop()!.close();
+});
+
 async function sim(mtls: 'need' | 'want' | 'none'): Promise<{ s: Simulator; contract: ContractChecker }> {
   const { dir } = await sharedMaterial();
   const s = await startSimulator({ stateDir: tempDir(), certsDir: dir, httpsPort: 0, httpPort: 0, adminPort: 0, mtls, apis: { ca: await specApi('ca'), admin: await specApi('admin') } });
+  started.push(s);
   const contract = new ContractChecker(await specApi('ca')).watch(s.journal);
   return { s, contract };
 }
@@ -42,14 +49,14 @@ test('mTLS need: a provider client certificate from the cda-sim CA gets through,
   await s.close();
 });
 
-for (const [what, pick] of [
-  ['no client certificate', () => ({})],
-  ['an expired client certificate', (m: Simulator['material']) => ({ cert: m.expiredClient.cert, key: m.expiredClient.key })],
-  ['a client certificate from a foreign CA', (m: Simulator['material']) => ({ cert: m.foreignClient.cert, key: m.foreignClient.key })],
+for (const [what, pick, rule] of [
+  ['no client certificate', () => ({}), /no client certificate was presented/],
+  ['an expired client certificate', (m: Simulator['material']) => ({ cert: m.expiredClient.cert, key: m.expiredClient.key }), /has expired/],
+  ['a client certificate from a foreign CA', (m: Simulator['material']) => ({ cert: m.foreignClient.cert, key: m.foreignClient.key }), /not issued by a trusted CA/],
   // OpenSSL's own purpose check refuses it in the handshake when the chain is required.
-  ['a client certificate without clientAuth', (m: Simulator['material']) => ({ cert: m.noClientAuthClient.cert, key: m.noClientAuthClient.key })],
+  ['a client certificate without clientAuth', (m: Simulator['material']) => ({ cert: m.noClientAuthClient.cert, key: m.noClientAuthClient.key }), /lacks clientAuth \(1\.3\.6\.1\.5\.5\.7\.3\.2\)/],
 ] as const) {
-  test(`mTLS need: ${what} is refused at the handshake and nothing is journalled`, async () => {
+  test(`mTLS need: ${what} is refused at the handshake, journalled with its reason, and reaches no route`, async () => {
     const { s } = await sim('need');
     const m = s.material;
     let failed: Error | undefined;
@@ -60,7 +67,11 @@ for (const [what, pick] of [
     }
     assert.ok(failed, 'the request must fail');
     assert.match(String((failed as NodeJS.ErrnoException).code ?? failed!.message), /ECONNRESET|EPROTO|ERR_SSL|certificate|socket hang up/i);
-    assert.is((await readJournal(s.journal.file)).length, 0);
+    // One entry: the refusal, under its own role (no C&A call), with its reason; no /jwk_uri.
+    const entries = await readJournal(s.journal.file);
+    assert.equal(entries.map((e) => [e.role, e.method, e.path, e.status]), [['ca-tls', 'TLS', '(handshake)', 0]]);
+    assert.match(entries[0].clientCert?.refused ?? '', rule);
+    assert.match(entries[0].error ?? '', /^TLS handshake refused: /);
     await s.close();
   });
 }

@@ -29,3 +29,27 @@ export function journalledCertRefusal(journal: Journal, role: string, now: () =>
   });
   return app;
 }
+
+/**
+ * Journals a client certificate the TLS handshake refused, as `role` (not the C&A's own role: the
+ * request never reached it, so no check counts it as a call). No HTTP was exchanged: method TLS,
+ * path (handshake), status 0, the reason in clientCert.refused.
+ */
+export function journalHandshakeRefusal(journal: Journal, role: string, now: () => number) {
+  return (refusal: { code: string; reason: string; remoteAddress?: string; servername?: string }): void => {
+    journal.record({
+      time: new Date(now()).toISOString(),
+      direction: 'in',
+      role,
+      method: 'TLS',
+      url: '(handshake)',
+      path: '(handshake)',
+      requestHeaders: { ...(refusal.servername ? { 'tls-servername': refusal.servername } : {}), ...(refusal.remoteAddress ? { 'remote-address': refusal.remoteAddress } : {}) },
+      status: 0,
+      responseHeaders: {},
+      durationMs: 0,
+      clientCert: { subject: '', issuer: '', authorized: false, error: refusal.code, refused: refusal.reason },
+      error: `TLS handshake refused: ${refusal.reason}`,
+    });
+  };
+}

@@ -45,3 +45,29 @@ function judge(socket: TLSSocket): string | undefined {
   const cert = socket.getPeerX509Certificate();
   return cert ? clientCertViolation(cert) : undefined;
 }
+
+// OpenSSL's verdicts on a client certificate refused during the handshake, in words.
+const HANDSHAKE_REASONS: Record<string, string> = {
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: 'no client certificate was presented',
+  INVALID_PURPOSE: `the client certificate's extended key usage lacks clientAuth (${CLIENT_AUTH_OID})`,
+  CERT_HAS_EXPIRED: 'the client certificate has expired',
+  CERT_NOT_YET_VALID: 'the client certificate is not valid yet',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the client certificate was not issued by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the client certificate was not issued by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT: 'the client certificate was not issued by a trusted CA',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the client certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the client certificate chains to an untrusted self-signed CA',
+  CERT_SIGNATURE_FAILURE: "the client certificate's signature does not verify",
+  EE_KEY_TOO_SMALL: `the client certificate's key is too small; RSA of at least ${MIN_RSA_BITS} bits is required`,
+};
+
+/**
+ * Why a handshake was refused for the client certificate, with OpenSSL's code; undefined when the
+ * error is not about the client certificate (a TLS version below 1.2, bytes that are not TLS).
+ */
+export function handshakeCertRefusal(err: NodeJS.ErrnoException, socket: TLSSocket): { code: string; reason: string } | undefined {
+  const authError = (socket as TLSSocket & { authorizationError?: string | Error | null }).authorizationError;
+  const code = typeof authError === 'string' ? authError : (authError?.message ?? (err.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE' ? err.code : undefined));
+  if (!code) return undefined;
+  return { code, reason: HANDSHAKE_REASONS[code] ?? `the client certificate was refused (${code})` };
+}

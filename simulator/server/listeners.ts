@@ -1,13 +1,15 @@
 // Network listeners. HTTPS enforces mutual TLS by default (need): a client without a certificate
-// issued by the cda-sim CA is refused during the handshake, before any HTTP is exchanged. A
-// certificate that chains but is unfit (no clientAuth purpose, a weak key) is refused once the
-// handshake is done: every request on that connection gets a 403 naming the rule.
+// issued by the cda-sim CA is refused during the handshake, before any HTTP is exchanged, and the
+// C&A journals why (onHandshakeRefused). A certificate that chains but is unfit (no clientAuth
+// purpose, a weak key) is refused once the handshake is done: every request on that connection
+// gets a 403 naming the rule.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { CliError, EXIT } from '../cli/exit-codes.js';
-import { clientCertRefusal } from '../http/client-cert-policy.js';
+import type { TLSSocket } from 'node:tls';
+import { clientCertRefusal, handshakeCertRefusal } from '../http/client-cert-policy.js';
 import { answerCertRefusal } from '../http/cert-refusal.js';
 
 export type MtlsMode = 'need' | 'want' | 'none';
@@ -80,6 +82,15 @@ export interface HttpsOptions {
   clientCertPolicy?: 'enforce' | 'off';
   /** Answers a request whose client certificate is refused (default: a 403 problem, not journalled). */
   refuse?: RequestListener;
+  /** Told of each client certificate the handshake refused (expired, foreign, none, no clientAuth). */
+  onHandshakeRefused?: (refusal: HandshakeRefusal) => void;
+}
+
+export interface HandshakeRefusal {
+  code: string;
+  reason: string;
+  remoteAddress?: string;
+  servername?: string;
 }
 
 /** The app, behind the client certificate policy: a refused certificate never reaches it. */
@@ -101,6 +112,11 @@ export function listenHttps(app: RequestListener, opts: HttpsOptions): Promise<L
     },
     guarded(app, opts),
   );
+  // Node destroys the socket either way; the listener only reports why.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const refusal = opts.onHandshakeRefused && handshakeCertRefusal(err, socket);
+    if (refusal) opts.onHandshakeRefused!({ ...refusal, remoteAddress: socket.remoteAddress, servername: (socket as TLSSocket & { servername?: string }).servername || undefined });
+  });
   return bind(server, opts.host, opts.port, 'https', opts.what ?? 'HTTPS');
 }
 

@@ -12,7 +12,7 @@ import { Journal } from '../store/journal.js';
 import { Store } from '../store/state.js';
 import { checkStateDir, StateDirError } from '../store/disk.js';
 import { answerWhenDurable } from '../http/durable-answers.js';
-import { journalledCertRefusal } from '../http/cert-refusal.js';
+import { journalledCertRefusal, journalHandshakeRefusal } from '../http/cert-refusal.js';
 import { loadTestUsers, type TestUser } from '../testdata/users.js';
 import { createCaApp } from '../ca/ca-app.js';
 import { buildCaKeys } from '../ca/keys.js';
@@ -136,6 +136,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         what: 'the C&A HTTPS',
         // A refused client certificate is journalled with its reason, as the C&A's exchanges are.
         refuse: journalledCertRefusal(journal, 'ca', () => clock.now()),
+        // So is one the handshake refused (expired, foreign CA, none, no clientAuth).
+        onHandshakeRefused: journalHandshakeRefusal(journal, 'ca-tls', () => clock.now()),
       });
       listeners.push(l);
       endpoints.https = l.url;
