@@ -64,7 +64,6 @@ test('a body over the limit is kept cut to it in bytes, on a character boundary,
   const seen: unknown[] = [];
   journal.on('entry', (e) => seen.push(e.requestBody));
   const e = journal.record(entry('/big', big));
-  journal.flush(); // an in-process reader writes the turn's lines first
   const [stored] = await readJournal(journal.file);
   const body = stored.requestBody as string;
   assert.ok(Buffer.byteLength(body) <= BODY_LIMIT_BYTES);
@@ -76,13 +75,11 @@ test('a body over the limit is kept cut to it in bytes, on a character boundary,
   // A parsed JSON body over the limit: its JSON, cut, with the digest of that JSON.
   const obj = { items: Array.from({ length: 20_000 }, (_, i) => ({ i, v: 'value' })) };
   journal.record(entry('/obj', obj));
-  journal.flush();
   const [last] = await readJournal(journal.file, { limit: 1 });
   assert.is(last.requestBodyClipped!.sha256, createHash('sha256').update(JSON.stringify(obj)).digest('hex'));
   assert.ok((last.requestBody as string).startsWith('{"items":[{"i":0'));
   // A small body is untouched.
   journal.record(entry('/small', { a: 1 }));
-  journal.flush();
   const [small] = await readJournal(journal.file, { limit: 1 });
   assert.equal([small.requestBody, small.requestBodyClipped], [{ a: 1 }, undefined]);
   journal.close();
@@ -104,7 +101,6 @@ test('a disk that refuses the journal: nothing throws, the exchange still reache
   const dir = tempDir();
   const journal = new Journal(dir, Date.now);
   journal.record(entry('/before'));
-  journal.flush();
   const seen: number[] = [];
   journal.on('entry', (e) => seen.push(e.seq));
   const [origWrite, origError] = [disk.writeSync, console.error];
@@ -116,46 +112,21 @@ test('a disk that refuses the journal: nothing throws, the exchange still reache
   try {
     journal.record(entry('/during-1'));
     journal.record(entry('/during-2'));
-    journal.flush(); // the turn's two lines: one write, refused
   } finally {
     disk.writeSync = origWrite;
   }
   const during = journal.status();
-  assert.equal([during.writeFailures, during.unwritten, during.dropped], [1, 2, 0]);
+  assert.equal([during.writeFailures, during.unwritten, during.dropped], [2, 2, 0]);
   assert.match(during.lastError!.message, /ENOSPC/);
   assert.equal(seen, [2, 3]);
   assert.is(errors.length, 1, 'said once per outage, counted on the status');
   try {
     journal.record(entry('/after'));
-    journal.flush(); // written now, the held lines first
   } finally {
     console.error = origError;
   }
   assert.equal((await readJournal(journal.file)).map((e) => e.path), ['/before', '/during-1', '/during-2', '/after']);
   assert.is(journal.status().unwritten, 0);
-  journal.close();
-});
-
-test('a turn’s lines go to disk in one write at its end, and a reader in the process can flush them first', async () => {
-  const journal = new Journal(tempDir(), Date.now);
-  const writes: number[] = [];
-  const orig = disk.writeSync;
-  disk.writeSync = ((fd: number, buf: Buffer, ...rest: number[]) => {
-    writes.push(buf.length);
-    return (orig as (...a: unknown[]) => number)(fd, buf, ...rest);
-  }) as typeof disk.writeSync;
-  try {
-    for (let i = 0; i < 5; i++) journal.record(entry(`/turn/${i}`));
-    assert.equal(writes, [], 'nothing written mid-turn');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.is(writes.length, 1, 'one write for the turn');
-    journal.record(entry('/next'));
-    journal.flush();
-    assert.is(writes.length, 2);
-  } finally {
-    disk.writeSync = orig;
-  }
-  assert.equal((await readJournal(journal.file)).map((e) => e.path), ['/turn/0', '/turn/1', '/turn/2', '/turn/3', '/turn/4', '/next']);
   journal.close();
 });
 

@@ -87,7 +87,6 @@ export async function createAdminApp(deps: AdminDeps): Promise<express.Express> 
     },
     queryJournal: async (req, res) => {
       const q = req.query as Record<string, string | undefined>;
-      deps.journal.flush();
       const entries = await readJournal(deps.journal.file, {
         requestId: q.request_id,
         path: q.path,

@@ -55,7 +55,6 @@ export class LiveConsoleSource implements ConsoleSource {
   }
 
   entries(): Promise<JournalEntry[]> {
-    this.deps.journal.flush();
     return readJournal(this.deps.journal.file, { limit: TIMELINE_LIMIT });
   }
 

@@ -377,7 +377,6 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   const toProvider = providerTls(config, sim);
   const entries: JournalEntry[] = [];
   // Resumed: what the provider did since the update file was issued is in the journal on disk.
-  sim.journal.flush();
   if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
   sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
   // The run keeps its own journal and inputs beside its reports, for export and replay.

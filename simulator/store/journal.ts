@@ -1,9 +1,6 @@
 // The journal: every exchange cda-sim takes part in, inbound (a provider calling the C&A) and
 // outbound (cda-sim calling a provider), one NDJSON line each in <state-dir>/journal.ndjson.
-// The lines of one turn of the event loop are written together at its end, in one write (a line
-// per syscall cost a fifth of the C&A's CPU under load); a killed process can lose only the turn
-// it was in, whose exchanges are journalled after their answers anyway. State is never at stake:
-// the write-ahead log acknowledges nothing it has not written. In-process readers call flush().
+// Lines are written synchronously so a killed process keeps every exchange it answered.
 // Subscribers (a live console, correlation checks, a run's own copy) get each entry as an event:
 // MSW's lifecycle events are the model.
 //
@@ -16,9 +13,8 @@
 // A write the disk refuses (full, read-only) never takes the process down: the line is held in
 // memory (up to UNWRITTEN_LIMIT bytes, the oldest dropped and counted beyond that), written first
 // when a later write succeeds, and the failure is counted for /admin/status. The exchange itself
-// still reaches every subscriber at once. Beside a state, the journal is a member of its group
-// commit: a turn's lines are written (and, with --fsync, fdatasynced once) before that turn's
-// answers go.
+// still reaches every subscriber. With --fsync the journal joins the state's group commit: its lines
+// are fdatasynced once per turn of the event loop, before that turn's answers go.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -43,8 +39,6 @@ export const journalCapFromMiB = (mib: number | undefined): number | undefined =
 const SEGMENTS = 8;
 /** Lines held in memory while the disk refuses them, at most. */
 const UNWRITTEN_LIMIT = 16 * 1024 * 1024;
-/** A turn's lines are written early once they reach this many characters. */
-const PENDING_LIMIT = 1024 * 1024;
 
 export interface JournalEntry {
   seq: number;
@@ -182,10 +176,6 @@ export class Journal extends EventEmitter implements CommitMember {
   /** A failed write could not be cut back: the file may end inside a line. */
   private torn = false;
   private syncDue = false;
-  /** This turn's lines, written together at its end (flush). */
-  private pending: { line: string; seq: number }[] = [];
-  private pendingChars = 0;
-  private flushScheduled = false;
   private health = { writeFailures: 0, dropped: 0, subscriberFailures: 0, lastError: undefined as JournalStatus['lastError'] };
 
   constructor(
@@ -218,37 +208,9 @@ export class Journal extends EventEmitter implements CommitMember {
     const entry = e as JournalEntry;
     entry.seq = ++this.seq;
     entry.time ??= new Date(this.now()).toISOString();
-    const line = boundedLine(entry) + '\n';
-    this.pending.push({ line, seq: entry.seq });
-    this.pendingChars += line.length;
-    // A turn that records a lot (a replay, a bulk import) writes as it goes: memory stays bounded.
-    if (this.pendingChars > PENDING_LIMIT) this.writePending();
-    else this.scheduleFlush();
+    this.write(boundedLine(entry) + '\n', entry.seq);
     this.publish(entry);
     return entry;
-  }
-
-  /** At the turn's end: in the state's group commit when there is one, else on its own. */
-  private scheduleFlush(): void {
-    if (this.opts.commits) return this.opts.commits.schedule(this);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.writePending());
-  }
-
-  /** Write the lines recorded so far (in-process readers call this before reading the file). */
-  flush(): void {
-    this.writePending();
-    if (this.syncDue) this.opts.commits?.schedule(this);
-  }
-
-  private writePending(): void {
-    this.flushScheduled = false;
-    if (!this.pending.length) return;
-    const lines = this.pending;
-    this.pending = [];
-    this.pendingChars = 0;
-    this.write(lines);
   }
 
   /** Every subscriber gets the entry, even when one of them fails (a run's copy on a full disk). */
@@ -263,31 +225,19 @@ export class Journal extends EventEmitter implements CommitMember {
     }
   }
 
-  /** Append the lines, after any held back, in one write per segment; on failure hold them (bounded) and count. */
-  private write(fresh: { line: string; seq: number }[]): void {
-    const lines = this.unwritten.length ? [...this.unwritten, ...fresh] : fresh;
+  /** Append the line, after any held back; on failure hold it (bounded) and count. */
+  private write(line: string, seq: number): void {
+    const lines = this.unwritten.length ? [...this.unwritten, { line, seq }] : [{ line, seq }];
     let done = 0;
     try {
       if (this.fd < 0) this.openActive();
       if (this.torn) this.activeBytes = appendAll(this.fd, '\n', this.activeBytes); // end the torn line
       this.torn = false;
-      while (done < lines.length) {
-        // The lines that fit in the active segment (at least one: a line never exceeds a segment).
-        let end = done;
-        let bytes = 0;
-        for (; end < lines.length; end++) {
-          const size = Buffer.byteLength(lines[end].line);
-          if (end > done && this.activeBytes + bytes + size > this.segmentBytes) break;
-          if (end === done && this.activeBytes > 0 && this.activeBytes + size > this.segmentBytes) break;
-          bytes += size;
-        }
-        if (end === done) {
-          this.rotate();
-          continue;
-        }
-        this.activeBytes = appendAll(this.fd, lines.slice(done, end).map((l) => l.line).join(''), this.activeBytes);
-        this.seqOnDisk = lines[end - 1].seq;
-        done = end;
+      for (; done < lines.length; done++) {
+        const bytes = Buffer.byteLength(lines[done].line);
+        if (this.activeBytes > 0 && this.activeBytes + bytes > this.segmentBytes) this.rotate();
+        this.activeBytes = appendAll(this.fd, lines[done].line, this.activeBytes);
+        this.seqOnDisk = lines[done].seq;
       }
     } catch (err) {
       this.torn = isTorn(err);
@@ -301,7 +251,10 @@ export class Journal extends EventEmitter implements CommitMember {
     }
     this.unwritten = [];
     this.unwrittenBytes = 0;
-    if (this.opts.commits?.fsync) this.syncDue = true;
+    if (this.opts.commits?.fsync) {
+      this.syncDue = true;
+      this.opts.commits.schedule(this);
+    }
   }
 
   private hold(lines: { line: string; seq: number }[]): void {
@@ -342,7 +295,6 @@ export class Journal extends EventEmitter implements CommitMember {
 
   /** The group commit's part (with --fsync): this turn's lines synced in one fdatasync. A failure is counted, never thrown: the journal is a record, not state. */
   commitTurn(): void {
-    this.writePending();
     if (!this.syncDue || this.fd < 0) return;
     this.syncDue = false;
     try {
@@ -353,7 +305,6 @@ export class Journal extends EventEmitter implements CommitMember {
   }
 
   status(): JournalStatus {
-    this.writePending();
     return {
       file: this.file,
       bytes: this.activeBytes + this.closed.reduce((n, s) => n + s.bytes, 0),
@@ -374,8 +325,6 @@ export class Journal extends EventEmitter implements CommitMember {
     if (this.fd >= 0) fs.closeSync(this.fd);
     fs.writeFileSync(this.file, '', { mode: 0o600 });
     this.openActive();
-    this.pending = [];
-    this.pendingChars = 0;
     this.unwritten = [];
     this.unwrittenBytes = 0;
     this.seq = 0;
@@ -383,8 +332,6 @@ export class Journal extends EventEmitter implements CommitMember {
   }
 
   close(): void {
-    this.writePending();
-    if (this.syncDue && this.fd >= 0) this.commitTurn();
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
   }
