@@ -96,6 +96,11 @@ async function owned(s: Simulator, user = 'CP01') {
   const p = await pat(s, user);
   return { p, rid: await registered(s, p) };
 }
+/** A world whose RPT is unwrapped: the compact JWS inside whatever wrapper the mode gives. */
+async function ownedBareRpt(s: Simulator) {
+  const { p, rid } = await owned(s);
+  return { p, bare: unwrapToken(await rpt(s, await ticket(s, p, rid))) };
+}
 const shape = (token: string) => (token.includes('.') ? 'compact' : JSON.parse(Buffer.from(token, 'base64').toString()).token_type);
 
 const reportingCommon = () => ({ record_id: randomUUID(), submission_status: 'on time', reporting_period_start: '2026-05-01T00:00:00.000Z', submission_id: null, submission_reason: 'initial submission' });
@@ -123,8 +128,7 @@ const PROBES: Record<string, Probe> = {
   },
   'bare-rpt-introspect': {
     async play(s) {
-      const { p, rid } = await owned(s);
-      const bare = unwrapToken(await rpt(s, await ticket(s, p, rid)));
+      const { p, bare } = await ownedBareRpt(s);
       const r = await introspect(s, p, bare);
       return r.status === 200 ? `200 active=${r.json.active}` : line(r);
     },
@@ -133,9 +137,8 @@ const PROBES: Record<string, Probe> = {
   },
   'wrapped-rpt-bad-signature': {
     async play(s) {
-      const { p, rid } = await owned(s);
-      const inner = unwrapToken(await rpt(s, await ticket(s, p, rid)));
-      const payload = JSON.parse(Buffer.from(inner.split('.')[1], 'base64url').toString());
+      const { p, bare } = await ownedBareRpt(s);
+      const payload = JSON.parse(Buffer.from(bare.split('.')[1], 'base64url').toString());
       const forged = wrapToken(await (await createSigner(s.material.keys.rogue)).sign(payload), 'pension_dashboard_rpt');
       return line(await introspect(s, p, forged));
     },

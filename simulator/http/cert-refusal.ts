@@ -3,18 +3,20 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express from 'express';
 import type { Journal } from '../store/journal.js';
-import { clientCertRefusal } from './client-cert-policy.js';
+import { clientCertRefusal, type HandshakeRefusal } from './client-cert-policy.js';
 import { journalExchanges } from './journal-middleware.js';
 import { problemBody } from './problems.js';
 
-function refusalBody(req: IncomingMessage, reason: string) {
+/** The 403 problem naming the rule this connection's client certificate breaks. */
+function refusalBody(req: IncomingMessage) {
+  const reason = clientCertRefusal(req.socket) ?? 'the client certificate is refused';
   const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
   return problemBody('forbidden', [{ code: 'CLIENT_CERTIFICATE_REFUSED', field: 'client certificate', detail: reason }], undefined, requestId);
 }
 
 /** A 403 problem answer naming the rule the client certificate breaks (no journal). */
 export function answerCertRefusal(req: IncomingMessage, res: ServerResponse): void {
-  const text = JSON.stringify(refusalBody(req, clientCertRefusal(req.socket) ?? 'the client certificate is refused'));
+  const text = JSON.stringify(refusalBody(req));
   res.writeHead(403, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
   res.end(text);
 }
@@ -25,7 +27,7 @@ export function journalledCertRefusal(journal: Journal, role: string, now: () =>
   app.disable('x-powered-by');
   journalExchanges(app, journal, role, now);
   app.use((req, res) => {
-    res.set('Connection', 'close').status(403).type('application/problem+json').json(refusalBody(req, clientCertRefusal(req.socket) ?? 'the client certificate is refused'));
+    res.set('Connection', 'close').status(403).type('application/problem+json').json(refusalBody(req));
   });
   return app;
 }
@@ -36,7 +38,7 @@ export function journalledCertRefusal(journal: Journal, role: string, now: () =>
  * path (handshake), status 0, the reason in clientCert.refused.
  */
 export function journalHandshakeRefusal(journal: Journal, role: string, now: () => number) {
-  return (refusal: { code: string; reason: string; remoteAddress?: string; servername?: string }): void => {
+  return (refusal: HandshakeRefusal): void => {
     journal.record({
       time: new Date(now()).toISOString(),
       direction: 'in',

@@ -61,13 +61,26 @@ const HANDSHAKE_REASONS: Record<string, string> = {
   EE_KEY_TOO_SMALL: `the client certificate's key is too small; RSA of at least ${MIN_RSA_BITS} bits is required`,
 };
 
+/** A client certificate the TLS handshake refused: OpenSSL's code, the reason in words, and who presented it. */
+export interface HandshakeRefusal {
+  code: string;
+  reason: string;
+  remoteAddress?: string;
+  servername?: string;
+}
+
 /**
- * Why a handshake was refused for the client certificate, with OpenSSL's code; undefined when the
- * error is not about the client certificate (a TLS version below 1.2, bytes that are not TLS).
+ * Why a handshake was refused for the client certificate; undefined when the error is not about
+ * the client certificate (a TLS version below 1.2, bytes that are not TLS).
  */
-export function handshakeCertRefusal(err: NodeJS.ErrnoException, socket: TLSSocket): { code: string; reason: string } | undefined {
+export function handshakeCertRefusal(err: NodeJS.ErrnoException, socket: TLSSocket): HandshakeRefusal | undefined {
   const authError = (socket as TLSSocket & { authorizationError?: string | Error | null }).authorizationError;
   const code = typeof authError === 'string' ? authError : (authError?.message ?? (err.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE' ? err.code : undefined));
   if (!code) return undefined;
-  return { code, reason: HANDSHAKE_REASONS[code] ?? `the client certificate was refused (${code})` };
+  return {
+    code,
+    reason: HANDSHAKE_REASONS[code] ?? `the client certificate was refused (${code})`,
+    remoteAddress: socket.remoteAddress,
+    servername: (socket as TLSSocket & { servername?: string }).servername || undefined,
+  };
 }

@@ -28,7 +28,7 @@ import { runReportingPipeline, utcDay } from '../reporting/pipeline.js';
 import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { journalCapFromMiB, readJournal } from '../store/journal.js';
-import { checkStateDir, StateDirError } from '../store/disk.js';
+import { checkStateDir, type StateDirError } from '../store/disk.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -216,7 +216,8 @@ function usableStateDir(dir: string): void {
   try {
     checkStateDir(dir);
   } catch (err) {
-    throw new CliError(err instanceof StateDirError ? err.message : new StateDirError(dir, err).message, EXIT.environment);
+    // checkStateDir throws only StateDirError: its message names the folder and the cause.
+    throw new CliError((err as StateDirError).message, EXIT.environment);
   }
 }
 

@@ -7,9 +7,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
-import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { TLSSocket } from 'node:tls';
-import { clientCertRefusal, handshakeCertRefusal } from '../http/client-cert-policy.js';
+import { CliError, EXIT } from '../cli/exit-codes.js';
+import { clientCertRefusal, handshakeCertRefusal, type HandshakeRefusal } from '../http/client-cert-policy.js';
 import { answerCertRefusal } from '../http/cert-refusal.js';
 
 export type MtlsMode = 'need' | 'want' | 'none';
@@ -86,13 +86,6 @@ export interface HttpsOptions {
   onHandshakeRefused?: (refusal: HandshakeRefusal) => void;
 }
 
-export interface HandshakeRefusal {
-  code: string;
-  reason: string;
-  remoteAddress?: string;
-  servername?: string;
-}
-
 /** The app, behind the client certificate policy: a refused certificate never reaches it. */
 function guarded(app: RequestListener, opts: HttpsOptions): RequestListener {
   if (opts.mtls === 'none' || opts.clientCertPolicy === 'off') return app;
@@ -113,10 +106,13 @@ export function listenHttps(app: RequestListener, opts: HttpsOptions): Promise<L
     guarded(app, opts),
   );
   // Node destroys the socket either way; the listener only reports why.
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    const refusal = opts.onHandshakeRefused && handshakeCertRefusal(err, socket);
-    if (refusal) opts.onHandshakeRefused!({ ...refusal, remoteAddress: socket.remoteAddress, servername: (socket as TLSSocket & { servername?: string }).servername || undefined });
-  });
+  const onRefused = opts.onHandshakeRefused;
+  if (onRefused) {
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+      const refusal = handshakeCertRefusal(err, socket);
+      if (refusal) onRefused(refusal);
+    });
+  }
   return bind(server, opts.host, opts.port, 'https', opts.what ?? 'HTTPS');
 }
 
