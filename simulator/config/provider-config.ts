@@ -28,6 +28,8 @@ export interface ProviderConfig {
   simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string; journalCapMiB?: number };
   testData?: string;
   users?: string;
+  /** A folder of OpenAPI files validation follows (a spec profile); resolved against the config file's folder. */
+  specDir?: string;
   /**
    * Test cases your written matching policy cannot reach: each a policy-dependent case id
    * (`policyDependent` in the scenario data) and why. They are reported not-applicable, with the reason.
@@ -94,6 +96,7 @@ export function loadProviderConfig(file: string): ProviderConfig {
   }
   cfg.testData = resolve(cfg.testData);
   cfg.users = resolve(cfg.users);
+  cfg.specDir = resolve(cfg.specDir);
   cfg.budgets = { ...DEFAULT_BUDGETS, ...cfg.budgets };
   // Every file the run will read is checked now, before anything is started or cleared down.
   refuseProblems(file, namedFileProblems(cfg));

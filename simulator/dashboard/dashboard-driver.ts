@@ -24,6 +24,8 @@ export interface DashboardDeps {
   viewTokenVerifier: () => Promise<Verifier>;
   tls?: TlsClientOptions;
   timeoutMs: number;
+  /** The status that carries view data, as the spec profile defines it (default 200). */
+  okStatus?: number;
 }
 
 /** The Authorization header a first view leg carries: none, "Bearer" with no token, or another scheme. */
@@ -175,7 +177,7 @@ export class DashboardDriver {
 
   private async readViewData(out: ViewOutcome): Promise<void> {
     const body = out.final?.json as { view_data_token?: unknown } | undefined;
-    if (out.final?.status !== 200 || typeof body?.view_data_token !== 'string') return;
+    if (out.final?.status !== (this.deps.okStatus ?? 200) || typeof body?.view_data_token !== 'string') return;
     out.viewDataToken = body.view_data_token;
     const decoded = decodeUnverified(out.viewDataToken);
     out.tokenHeader = decoded?.header;

@@ -35,31 +35,70 @@ export const VIEW_DATA_SCHEMA_FILE = path.join(openapiDir, 'schemas', 'view-data
 const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
 
-let compiled: { ajv: InstanceType<typeof Ajv>; id: string; validateRoot: ValidateFunction } | undefined;
+/** A compiled view data schema: the built-in one, or one from the user's spec files. */
+interface CompiledSchema {
+  ajv: InstanceType<typeof Ajv>;
+  id: string;
+  validateRoot: ValidateFunction;
+  /** One validator per definition, compiled on first use (used to re-judge one oneOf branch). */
+  definitions: Map<string, ValidateFunction | undefined>;
+  /** How violations name the schema. */
+  label: string;
+}
+
+let compiled: CompiledSchema | undefined;
 /** Compiled when view data is first judged, not when the module loads: every CLI command loads it (`cda-sim start` to its first answer: 1.22 s before, 1.08 s after). */
-function viewDataSchema(): NonNullable<typeof compiled> {
+function viewDataSchema(): CompiledSchema {
   if (!compiled) {
     const schema = JSON.parse(fs.readFileSync(VIEW_DATA_SCHEMA_FILE, 'utf8')) as { $id: string };
     // multipleOfPrecision: 0.01 is not exact in binary floating point (1234.57 / 0.01 is not a whole number).
     // verbose: errors carry the offending value, so a detail can quote it.
     const ajv = new Ajv({ allErrors: true, strict: true, multipleOfPrecision: 6, verbose: true });
     addFormats(ajv);
-    compiled = { ajv, id: schema.$id, validateRoot: ajv.compile(schema) };
+    compiled = { ajv, id: schema.$id, validateRoot: ajv.compile(schema), definitions: new Map(), label: 'view data schema' };
   }
   return compiled;
 }
 
-/** One validator per definition, compiled on first use and kept (used to re-judge one oneOf branch). */
-const definitions = new Map<string, ValidateFunction>();
-function definition(name: string): ValidateFunction {
-  let v = definitions.get(name);
-  if (!v) {
-    const { ajv, id } = viewDataSchema();
-    v = ajv.getSchema(`${id}#/definitions/${name}`);
-    if (!v) throw new Error(`view-data schema has no definition "${name}"`);
-    definitions.set(name, v);
+/** A schema from the user's spec files, compiled once per schema object. */
+const suppliedSchemas = new WeakMap<object, CompiledSchema>();
+let suppliedCount = 0;
+function suppliedSchema(schema: object): CompiledSchema {
+  let c = suppliedSchemas.get(schema);
+  if (!c) {
+    // Not strict: the user's files may carry OpenAPI words (nullable, example) beside JSON Schema's.
+    const ajv = new Ajv({ allErrors: true, strict: false, multipleOfPrecision: 6, verbose: true });
+    addFormats(ajv);
+    // An id of its own, so its definitions can be reached one by one.
+    const given = (schema as { $id?: unknown }).$id;
+    const id = typeof given === 'string' ? given : `urn:cda-sim:supplied-schema:${++suppliedCount}`;
+    c = { ajv, id, validateRoot: ajv.compile(typeof given === 'string' ? schema : { ...schema, $id: id }), definitions: new Map(), label: 'your view data schema' };
+    suppliedSchemas.set(schema, c);
   }
-  return v;
+  return c;
+}
+const suppliedValidator = (schema: object): ValidateFunction => suppliedSchema(schema).validateRoot;
+
+/** Every way `value` breaks a schema from the user's spec files, in words ("view_data_token is required"). */
+export function checkAgainstSchema(schema: object, value: unknown): string[] {
+  const validate = suppliedValidator(schema);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => {
+    const at = pointerToPath(e.instancePath);
+    const params = e.params as Record<string, unknown>;
+    if (e.keyword === 'required') return `${join(at, String(params.missingProperty))} is required`;
+    if (e.keyword === 'additionalProperties') return `${join(at, String(params.additionalProperty))} is not allowed (the object is closed)`;
+    if (e.keyword === 'enum') return `${at || '(root)'} must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
+    return `${at || '(root)'} ${e.message ?? e.keyword}`;
+  });
+}
+
+/** A definition of the schema (draft-07 definitions or $defs), or undefined when it has none by that name. */
+function definition(c: CompiledSchema, name: string): ValidateFunction | undefined {
+  if (!c.definitions.has(name)) {
+    c.definitions.set(name, c.ajv.getSchema(`${c.id}#/definitions/${name}`) ?? c.ajv.getSchema(`${c.id}#/$defs/${name}`));
+  }
+  return c.definitions.get(name);
 }
 
 // ── small helpers ──────────────────────────────────────────────────────────────────────────────
@@ -168,12 +207,12 @@ function siteAt(instancePath: string): Site | undefined {
   return undefined;
 }
 
-function describeError(e: ErrorObject, base: string, viewData: unknown): ViewDataViolation {
+function describeError(e: ErrorObject, base: string, viewData: unknown, label = 'view data schema'): ViewDataViolation {
   const at = join(base, pointerToPath(e.instancePath));
   const params = e.params as Record<string, unknown>;
   if (e.keyword === 'required') {
     const p = join(at, String(params.missingProperty));
-    return { code: 'SCHEMA', path: p, detail: `required field "${String(params.missingProperty)}" is missing (view data schema, data-standards ${sectionFor(p, viewData)})` };
+    return { code: 'SCHEMA', path: p, detail: `required field "${String(params.missingProperty)}" is missing (${label}, data-standards ${sectionFor(p, viewData)})` };
   }
   if (e.keyword === 'additionalProperties') {
     const p = join(at, String(params.additionalProperty));
@@ -183,11 +222,11 @@ function describeError(e: ErrorObject, base: string, viewData: unknown): ViewDat
   if (e.keyword === 'enum') what = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   if (e.keyword === 'const') what = `must be ${JSON.stringify(params.allowedValue)}`;
   if (e.keyword === 'pattern' || e.keyword === 'format') what = `${JSON.stringify(e.data)} ${e.message ?? ''}`;
-  return { code: 'SCHEMA', path: at, detail: `${what} (view data schema, data-standards ${sectionFor(at, viewData)})` };
+  return { code: 'SCHEMA', path: at, detail: `${what} (${label}, data-standards ${sectionFor(at, viewData)})` };
 }
 
 /** Validate `node` against a definition (or the root schema); `base` is the node's own path. */
-function schemaViolations(validate: ValidateFunction, node: unknown, base: string, viewData: unknown): ViewDataViolation[] {
+function schemaViolations(c: CompiledSchema, validate: ValidateFunction, node: unknown, base: string, viewData: unknown): ViewDataViolation[] {
   if (validate(node)) return [];
   const errors = [...(validate.errors ?? [])]; // copied: the re-judging below runs other validators
   // The outermost oneOf/anyOf failures: everything at or under them is re-judged by branch.
@@ -198,7 +237,7 @@ function schemaViolations(validate: ValidateFunction, node: unknown, base: strin
   const out: ViewDataViolation[] = [];
   for (const e of errors) {
     if (sites.some((s) => under(e.instancePath, s.instancePath))) continue;
-    out.push(describeError(e, base, viewData));
+    out.push(describeError(e, base, viewData, c.label));
   }
   const done = new Set<string>();
   for (const s of sites) {
@@ -209,17 +248,23 @@ function schemaViolations(validate: ValidateFunction, node: unknown, base: strin
     const at = join(base, pointerToPath(s.instancePath));
     const sec = sectionFor(at, viewData);
     if (!isObj(target)) {
-      out.push({ code: 'SCHEMA', path: at, detail: `${site.what} must be an object (view data schema, data-standards ${sec})` });
+      out.push({ code: 'SCHEMA', path: at, detail: `${site.what} must be an object (${c.label}, data-standards ${sec})` });
       continue;
     }
     const choice = site.choose(target);
     if (typeof choice !== 'string') {
-      out.push({ code: 'SCHEMA', path: at, detail: `${choice.none} (view data schema, data-standards ${sec})` });
+      out.push({ code: 'SCHEMA', path: at, detail: `${choice.none} (${c.label}, data-standards ${sec})` });
       continue;
     }
-    const inner = schemaViolations(definition(choice), target, at, viewData);
+    const branch = definition(c, choice);
+    if (!branch) {
+      // A supplied schema without the built-in definitions: its own errors for this place, as they come.
+      for (const e of errors) if (under(e.instancePath, s.instancePath) && e.keyword !== 'oneOf' && e.keyword !== 'anyOf') out.push(describeError(e, base, viewData, c.label));
+      continue;
+    }
+    const inner = schemaViolations(c, branch, target, at, viewData);
     // The chosen branch passes, yet the oneOf failed: the data fits more than one variant.
-    if (!inner.length) out.push({ code: 'SCHEMA', path: at, detail: `${site.what} fits more than one of its variants (${site.branches.join(', ')}); it must be exactly one (view data schema, data-standards ${sec})` });
+    if (!inner.length) out.push({ code: 'SCHEMA', path: at, detail: `${site.what} fits more than one of its variants (${site.branches.join(', ')}); it must be exactly one (${c.label}, data-standards ${sec})` });
     out.push(...inner);
   }
   // Shared definitions reached through several branches can repeat an error: keep each once.
@@ -416,8 +461,10 @@ const POSSIBLE_MATCH_FIELDS = ['possibleMatch', 'possibleMatchReference', 'pensi
  * Check received view data. Returns every violation found (empty when the data is good).
  * `now` fixes "today" for the not-in-the-future rule (default: the real current date).
  */
-export function checkViewData(viewData: unknown, expect: ViewDataExpectation = {}, now: Date = new Date()): ViewDataViolation[] {
-  const out = schemaViolations(viewDataSchema().validateRoot, viewData, '', viewData);
+export function checkViewData(viewData: unknown, expect: ViewDataExpectation = {}, now: Date = new Date(), schema?: object): ViewDataViolation[] {
+  // A view data schema from the user's spec files replaces the built-in one.
+  const c = schema ? suppliedSchema(schema) : viewDataSchema();
+  const out = schemaViolations(c, c.validateRoot, viewData, '', viewData);
   const arrangements = isObj(viewData) ? objects(viewData.arrangements) : [];
   const today = now.toISOString().slice(0, 10);
 

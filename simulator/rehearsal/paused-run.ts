@@ -26,6 +26,8 @@ export interface PausedRun {
     referenceFaults?: ProviderFault[];
     driverFaults?: string[];
     compat?: CompatMode;
+    /** The spec folder the run validates with (a resumed run follows the same profile). */
+    specDir?: string;
     /** The expected-failures list the run was started with (`cda-sim stage2 --expected-failures` replaces it). */
     expectedFailures?: { file: string; ids: string[] };
   };

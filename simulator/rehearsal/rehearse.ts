@@ -9,11 +9,13 @@ import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
 import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
 import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
-import { startSimulator, PROFILE, type Simulator } from '../server/simulator.js';
+import { startSimulator, type Simulator } from '../server/simulator.js';
+import { builtInProfile, describeProfile, loadSpecProfile, profileRecord, BUILT_IN_PROFILE, type SpecProfile } from '../http/spec-profile.js';
 import { tokenEndpoint } from '../ca/config.js';
 import { loadTestData, type TestDataPack } from '../testdata/records.js';
 import { PfsDriver } from '../pfs/pfs-driver.js';
 import { DashboardDriver } from '../dashboard/dashboard-driver.js';
+import { checkAgainstSchema } from '../dashboard/view-data-check.js';
 import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
 import { loadScenario, runScenario } from '../scenarios/engine.js';
 import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
@@ -74,6 +76,8 @@ export interface RehearseOptions {
   systemTest?: Partial<SystemTestTiming>;
   /** Answer as MaPS's C&A test harness does where it differs. */
   compat?: CompatMode;
+  /** A folder of OpenAPI files validation follows (`--spec-dir`; over the config's `specDir`). */
+  specDir?: string;
   /** The journal's cap on disk, in bytes (over the config's `simulator.journalCapMiB`). */
   journalCapBytes?: number;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
@@ -145,6 +149,10 @@ interface RunSetup {
   folder: string;
   startedAt: string;
   userConfig?: ProviderConfig;
+  /** The spec profile the simulator validates with and the checks judge by. */
+  profile: SpecProfile;
+  /** The folder it was read from, when it is the user's. */
+  specDir?: string;
   digest: string;
   scenarios: ScenarioFile[];
   driverFaults: DriverFault[];
@@ -180,6 +188,9 @@ function prepareRun(options: RehearseOptions): RunSetup {
   if (reportsProblem) throw new CliError(`--reports-dir: ${reportsProblem}`, EXIT.usage);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
+  const specDir = opts.specDir ? path.resolve(opts.specDir) : userConfig?.specDir;
+  // A spec file that cannot be parsed is a usage error, before anything starts.
+  const profile = specDir ? asUsageError(() => loadSpecProfile(specDir)) : builtInProfile();
   checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
   const run: RunSetup = {
     opts,
@@ -190,6 +201,8 @@ function prepareRun(options: RehearseOptions): RunSetup {
     folder: runDir(opts.stateDir, runId),
     startedAt: paused?.startedAt ?? new Date(clock.now()).toISOString(),
     userConfig,
+    profile,
+    specDir,
     digest: configDigest(userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
     scenarios: selectTestCases((opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS).map(loadScenario), opts.only),
     driverFaults: parseDriverFaults(opts.driverFaults),
@@ -207,6 +220,7 @@ function prepareRun(options: RehearseOptions): RunSetup {
   // found before the simulator starts or anything is cleared down.
   usableStateDir(opts.stateDir);
   run.withReporting = reportingExpected(run) && !(opts.stage1Only && !paused);
+  if (profile.id !== BUILT_IN_PROFILE) for (const line of describeProfile(profile)) progress(line);
   run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
   run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
   return run;
@@ -238,7 +252,8 @@ function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: string;
     {
       id: run.runId,
       cdaSimVersion: packageVersion(),
-      profile: PROFILE,
+      profile: run.profile.label,
+      ...(run.profile.id !== BUILT_IN_PROFILE ? { spec: profileRecord(run.profile) } : {}),
       provider: run.providerName,
       configDigest: run.digest,
       startedAt: run.startedAt,
@@ -302,12 +317,14 @@ function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock: run.clock,
     compat: opts.compat,
+    profile: run.profile,
   };
 }
 
 async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
   const { opts, progress, paused, userConfig } = run;
   const sim = await startSimulator(simulatorOptions(run));
+  noteFindDataOutsideProfile(run, sim);
   run.consoleListener = (e) => sim.console.runEvent(e);
   const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
   let provider: ReferenceProvider | undefined;
@@ -337,6 +354,24 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
   } finally {
     await provider?.close();
     await sim.close();
+  }
+}
+
+/**
+ * cda-sim sends its test users' find data as the test data says; a find_data schema from the user's
+ * files that refuses some of it is said at the start and kept with the profile, so a verdict on
+ * those finds is read knowing it.
+ */
+function noteFindDataOutsideProfile(run: RunSetup, sim: Simulator): void {
+  const schema = run.profile.findDataSchema;
+  const from = run.profile.supplied.find((s) => s.api === 'find-data');
+  if (!schema || !from) return;
+  for (const user of sim.users) {
+    const problems = checkAgainstSchema(schema, user.findData);
+    if (!problems.length) continue;
+    const reason = `cda-sim sends the find data its test data gives; this find_data schema refuses test user ${user.id}'s: ${problems.slice(0, 3).join('; ')}`;
+    run.profile.notHonoured.push({ file: from.file, where: from.what, reason });
+    run.progress(`  NOT HONOURED ${from.file}: ${from.what}: ${reason}`);
   }
 }
 
@@ -382,7 +417,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
-  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
   // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
   const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
   const ctx: RunContext = {
@@ -424,6 +459,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
       viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
       tls: toProvider,
       timeoutMs: config.budgets.requestTimeoutMs,
+      okStatus: sim.profile.view.okStatus,
     }),
   };
   if (paused) ctx.updates = paused.updates;
@@ -489,6 +525,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
       referenceFaults: opts.referenceFaults,
       driverFaults: opts.driverFaults,
       compat: opts.compat,
+      specDir: run.specDir,
       expectedFailures: opts.expectedFailures,
     },
     done: [...run.done],

@@ -48,6 +48,8 @@ function metadata(m: ReportModel): string {
     ['Run', m.run.id],
     ['cda-sim version', m.run.cdaSimVersion],
     ['Spec profile', m.run.profile],
+    ...m.run.specFiles.map((f): [string, string] => ['Spec file', f]),
+    ...m.run.specNotHonoured.map((n): [string, string] => ['Not honoured', n]),
     ['Provider', m.run.provider],
     ['Config digest', m.run.configDigest],
     ['Started', m.run.startedAt],

@@ -95,6 +95,7 @@ function properties(m: ReportModel): string {
     ['cda-sim.run', m.run.id],
     ['cda-sim.version', m.run.cdaSimVersion],
     ['cda-sim.profile', m.run.profile],
+    ...m.run.specFiles.map((f, i): [string, string] => [`cda-sim.spec-file.${i + 1}`, f]),
     ['cda-sim.provider', m.run.provider],
     ['cda-sim.config-digest', m.run.configDigest],
     ['cda-sim.started', m.run.startedAt],

@@ -53,7 +53,13 @@ export interface ReportWindow {
 
 export interface ReportModel {
   /** The run metadata of RunResults, plus the wall-clock run time in seconds when both ends parse. */
-  run: Omit<RunResults['run'], 'window'> & { durationS: number | undefined; window: ReportWindow | undefined };
+  run: Omit<RunResults['run'], 'window' | 'spec'> & {
+    durationS: number | undefined;
+    window: ReportWindow | undefined;
+    /** With --spec-dir: one line per file (title, version, sha256), and one per thing not honoured. */
+    specFiles: string[];
+    specNotHonoured: string[];
+  };
   summary: RunResults['summary'];
   phases: ReportPhase[];
 }
@@ -213,6 +219,7 @@ export function toModel(results: RunResults | unknown): ReportModel {
       id: str(run.id),
       cdaSimVersion: str(run.cdaSimVersion),
       profile: str(run.profile),
+      ...specLines(run.spec),
       provider: str(run.provider),
       configDigest: str(run.configDigest),
       startedAt: str(run.startedAt),
@@ -228,6 +235,21 @@ export function toModel(results: RunResults | unknown): ReportModel {
     // Counted from the test cases themselves, so a report never disagrees with its own rows.
     summary: count(cases),
     phases: [...byPhase].map(([name, list]) => ({ name, cases: list, summary: count(list), providerTimes: providerTimes(list) })),
+  };
+}
+
+/** A recorded spec profile as report lines (read defensively: results.json may come from elsewhere). */
+function specLines(spec: unknown): { specFiles: string[]; specNotHonoured: string[] } {
+  const s = obj(spec);
+  return {
+    specFiles: arr(s.files).map((f) => {
+      const o = obj(f);
+      return `${str(o.file)}: ${str(o.title) || '(no title)'}${str(o.version) ? `, version ${str(o.version)}` : ''}, sha256 ${str(o.sha256)}`;
+    }),
+    specNotHonoured: arr(s.notHonoured).map((n) => {
+      const o = obj(n);
+      return `${str(o.file)}: ${str(o.where)}: ${str(o.reason)}`;
+    }),
   };
 }
 

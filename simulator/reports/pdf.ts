@@ -81,6 +81,8 @@ function metadata(doc: Doc, m: ReportModel): void {
   labelled(doc, 'Run', m.run.id);
   labelled(doc, 'cda-sim version', m.run.cdaSimVersion);
   labelled(doc, 'Spec profile', m.run.profile);
+  for (const f of m.run.specFiles) labelled(doc, 'Spec file', f, 12);
+  for (const n of m.run.specNotHonoured) labelled(doc, 'Not honoured', n, 12);
   labelled(doc, 'Provider', m.run.provider);
   labelled(doc, 'Config digest', m.run.configDigest);
   labelled(doc, 'Started', m.run.startedAt);

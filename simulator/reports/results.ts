@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestCaseResult } from '../scenarios/types.js';
 import type { WindowSummary } from '../rehearsal/window.js';
+import type { ProfileRecord } from '../http/spec-profile.js';
 
 export type RunStatus = 'complete' | 'paused' | 'aborted';
 
@@ -14,7 +15,10 @@ export interface RunResults {
   run: {
     id: string;
     cdaSimVersion: string;
+    /** The spec profile's one-line label (the built-in 'pdp-v2.0-reconstructed…' or the user's files). */
     profile: string;
+    /** With --spec-dir: the user's files (title, version, sha256), what was taken from them and what was not honoured. */
+    spec?: ProfileRecord;
     provider: string;
     configDigest: string;
     startedAt: string;

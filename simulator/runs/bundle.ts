@@ -44,6 +44,9 @@ export interface BundleManifest {
   /** Files of the run left out because a bundle may not carry their names (see names.ts). */
   leftOut?: string[];
   files: { name: string; bytes: number; sha256: string }[];
+  /** The spec profile the run was recorded under (its label), and with --spec-dir the files with their digests. */
+  profile?: string;
+  spec?: RunResults['run']['spec'];
 }
 
 export interface Bundle {
@@ -162,6 +165,8 @@ export async function exportRun(stateDir: string, runId: string, outFile: string
     missing: redacted.missing,
     ...(leftOut.length ? { leftOut } : {}),
     files: files.map((f) => ({ name: f.name, bytes: f.data.length, sha256: sha256(f.data) })),
+    profile: results.run.profile,
+    ...(results.run.spec ? { spec: results.run.spec } : {}),
   };
   const archive = createTarGz([{ name: MANIFEST, data: jsonText(manifest) }, ...files].map((f) => ({ name: `${folder}/${f.name}`, data: f.data })), now);
   writeFileAtomic(outFile, archive);

@@ -39,6 +39,8 @@ export interface ReplayOptions {
   referenceFaults?: ProviderFault[];
   /** With --config: the command that applies the Stage 2 update file to the provider (else Stage 2 is not replayed). */
   applyUpdatesCommand?: string;
+  /** A folder of OpenAPI files to validate with (`--spec-dir`); without it, the built-in documents (or the config's specDir). */
+  specDir?: string;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
 }
@@ -69,6 +71,9 @@ export interface ReplayReport {
   replayRunId: string;
   replayRunDir: string;
   provider: string;
+  /** The spec profiles (labels) the recording and the replay were judged under. */
+  recordedProfile: string;
+  replayProfile: string;
   /** Provider calls the replay made (finds and views). */
   resent: number;
   verdicts: VerdictComparison[];
@@ -209,6 +214,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       systemTest: bundle.options?.systemTest,
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },
+      specDir: opts.specDir,
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
     });
@@ -243,6 +249,8 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       replayRunId: replayed.run.id,
       replayRunDir: dir,
       provider: replayed.run.provider,
+      recordedProfile: recorded.run.profile,
+      replayProfile: replayed.run.profile,
       resent,
       verdicts,
       exchanges,
@@ -263,6 +271,7 @@ export function renderReplay(r: ReplayReport): string {
   const out: string[] = [];
   const V = (v?: Verdict) => (v ? v.toUpperCase() : '-').padEnd(7);
   out.push(`replay of run ${r.recordedRunId} against ${r.provider}: kept as run ${r.replayRunId}`);
+  out.push(r.recordedProfile === r.replayProfile ? `spec profile: ${r.replayProfile}, as recorded` : `spec profile: recorded under ${r.recordedProfile || 'an unrecorded profile'}; replayed under ${r.replayProfile} (verdicts may differ for that reason alone)`);
   out.push(`re-sent ${r.resent} call(s) to the provider (the recorded finds and views, every token signed afresh)`);
   out.push('', `test case  recorded replayed`);
   for (const v of r.verdicts) {

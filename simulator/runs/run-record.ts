@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openapiDir, packageRoot, packageVersion } from '../core/paths.js';
-import { PROFILE } from '../server/simulator.js';
+import { BUILT_IN_PROFILE, type ProfileRecord } from '../http/spec-profile.js';
 import type { ProviderConfig } from '../config/provider-config.js';
 import type { Journal, JournalEntry } from '../store/journal.js';
 import type { ScenarioFile } from '../scenarios/types.js';
@@ -43,7 +43,10 @@ export interface RecordedConfig {
 
 export interface Versions {
   cdaSim: string;
+  /** The spec profile's label. */
   profile: string;
+  /** With --spec-dir: the user's files and their digests, what was followed and what was not honoured. */
+  spec?: ProfileRecord;
   node: string;
   platform: string;
   /** sha256 (first 16 hex) of each OpenAPI document and schema that routed and validated the run. */
@@ -70,7 +73,7 @@ export function filesUnder(dir: string, base = dir): string[] {
   });
 }
 
-export function currentVersions(): Versions {
+export function currentVersions(profile?: ProfileRecord): Versions {
   const openapi: Record<string, string> = {};
   for (const f of filesUnder(openapiDir).sort()) openapi[f] = digest(fs.readFileSync(path.join(openapiDir, f)));
   const dependencies: Record<string, string> = {};
@@ -82,7 +85,8 @@ export function currentVersions(): Versions {
       // not found beside the package
     }
   }
-  return { cdaSim: packageVersion(), profile: PROFILE, node: process.version, platform: `${process.platform}-${process.arch}`, openapi, dependencies };
+  const spec = profile && profile.id !== BUILT_IN_PROFILE ? { spec: profile } : {};
+  return { cdaSim: packageVersion(), profile: profile?.label ?? BUILT_IN_PROFILE, ...spec, node: process.version, platform: `${process.platform}-${process.arch}`, openapi, dependencies };
 }
 
 /** File settings keep only their file name: the folder says nothing to another machine and may name a person. */
@@ -125,6 +129,8 @@ export interface RunRecordInputs {
   /** Given (possibly empty) when the built-in reference provider played the provider. */
   referenceFaults?: string[];
   options?: RecordedOptions;
+  /** The spec profile the run validates with. */
+  profile?: ProfileRecord;
   /**
    * Exchanges journalled before this process took the run on (a run resumed after a pause): those
    * the run's journal does not hold yet are appended first.
@@ -142,7 +148,7 @@ export function startRunRecord(dir: string, r: RunRecordInputs): void {
   writeFileAtomic(path.join(dir, RUN_FILES.users), JSON.stringify({ users: r.users }, null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.testData), JSON.stringify(r.testData, null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.config), JSON.stringify(recordedConfig(r.config, r.referenceFaults), null, 2));
-  writeFileAtomic(path.join(dir, RUN_FILES.versions), JSON.stringify(currentVersions(), null, 2));
+  writeFileAtomic(path.join(dir, RUN_FILES.versions), JSON.stringify(currentVersions(r.profile), null, 2));
   writeFileAtomic(path.join(dir, RUN_FILES.options), JSON.stringify(r.options ?? {}, null, 2));
   const journalFile = path.join(dir, RUN_FILES.journal);
   if (r.earlier?.length) {

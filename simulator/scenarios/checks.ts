@@ -1,7 +1,7 @@
 // The checks a scenario can expect. Each collects EVERY violation it finds (never just the first),
 // says in plain words what passed, and names the exchanges it judged, for the evidence report.
 import { epochSeconds } from '../core/clock.js';
-import { checkViewData } from '../dashboard/view-data-check.js';
+import { checkAgainstSchema, checkViewData } from '../dashboard/view-data-check.js';
 import { describeFirstLeg } from '../dashboard/dashboard-driver.js';
 import { describeVariant } from '../pfs/find-request.js';
 import type { JournalEntry } from '../store/journal.js';
@@ -37,9 +37,12 @@ const findAcknowledged: Check<{ find: string }> = (ctx, spec) => {
   const f = findByName(ctx, spec.find);
   o.exchanges.push(...outbound(ctx, [f.request.requestId]));
   const budget = ctx.config.budgets.findAckMs;
+  // The acknowledgement the spec profile defines (202 Accepted as built in).
+  const ack = ctx.sim.profile.find;
+  const expected = ack.ackStatuses.join(' or ');
   if (f.error) o.violations.push(`the find request failed: ${f.error.message}`);
-  else if (f.response!.status !== 202) o.violations.push(`the find was answered ${f.response!.status}; a valid find must be acknowledged with 202 Accepted, and matching done afterwards`);
-  else o.notes.push(`acknowledged with 202 in ${f.ackMs.toFixed(0)} ms`);
+  else if (!ack.ackStatuses.includes(f.response!.status)) o.violations.push(`the find was answered ${f.response!.status}; a valid find must be acknowledged with ${expected === '202' ? '202 Accepted' : `${expected} (${ack.source})`}, and matching done afterwards`);
+  else o.notes.push(`acknowledged with ${f.response!.status} in ${f.ackMs.toFixed(0)} ms`);
   if (!f.error && f.ackMs > budget) o.violations.push(`the acknowledgement took ${f.ackMs.toFixed(0)} ms; the budget is ${budget} ms`);
   return o;
 };
@@ -251,8 +254,10 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
   o.exchanges.push(...viewEntries(ctx, v));
   const final = v.final;
   if (!final) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
-  if (final.status !== 200) return { ...o, violations: [`the view with a valid RPT was answered ${final.status}; expected 200 {view_data_token}`] };
-  if (!v.viewDataToken) return { ...o, violations: [`the 200 body has no view_data_token string: ${final.text.slice(0, 200)}`] };
+  const contract = ctx.sim.profile.view;
+  if (final.status !== contract.okStatus) return { ...o, violations: [`the view with a valid RPT was answered ${final.status}; expected ${contract.okStatus} {view_data_token}${contract.okBodySchema ? ` (${contract.source})` : ''}`] };
+  if (!v.viewDataToken) return { ...o, violations: [`the ${final.status} body has no view_data_token string: ${final.text.slice(0, 200)}`] };
+  if (contract.okBodySchema) for (const p of checkAgainstSchema(contract.okBodySchema, final.json)) o.violations.push(`the view response body ${p} (${contract.source})`);
   if (v.signatureError) o.violations.push(`the view_data_token signature does not verify against the provider's key: ${v.signatureError}`);
   const h = v.tokenHeader ?? {};
   if (h.alg !== 'RS256') o.violations.push(`the view_data_token is signed with alg ${String(h.alg)}; RS256 is expected`);
@@ -268,7 +273,7 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
   // Judged against the test data's expectation, not what the provider registered (which may be wrong).
   const possible = v.expectedStatus === 'match-possible';
   if (c.view_data !== undefined) {
-    for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible })) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail} [${p.code}]`);
+    for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible }, undefined, ctx.sim.profile.viewDataSchema)) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail} [${p.code}]`);
   }
   const slowAfter = ctx.config.budgets.viewResponseMs;
   if (final.durationMs > slowAfter) o.notes.push(`REPORTABLE: the view took ${final.durationMs.toFixed(0)} ms, over ${slowAfter} ms: it must be reported on /view-response/response-time`);

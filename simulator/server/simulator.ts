@@ -28,8 +28,9 @@ import { listenHttp, listenHttps, type Listener, type MtlsMode } from './listene
 import { readLock, removeLock, writeLock } from './lock.js';
 import { LiveConsoleSource } from '../console/source.js';
 import { adminToken, isLoopback, listenerHosts, type AdminAccess } from '../admin/access.js';
+import { builtInProfile, type SpecProfile } from '../http/spec-profile.js';
+import { loadApi } from '../http/spec-app.js';
 
-export const PROFILE = 'pdp-v2.0-reconstructed';
 
 /** Off loopback the admin API needs a bearer token; on loopback the Host and Origin checks suffice. */
 function adminAccessFor(stateDir: string, host: string, names: string[] = []): { access: AdminAccess; tokenFile?: Simulator['adminToken'] } {
@@ -63,6 +64,8 @@ export interface SimulatorOptions {
   compat?: CompatMode;
   /** Preloaded OpenAPI documents (tests load them once). */
   apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
+  /** The spec profile that routes and validates (default: the built-in reconstructed documents). */
+  profile?: SpecProfile;
 }
 
 export interface Simulator {
@@ -78,6 +81,8 @@ export interface Simulator {
   material: Material;
   users: TestUser[];
   config: CaConfig;
+  /** The spec profile the C&A and reporting service validate with, and the checks judge by. */
+  profile: SpecProfile;
   /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
   faults: FaultRegistry;
   /** What the web console (/console on the admin port) shows; give it a run's events with `runEvent`. */
@@ -96,6 +101,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   // Inputs first: a bad users file is refused before the state directory is opened.
   const users = asUsageError(() => loadTestUsers(opts.usersFile));
+  const profile = opts.profile ?? builtInProfile();
+  const apis = { ...opts.apis, ...(await profileApis(profile)) };
   const durable = await openDurable(opts, clock);
   const { store, journal, submissions } = durable;
   let material: Material;
@@ -116,8 +123,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
   const faults = new FaultRegistry({ clock });
-  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: opts.apis?.ca, faults, compat: opts.compat });
-  const reportingApp = await createReportingApp({ clock, journal, submissions, api: opts.apis?.reporting, faults, compat: opts.compat });
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: apis.ca, faults, compat: opts.compat });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: apis.reporting, faults, compat: opts.compat });
   // A submission is durable before its 202, as a registration is (with --fsync: synced in the same group commit).
   answerWhenDurable(reportingApp, store);
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
@@ -166,7 +173,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
           const all = store.resources();
           return {
             version: packageVersion(),
-            profile: PROFILE,
+            profile: profile.label,
             endpoints,
             mtls: opts.mtls ?? 'need',
             ...(opts.compat ? { compat: opts.compat } : {}),
@@ -220,6 +227,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     material,
     users,
     config,
+    profile,
     faults,
     console: consoleSource,
     mintUserToken: (userId, variant, life) => {
@@ -235,6 +243,21 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       removeLock(opts.stateDir);
     },
   };
+}
+
+/** The user's C&A and reporting documents, compiled before the state directory is opened: one that fails is a usage error. */
+async function profileApis(profile: SpecProfile): Promise<{ ca?: OpenAPIBackend; reporting?: OpenAPIBackend }> {
+  const out: { ca?: OpenAPIBackend; reporting?: OpenAPIBackend } = {};
+  for (const api of ['ca', 'reporting'] as const) {
+    const doc = profile.documents[api];
+    if (!doc) continue;
+    try {
+      out[api] = await loadApi(doc);
+    } catch (err) {
+      throw new CliError(`--spec-dir: the ${api === 'ca' ? 'C&A' : 'reporting'} operations supplied (${profile.supplied.filter((s) => s.api === api).map((s) => `${s.what} from ${s.file}`).join(', ')}) cannot be compiled: ${(err as Error).message.split('\n')[0]}`, EXIT.usage);
+    }
+  }
+  return out;
 }
 
 interface Durable {

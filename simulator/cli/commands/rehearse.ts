@@ -30,6 +30,7 @@ export const rehearseCommand = defineCommand({
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
+      .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation (over the config’s specDir)' })
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
@@ -59,6 +60,7 @@ export const rehearseCommand = defineCommand({
       only: args.only,
       driverFaults: args.fault,
       compat: args.compat,
+      specDir: args['spec-dir'],
       journalCapBytes: journalCap,
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],

@@ -8,6 +8,15 @@ import { renderReplay, replayBundle } from '../../runs/replay.js';
 import { liveProgressFor } from '../progress.js';
 import { bundleFor } from './inspect.js';
 
+/** Which profile the bundle was recorded under, and what this replay will use. */
+function describeRecordedProfile(bundle: ReturnType<typeof bundleFor>, specDir: string | undefined): string {
+  const recorded = bundle.results.run.profile || 'not recorded';
+  const files = bundle.results.run.spec?.files ?? [];
+  const digests = files.length ? ` (${files.map((f) => `${f.file} sha256 ${f.sha256.slice(0, 16)}`).join(', ')})` : '';
+  const now = specDir ? `this replay validates with the files in --spec-dir ${specDir}` : files.length ? 'this replay uses the built-in documents unless --spec-dir gives the recording’s files' : 'this replay uses the same built-in documents';
+  return `the recording was made under spec profile ${recorded}${digests}; ${now}`;
+}
+
 export const replayCommand = defineCommand({
   command: 'replay <file>',
   describe: 'Re-send a bundle’s finds and views to a provider (tokens signed afresh), judge them again, and show what differs',
@@ -17,6 +26,7 @@ export const replayCommand = defineCommand({
       .option('config', { type: 'string', describe: 'The provider to replay against (default: the built-in reference provider)' })
       .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
       .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
+      .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files to validate with (the official ones from PDP, say); the recording’s profile is named at the start' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' }),
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
@@ -26,6 +36,7 @@ export const replayCommand = defineCommand({
     if (!args.config && !faults?.length && recordedFaults.length) {
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
     }
+    console.log(describeRecordedProfile(bundle, args['spec-dir']));
     const display = liveProgressFor(args);
     const report = await replayBundle(bundle, {
       stateDir: args['state-dir'],
@@ -33,6 +44,7 @@ export const replayCommand = defineCommand({
       configFile: args.config,
       referenceFaults: faults,
       applyUpdatesCommand: args['apply-updates'],
+      specDir: args['spec-dir'],
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
     }).finally(() => display?.stop());

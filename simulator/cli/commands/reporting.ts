@@ -4,7 +4,7 @@ import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { packageVersion } from '../../core/paths.js';
-import { PROFILE } from '../../server/simulator.js';
+import { BUILT_IN_PROFILE } from '../../http/spec-profile.js';
 import { readJournal } from '../../store/journal.js';
 import { receivedOnUtcDay, SubmissionStore } from '../../reporting/submissions.js';
 import { runReportingPipeline, utcDay } from '../../reporting/pipeline.js';
@@ -38,7 +38,7 @@ export const reportingCommand = defineCommand({
       {
         id: newRunId(systemClock),
         cdaSimVersion: packageVersion(),
-        profile: PROFILE,
+        profile: BUILT_IN_PROFILE,
         provider: `reporting submissions received by cda-sim on ${day} (UTC)`,
         configDigest: '-',
         startedAt: started.toISOString(),

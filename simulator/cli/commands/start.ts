@@ -1,7 +1,9 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
 import { defineCommand, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { startSimulator, PROFILE, type Simulator } from '../../server/simulator.js';
+import { startSimulator, type Simulator } from '../../server/simulator.js';
+import { describeProfile, loadSpecProfile, profileRecord } from '../../http/spec-profile.js';
+import { asUsageError } from '../exit-codes.js';
 import { expiryWarnings } from '../../crypto/material.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
@@ -34,8 +36,12 @@ export const startCommand = defineCommand({
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
       .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change, journal line and reporting submission before the answer, once per turn (survive power loss as well as a killed process)' })
+      .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation' })
       .option('journal-cap-mib', journalCapOption),
   run: async (args) => {
+    // Read before anything starts: a file that cannot be parsed is a usage error (exit 2).
+    const specDir = args['spec-dir'];
+    const profile = specDir ? asUsageError(() => loadSpecProfile(specDir)) : undefined;
     const port = (p: number) => (p < 0 ? null : p);
     const sim = await startSimulator({
       stateDir: args['state-dir'],
@@ -51,6 +57,7 @@ export const startCommand = defineCommand({
       fsync: args.fsync,
       journalCapBytes: journalCapBytes(args['journal-cap-mib']),
       compat: args.compat,
+      profile,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
     // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
@@ -60,7 +67,8 @@ export const startCommand = defineCommand({
     });
     const e = sim.endpoints;
     const lines = [
-      `cda-sim ${packageVersion()} (profile ${PROFILE}) is running`,
+      `cda-sim ${packageVersion()} (profile ${sim.profile.label}) is running`,
+      ...describeProfile(profileRecord(sim.profile)).map((l) => `  ${l}`),
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
       args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
