@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSimulator, type Simulator } from '../simulator/server/simulator.js';
 import { BUILT_IN_PROFILE, loadSpecProfile, SpecDirError, type SpecProfile } from '../simulator/http/spec-profile.js';
-import { checkViewData } from '../simulator/dashboard/view-data-check.js';
+import { checkAgainstSchema, checkViewData } from '../simulator/dashboard/view-data-check.js';
+import { loadProviderConfig } from '../simulator/config/provider-config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir, uuid, peiName } from './helpers/fixtures.js';
 import { writeSpecSet } from './helpers/spec-set.js';
@@ -56,6 +57,11 @@ test('every operation of a copied set is matched by method and path, whatever th
   }
   assert.ok(profile.supplied.some((s) => s.api === 'find' && s.file === 'find-requests.yaml'), 'the find is matched by its find_request_token body, not its path');
   assert.ok(profile.supplied.some((s) => s.api === 'view-data' && s.file === 'view-data-payload.json'));
+  assert.ok(profile.supplied.some((s) => s.api === 'view' && s.file === 'find-requests.yaml'), 'the view is matched by its view_data_token answer');
+  assert.is(profile.view.okStatus, 200);
+  assert.equal(checkAgainstSchema(profile.view.okBodySchema!, { view_data_token: 'x', extra: 1 }), ['extra is not allowed (the object is closed)']);
+  assert.equal(checkAgainstSchema(profile.view.okBodySchema!, {}), ['view_data_token is required']);
+  assert.equal(profile.find.ackStatuses, [202]);
   assert.equal(profile.notHonoured, []);
   assert.equal(profile.files.map((f) => [f.file, f.title, f.version]), [
     ['find-requests.yaml', 'Find requests (test-written)', '1.3-test'],
@@ -170,6 +176,17 @@ test('what cannot be honoured is listed with the reason; the rest is still follo
   assert.match(listed('readme.yaml')[0]?.reason ?? '', /not an OpenAPI 3\.0 document/);
   // The copied set is still followed: refs.yaml's /rreguri was refused, so the copy's stands.
   assert.ok(profile.supplied.some((s) => s.what === 'POST /rreguri' && s.file === 'official-token-and-rreguri.yaml'));
+});
+
+test('specDir in the config file is relative to the config file', () => {
+  const dir = tempDir();
+  writeSpecSet(path.join(dir, 'pdp-specs'));
+  const config = path.join(dir, 'cda-sim.config.yaml');
+  const guid = uuid();
+  fs.writeFileSync(config, `provider:\n  findUrl: https://localhost:9443/find\n  viewUrl: https://localhost:9443/view\n  holdernameGuids: [${guid}]\n  viewTokenKey: {jwksUrl: https://localhost:9443/jwks}\nspecDir: ./pdp-specs\n`);
+  const loaded = loadProviderConfig(config);
+  assert.is(loaded.specDir, path.join(dir, 'pdp-specs'));
+  assert.is(loadSpecProfile(loaded.specDir!).files.length, 4);
 });
 
 test('a file that cannot be parsed is an error naming it', () => {

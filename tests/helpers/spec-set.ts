@@ -40,9 +40,28 @@ function providerDocument(findAck: string[]): Obj {
           responses: { ...Object.fromEntries(findAck.map((s) => [s, ok('acknowledged')])), '400': ok('refused') },
         },
       },
+      '/view-data/{assetGuid}': {
+        get: {
+          parameters: [
+            { name: 'assetGuid', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'scope', in: 'query', required: true, schema: { type: 'string', enum: ['owner'] } },
+          ],
+          responses: {
+            '200': { description: 'view data', content: { 'application/json': { schema: { $ref: '#/components/schemas/ViewResponse' } } } },
+            '401': ok('a UMA challenge'),
+            '404': ok('unknown asset'),
+          },
+        },
+      },
     },
     components: {
       schemas: {
+        ViewResponse: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['view_data_token'],
+          properties: { view_data_token: { type: 'string', minLength: 1 } },
+        },
         FindRequest: {
           type: 'object',
           required: ['user_token', 'find_request_token'],
