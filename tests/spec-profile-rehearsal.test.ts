@@ -23,6 +23,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   const specDir = writeSpecSet(path.join(cwd, 'spec'), {
     findAck: ['200'], // a status: the find must now be acknowledged with 200
     viewData: (s) => s.definitions.definiteMatchArrangement.required.push('dataProvenance'), // a field
+    findData: (s) => (s.required = ['nino']), // cda-sim's own find data does not always carry one
   });
   const state = path.join(cwd, 'state');
   const common = ['--state-dir', state, '--certs-dir', certs, '--ci'];
@@ -37,9 +38,14 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   // results.json: the files with their titles, versions and digests.
   assert.match(results.run.profile, /^spec-dir: .*Token and registration API \(test-written\) 2\.1-test/);
   const files = results.run.spec!.files;
-  assert.equal(files.map((f) => f.file), ['find-requests.yaml', 'official-token-and-rreguri.yaml', 'reporting-api.json', 'view-data-payload.json']);
+  assert.equal(files.map((f) => f.file), ['find-data.json', 'find-requests.yaml', 'official-token-and-rreguri.yaml', 'reporting-api.json', 'view-data-payload.json']);
   for (const f of files) assert.is(f.sha256, sha256(path.join(specDir, f.file)), f.file);
-  assert.equal(results.run.spec!.notHonoured, []);
+  // The find_data schema refuses cda-sim's own find data of the users without a NINO: said, and kept.
+  const notHonoured = results.run.spec!.notHonoured;
+  assert.is(notHonoured.length, 1, JSON.stringify(notHonoured));
+  assert.is(notHonoured[0].file, 'find-data.json');
+  assert.match(notHonoured[0].reason, /refuses that of \d+ of 33 test users \(CP01, .*\), e\.g\. CP01's: nino is required/);
+  assert.match(r.stdout, /NOT HONOURED find-data\.json: schema "find_data": /);
 
   // The verdicts the changes make: CP-01 (the status) and CP-06 (the field) fail, naming why.
   const verdict = (id: string) => results.testCases.find((t) => t.id === id)!;
@@ -56,12 +62,12 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   // The reports.
   const html = fs.readFileSync(path.join(runFolder, 'report.html'), 'utf8');
   assert.match(html, /Spec file/);
-  assert.ok(html.includes(`view-data-payload.json: view_data, sha256 ${files[3].sha256}`));
+  assert.ok(html.includes(`view-data-payload.json: view_data, sha256 ${files[4].sha256}`));
   const pdf = pdfText(path.join(runFolder, 'report.pdf')).replace(/\s+/g, ' ');
   assert.match(pdf, /Spec profile: spec-dir:/);
   assert.match(pdf, /official-token-and-rreguri\.yaml: Token and registration API \(test-written\), version 2\.1-test/);
   const junit = fs.readFileSync(path.join(runFolder, 'junit.xml'), 'utf8');
-  assert.match(junit, /<property name="cda-sim\.spec-file\.2" value="official-token-and-rreguri\.yaml: Token and registration API \(test-written\), version 2\.1-test, sha256 [0-9a-f]{64}"\/>/);
+  assert.match(junit, /<property name="cda-sim\.spec-file\.3" value="official-token-and-rreguri\.yaml: Token and registration API \(test-written\), version 2\.1-test, sha256 [0-9a-f]{64}"\/>/);
   const versions = JSON.parse(fs.readFileSync(path.join(runFolder, 'versions.json'), 'utf8'));
   assert.equal(versions.spec.files, files);
 
@@ -79,6 +85,15 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   assert.match(replay.stdout, /this replay validates with the files in --spec-dir/);
   assert.match(replay.stdout, /spec profile: spec-dir: .*, as recorded/);
   assert.match(replay.stdout, /CP-01 +FAIL +FAIL +same: reproduced/);
+  assert.is(replay.code, 0, replay.stdout + replay.stderr);
+
+  // Replayed without them: the built-in documents judge, and the verdicts the spec changed differ.
+  const builtIn = await cliProcess(['replay', bundleFile, '--state-dir', path.join(cwd, 'state-replay-2'), '--certs-dir', certs, '--ci'], cwd, {}, 180000);
+  assert.is(builtIn.code, 1, builtIn.stdout + builtIn.stderr);
+  assert.match(builtIn.stdout, /this replay uses the built-in documents unless --spec-dir gives the recording’s files/);
+  assert.match(builtIn.stdout, /spec profile: recorded under spec-dir: .*; replayed under pdp-v2\.0-reconstructed/);
+  assert.match(builtIn.stdout, /CP-01 +FAIL +PASS +DIFFERS/);
+  assert.match(builtIn.stdout, /CP-06 +FAIL +PASS +DIFFERS/);
 });
 
 test.run();

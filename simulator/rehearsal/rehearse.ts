@@ -366,13 +366,12 @@ function noteFindDataOutsideProfile(run: RunSetup, sim: Simulator): void {
   const schema = run.profile.findDataSchema;
   const from = run.profile.supplied.find((s) => s.api === 'find-data');
   if (!schema || !from) return;
-  for (const user of sim.users) {
-    const problems = checkAgainstSchema(schema, user.findData);
-    if (!problems.length) continue;
-    const reason = `cda-sim sends the find data its test data gives; this find_data schema refuses test user ${user.id}'s: ${problems.slice(0, 3).join('; ')}`;
-    run.profile.notHonoured.push({ file: from.file, where: from.what, reason });
-    run.progress(`  NOT HONOURED ${from.file}: ${from.what}: ${reason}`);
-  }
+  const refused = sim.users.map((user) => ({ user, problems: checkAgainstSchema(schema, user.findData) })).filter((r) => r.problems.length);
+  if (!refused.length) return;
+  const first = refused[0];
+  const reason = `cda-sim sends the find data its test data gives; this find_data schema refuses that of ${refused.length} of ${sim.users.length} test users (${refused.map((r) => r.user.id).join(', ')}), e.g. ${first.user.id}'s: ${first.problems.slice(0, 3).join('; ')}`;
+  run.profile.notHonoured.push({ file: from.file, where: from.what, reason });
+  run.progress(`  NOT HONOURED ${from.file}: ${from.what}: ${reason}`);
 }
 
 function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {

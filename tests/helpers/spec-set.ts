@@ -16,6 +16,8 @@ export interface SpecChanges {
   findAck?: string[];
   /** Change the view data schema (a copy of openapi/schemas/view-data.schema.json). */
   viewData?: (schema: Obj) => void;
+  /** Add a find data schema (a copy of openapi/schemas/find-data.schema.json) so changed. */
+  findData?: (schema: Obj) => void;
   /** Extra files, by name. */
   extra?: Record<string, string>;
 }
@@ -87,6 +89,11 @@ export function writeSpecSet(dir: string, changes: SpecChanges = {}): string {
   const viewData = JSON.parse(fs.readFileSync(path.join(openapiDir, 'schemas', 'view-data.schema.json'), 'utf8')) as Obj;
   changes.viewData?.(viewData);
   fs.writeFileSync(path.join(dir, 'view-data-payload.json'), JSON.stringify(viewData, null, 2));
+  if (changes.findData) {
+    const findData = JSON.parse(fs.readFileSync(path.join(openapiDir, 'schemas', 'find-data.schema.json'), 'utf8')) as Obj;
+    changes.findData(findData);
+    fs.writeFileSync(path.join(dir, 'find-data.json'), JSON.stringify(findData, null, 2));
+  }
   for (const [name, text] of Object.entries(changes.extra ?? {})) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }
