@@ -1,8 +1,9 @@
 // A rehearsal under a test-written spec set, driven as a user drives it: the CLI in a child process.
 // The profile is recorded in results.json, the HTML, PDF and JUnit reports and an exported bundle;
-// two deliberate changes in the set change verdicts (the find acknowledged with another status, and
-// a view data field the reference provider does not send made required); the copied C&A and
-// reporting documents change nothing else; a replay says which profile the recording was made under.
+// deliberate changes in the set change verdicts (the find acknowledged with another status, a view
+// data field the reference provider does not send made required, a view response length limit);
+// the copied C&A and reporting documents change nothing else; a replay says which profile the
+// recording was made under, and follows --spec-dir.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -23,6 +24,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   const specDir = writeSpecSet(path.join(cwd, 'spec'), {
     findAck: ['200'], // a status: the find must now be acknowledged with 200
     viewData: (s) => s.definitions.definiteMatchArrangement.required.push('dataProvenance'), // a field
+    viewResponse: (s) => (s.properties.view_data_token.maxLength = 10), // a length: no signed token is that short
     findData: (s) => (s.required = ['nino']), // cda-sim's own find data does not always carry one
   });
   const state = path.join(cwd, 'state');
@@ -53,6 +55,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   assert.match(verdict('CP-01').reasons.join(' '), /answered 202; a valid find must be acknowledged with 200 \(find-requests\.yaml: POST \/find-requests\)/);
   assert.is(verdict('CP-06').verdict, 'fail');
   assert.match(verdict('CP-06').reasons.join(' '), /dataProvenance/);
+  assert.match(verdict('CP-06').reasons.join(' '), /the view response body view_data_token must NOT have more than 10 characters \(find-requests\.yaml: GET \/view-data\/\{assetGuid\}\)/);
   assert.equal(verdict('CP-06').reasons.filter((r) => /\[SCHEMA\]/.test(r) && !/dataProvenance/.test(r)), [], 'the copied schema judges nothing else differently');
   // Everything else passes (a view of a definite match fails for the same field): the C&A followed the copied documents.
   const others = results.testCases.filter((t) => t.id.startsWith('CP-') && t.id !== 'CP-01' && !t.reasons.join(' ').includes('"dataProvenance" is missing'));

@@ -14,6 +14,8 @@ export interface SpecChanges {
   reporting?: (doc: Obj) => void;
   /** The statuses the provider's find acknowledges with (default ['202']). */
   findAck?: string[];
+  /** Change the view's 200 body schema ({view_data_token}, closed). */
+  viewResponse?: (schema: Obj) => void;
   /** Change the view data schema (a copy of openapi/schemas/view-data.schema.json). */
   viewData?: (schema: Obj) => void;
   /** Add a find data schema (a copy of openapi/schemas/find-data.schema.json) so changed. */
@@ -25,9 +27,9 @@ export interface SpecChanges {
 const read = (file: string) => YAML.parse(fs.readFileSync(path.join(openapiDir, file), 'utf8')) as Obj;
 
 /** The provider's endpoints as a find-requests / view-data document might describe them (paths of its own). */
-function providerDocument(findAck: string[]): Obj {
+function providerDocument(findAck: string[], viewResponse?: (schema: Obj) => void): Obj {
   const ok = (d: string) => ({ description: d });
-  return {
+  const doc: Obj = {
     openapi: '3.0.3',
     info: { title: 'Find requests (test-written)', version: '1.3-test' },
     paths: {
@@ -72,6 +74,8 @@ function providerDocument(findAck: string[]): Obj {
       },
     },
   };
+  viewResponse?.(doc.components.schemas.ViewResponse);
+  return doc;
 }
 
 /** Write a spec set into `dir` and return it. */
@@ -85,7 +89,7 @@ export function writeSpecSet(dir: string, changes: SpecChanges = {}): string {
   reporting.info = { ...reporting.info, title: 'Reporting API (test-written)', version: '2.1-test' };
   changes.reporting?.(reporting);
   fs.writeFileSync(path.join(dir, 'reporting-api.json'), JSON.stringify(reporting, null, 2));
-  fs.writeFileSync(path.join(dir, 'find-requests.yaml'), YAML.stringify(providerDocument(changes.findAck ?? ['202'])));
+  fs.writeFileSync(path.join(dir, 'find-requests.yaml'), YAML.stringify(providerDocument(changes.findAck ?? ['202'], changes.viewResponse)));
   const viewData = JSON.parse(fs.readFileSync(path.join(openapiDir, 'schemas', 'view-data.schema.json'), 'utf8')) as Obj;
   changes.viewData?.(viewData);
   fs.writeFileSync(path.join(dir, 'view-data-payload.json'), JSON.stringify(viewData, null, 2));
