@@ -10,6 +10,7 @@ import { startSimulator, type Simulator } from '../simulator/server/simulator.js
 import { BUILT_IN_PROFILE, loadSpecProfile, SpecDirError, type SpecProfile } from '../simulator/http/spec-profile.js';
 import { checkAgainstSchema, checkViewData } from '../simulator/dashboard/view-data-check.js';
 import { loadProviderConfig } from '../simulator/config/provider-config.js';
+import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir, uuid, peiName } from './helpers/fixtures.js';
 import { writeSpecSet } from './helpers/spec-set.js';
@@ -187,6 +188,19 @@ test('specDir in the config file is relative to the config file', () => {
   const loaded = loadProviderConfig(config);
   assert.is(loaded.specDir, path.join(dir, 'pdp-specs'));
   assert.is(loadSpecProfile(loaded.specDir!).files.length, 4);
+});
+
+test('a run paused after Stage 1 resumes under the same spec folder', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const stateDir = tempDir();
+  const specDir = writeSpecSet(tempDir('cda-sim-spec-'), { findAck: ['200'] });
+  const first = await rehearse({ stateDir, certsDir, specDir, applyUpdates: { stop: true }, only: ['S1-01', 'S2-01'], budgets: { updateWindowMs: 2000 }, progress: () => {} });
+  assert.ok(first.paused, 'paused');
+  assert.is(first.results.testCases.find((t) => t.id === 'S1-01')!.verdict, 'fail', 'the supplied acknowledgement status judges Stage 1');
+  // Resumed by another call that names no folder: the paused run's own is used.
+  const resumed = await rehearse({ stateDir, certsDir, resumeRunId: first.paused!.runId, progress: () => {} });
+  assert.equal(resumed.results.run.spec?.files.map((f) => f.file), first.results.run.spec!.files.map((f) => f.file));
+  assert.match(resumed.results.run.profile, /^spec-dir: /);
 });
 
 test('a file that cannot be parsed is an error naming it', () => {
