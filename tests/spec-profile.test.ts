@@ -161,6 +161,7 @@ test('what cannot be honoured is listed with the reason; the rest is still follo
         '      responses: {"201": {description: ok}}',
       ].join('\n'),
       'notes.json': '["not", "a", "spec"]',
+      'formats.yaml': 'openapi: 3.0.3\ninfo: {title: Formats, version: "1"}\npaths:\n  /perm:\n    post:\n      requestBody: {content: {application/json: {schema: {type: object, properties: {id: {type: string, format: guid}}}}}}\n      responses: {"201": {description: ok}}\n',
       'readme.yaml': 'just: a map\n',
     },
   });
@@ -174,6 +175,9 @@ test('what cannot be honoured is listed with the reason; the rest is still follo
   assert.match(listed('refs.yaml').find((n) => n.where === 'POST /perm')?.reason ?? '', /points at nothing/);
   assert.match(listed('refs.yaml').find((n) => n.where === 'POST /rreguri')?.reason ?? '', /cannot compile/);
   assert.match(listed('notes.json')[0]?.reason ?? '', /neither an OpenAPI document/);
+  // A format cda-sim does not know: listed, and the rest of the operation followed.
+  assert.equal(listed('formats.yaml').map((n) => `${n.where}: ${n.reason}`), ['POST /perm: format "guid" is not one cda-sim knows, so it is not checked (the rest is followed)']);
+  assert.ok(profile.supplied.some((s) => s.what === 'POST /perm' && s.file === 'formats.yaml'));
   assert.match(listed('readme.yaml')[0]?.reason ?? '', /not an OpenAPI 3\.0 document/);
   // The copied set is still followed: refs.yaml's /rreguri was refused, so the copy's stands.
   assert.ok(profile.supplied.some((s) => s.what === 'POST /rreguri' && s.file === 'official-token-and-rreguri.yaml'));

@@ -218,16 +218,27 @@ function builtInOperations(): Map<string, BuiltInOperation> {
 const Ajv = AjvModule.default;
 const addFormats = (addFormatsModule as unknown as { default: (ajv: unknown) => unknown }).default;
 
-/** Why a schema cannot be compiled the way the request pipeline compiles it, or undefined. */
-function schemaProblem(schema: unknown): string | undefined {
-  if (schema === undefined) return undefined;
+interface SchemaCheck {
+  /** Why the schema cannot be compiled the way the request pipeline compiles it. */
+  problem?: string;
+  /** What compiles but is not checked (a format cda-sim does not know), in words. */
+  unchecked: string[];
+}
+
+function checkSchema(schema: unknown): SchemaCheck {
+  const unchecked: string[] = [];
+  if (schema === undefined) return { unchecked };
+  const warn = (...args: unknown[]) => {
+    const m = /unknown format "([^"]+)"/.exec(args.map(String).join(' '));
+    if (m) unchecked.push(`format "${m[1]}" is not one cda-sim knows, so it is not checked (the rest is followed)`);
+  };
   try {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, logger: { log: () => {}, warn, error: () => {} } });
     addFormats(ajv);
     ajv.compile(schema as object);
-    return undefined;
+    return { unchecked: [...new Set(unchecked)] };
   } catch (err) {
-    return `a schema cda-sim cannot compile: ${(err as Error).message.split('\n')[0]}`;
+    return { problem: `a schema cda-sim cannot compile: ${(err as Error).message.split('\n')[0]}`, unchecked };
   }
 }
 
@@ -241,13 +252,15 @@ function schemasOf(op: Obj): unknown[] {
   return out.filter((s) => s !== undefined);
 }
 
-function operationProblem(op: Obj): string | undefined {
-  if (op.callbacks) return 'callbacks are not played by cda-sim';
+function checkOperation(op: Obj): SchemaCheck {
+  if (op.callbacks) return { problem: 'callbacks are not played by cda-sim', unchecked: [] };
+  const unchecked: string[] = [];
   for (const s of schemasOf(op)) {
-    const p = schemaProblem(s);
-    if (p) return p;
+    const check = checkSchema(s);
+    if (check.problem) return check;
+    unchecked.push(...check.unchecked);
   }
-  return undefined;
+  return { unchecked: [...new Set(unchecked)] };
 }
 
 // ── classifying what a file holds ───────────────────────────────────────────────────────────────
@@ -292,10 +305,11 @@ function takeDataSchema(c: Collected, kind: 'view-data' | 'find-data', schema: u
     c.profile.notHonoured.push({ file, where, reason: err.message });
     return;
   }
-  const problem = schemaProblem(inlined);
-  if (problem) return void c.profile.notHonoured.push({ file, where, reason: problem });
+  const check = checkSchema(inlined);
+  if (check.problem) return void c.profile.notHonoured.push({ file, where, reason: check.problem });
   const already = c.profile.supplied.find((s) => s.api === kind);
   if (already) return void c.profile.notHonoured.push({ file, where, reason: `${kind} is already supplied by ${already.file} (${already.what}); each is taken once` });
+  for (const reason of check.unchecked) c.profile.notHonoured.push({ file, where, reason });
   if (kind === 'view-data') c.profile.viewDataSchema = inlined;
   else c.profile.findDataSchema = inlined;
   c.profile.supplied.push({ api: kind, what: where, file });
@@ -331,9 +345,9 @@ function collectOpenApi(c: Collected, f: ParsedFile, doc: Obj, builtIns: Map<str
         c.profile.notHonoured.push({ file: f.file, where, reason: err.message });
         continue;
       }
-      const problem = operationProblem(op);
-      if (problem) {
-        c.profile.notHonoured.push({ file: f.file, where, reason: problem });
+      const check = checkOperation(op);
+      if (check.problem) {
+        c.profile.notHonoured.push({ file: f.file, where, reason: check.problem });
         continue;
       }
       const key = templateKey(method, p);
@@ -350,6 +364,7 @@ function collectOpenApi(c: Collected, f: ParsedFile, doc: Obj, builtIns: Map<str
         continue;
       }
       c.profile.supplied.push({ api: kind, what, file: f.file });
+      for (const reason of check.unchecked) c.profile.notHonoured.push({ file: f.file, where, reason });
       if (builtIn) c.operations.set(key, { builtIn, op, file: f.file });
       else if (kind === 'find') c.profile.find = findContract(op, f.file, where);
       else c.profile.view = viewContract(op, f.file, where);
