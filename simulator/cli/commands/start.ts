@@ -1,9 +1,8 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
 import { defineCommand, withDirs } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { asUsageError, EXIT } from '../exit-codes.js';
 import { startSimulator, type Simulator } from '../../server/simulator.js';
-import { describeProfile, loadSpecProfile, profileRecord } from '../../http/spec-profile.js';
-import { asUsageError } from '../exit-codes.js';
+import { BUILT_IN_PROFILE, describeProfile, loadSpecProfile, profileRecord } from '../../http/spec-profile.js';
 import { expiryWarnings } from '../../crypto/material.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
@@ -68,7 +67,8 @@ export const startCommand = defineCommand({
     const e = sim.endpoints;
     const lines = [
       `cda-sim ${packageVersion()} (profile ${sim.profile.label}) is running`,
-      ...describeProfile(profileRecord(sim.profile)).map((l) => `  ${l}`),
+      // The user's files: each with its title, version and digest, and whatever is not honoured.
+      ...(sim.profile.id === BUILT_IN_PROFILE ? [] : describeProfile(profileRecord(sim.profile)).map((l) => `  ${l}`)),
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
       args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
