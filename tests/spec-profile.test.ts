@@ -78,10 +78,10 @@ test('a supplied operation replaces the built-in one; the rest stay built in', (
   const dir = tempDir('cda-sim-spec-');
   fs.writeFileSync(
     path.join(dir, 'perm-only.yaml'),
-    'openapi: 3.0.3\ninfo: {title: Perm, version: "1.1"}\npaths:\n  /perm/:\n    post:\n      requestBody: {required: true, content: {application/json: {schema: {type: array, maxItems: 1}}}}\n      responses: {"201": {description: ticket}}\n',
+    'openapi: 3.0.3\ninfo: {title: Perm, version: "1.1"}\npaths:\n  /perm/:\n    post:\n      requestBody: {required: true, content: {application/json: {schema: {type: array, maxItems: 1}}}}\n      responses: {"201": {description: ticket}}\n  /introspect:\n    $ref: "#/x-shared/introspect"\nx-shared:\n  introspect:\n    post:\n      responses: {"200": {description: ok}}\n',
   );
   const profile = loadSpecProfile(dir);
-  assert.equal(profile.supplied.map((s) => s.what), ['POST /perm']);
+  assert.equal(profile.supplied.map((s) => s.what), ['POST /perm', 'POST /introspect'], 'a path item given by a $ref inside the file is followed');
   const paths = (profile.documents.ca as any).paths;
   assert.is(paths['/perm'].post.requestBody.content['application/json'].schema.maxItems, 1);
   assert.is(paths['/perm'].post.operationId, 'requestPermission', 'the handler is found by the built-in operationId');
@@ -155,6 +155,8 @@ test('what cannot be honoured is listed with the reason; the rest is still follo
         '    post:',
         '      requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/Missing"}}}}',
         '      responses: {"201": {description: ok}}',
+        '  /token:',
+        '    $ref: "other.yaml#/paths/~1token"',
         '  /rreguri:',
         '    post:',
         '      requestBody: {content: {application/json: {schema: {type: object, properties: {a: {type: string, pattern: "(["}}}}}}',
@@ -172,6 +174,7 @@ test('what cannot be honoured is listed with the reason; the rest is still follo
   assert.match(listed('new.yaml')[0]?.reason ?? '', /OpenAPI 3\.1/);
   assert.match(listed('old.json')[0]?.reason ?? '', /Swagger 2\.0/);
   assert.match(listed('refs.yaml').find((n) => n.where === 'POST /introspect')?.reason ?? '', /outside the file/);
+  assert.match(listed('refs.yaml').find((n) => n.where === '/token')?.reason ?? '', /the path item's \$ref "other\.yaml#\/paths\/~1token" cannot be resolved inside the file/);
   assert.match(listed('refs.yaml').find((n) => n.where === 'POST /perm')?.reason ?? '', /points at nothing/);
   assert.match(listed('refs.yaml').find((n) => n.where === 'POST /rreguri')?.reason ?? '', /cannot compile/);
   assert.match(listed('notes.json')[0]?.reason ?? '', /neither an OpenAPI document/);

@@ -324,7 +324,14 @@ function collectOpenApi(c: Collected, f: ParsedFile, doc: Obj, builtIns: Map<str
   const paths = isObj(doc.paths) ? doc.paths : {};
   for (const [p, rawItem] of Object.entries(paths)) {
     if (!isObj(rawItem)) continue;
-    for (const method of Object.keys(rawItem)) {
+    // A path item may itself be a $ref (to one inside the file).
+    const ref = rawItem.$ref;
+    const listed = typeof ref === 'string' ? (ref.startsWith('#/') ? pointer(doc, ref) : undefined) : rawItem;
+    if (!isObj(listed)) {
+      c.profile.notHonoured.push({ file: f.file, where: p, reason: `the path item's $ref "${String(ref)}" cannot be resolved inside the file` });
+      continue;
+    }
+    for (const method of Object.keys(listed)) {
       if (['parameters', 'summary', 'description', 'servers'].includes(method) || method.startsWith('x-')) continue;
       const where = `${method.toUpperCase()} ${p}`;
       if (!METHODS.includes(method)) {
