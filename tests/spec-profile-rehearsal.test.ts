@@ -85,7 +85,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   // Replayed with the same files: the same verdicts, and the recording's profile named.
   const replay = await cliProcess(['replay', bundleFile, '--spec-dir', specDir, '--state-dir', path.join(cwd, 'state-replay'), '--certs-dir', certs, '--ci'], cwd, {}, 180000);
   assert.match(replay.stdout, /the recording was made under spec profile spec-dir: .*find-requests\.yaml sha256 [0-9a-f]{16}/);
-  assert.match(replay.stdout, /this replay validates with the files in --spec-dir/);
+  assert.match(replay.stdout, /this replay validates with the files in --spec-dir .* \(the recording’s files, byte for byte\)/);
   assert.match(replay.stdout, /spec profile: spec-dir: .*, as recorded/);
   assert.match(replay.stdout, /CP-01 +FAIL +FAIL +same: reproduced/);
   assert.is(replay.code, 0, replay.stdout + replay.stderr);

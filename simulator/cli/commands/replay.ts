@@ -1,6 +1,9 @@
 // `cda-sim replay FILE`: play a bundle's run again against a provider (the built-in reference
 // provider unless --config names one) and show where it differs from the recording.
 // Exit 0: the same verdicts and answers as recorded; 1: they differ; 2: a bad bundle or option; 3: environment.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
@@ -13,8 +16,24 @@ function describeRecordedProfile(bundle: ReturnType<typeof bundleFor>, specDir: 
   const recorded = bundle.results.run.profile || 'not recorded';
   const files = bundle.results.run.spec?.files ?? [];
   const digests = files.length ? ` (${files.map((f) => `${f.file} sha256 ${f.sha256.slice(0, 16)}`).join(', ')})` : '';
-  const now = specDir ? `this replay validates with the files in --spec-dir ${specDir}` : files.length ? 'this replay uses the built-in documents unless --spec-dir gives the recording’s files' : 'this replay uses the same built-in documents';
+  const now = specDir ? `this replay validates with the files in --spec-dir ${specDir}${sameFiles(files, specDir)}` : files.length ? 'this replay uses the built-in documents unless --spec-dir gives the recording’s files' : 'this replay uses the same built-in documents';
   return `the recording was made under spec profile ${recorded}${digests}; ${now}`;
+}
+
+/** Whether the folder holds the recording's spec files, byte for byte (the bundle keeps their digests, not the files). */
+function sameFiles(recorded: { file: string; sha256: string }[], dir: string): string {
+  if (!recorded.length) return '';
+  const digestOf = (name: string) => {
+    // The bundle is untrusted: only a plain file name inside the folder is read.
+    if (typeof name !== 'string' || path.basename(name) !== name || name.startsWith('.')) return undefined;
+    try {
+      return createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex');
+    } catch {
+      return undefined;
+    }
+  };
+  const differ = recorded.filter((f) => digestOf(f.file) !== f.sha256).map((f) => f.file);
+  return differ.length ? ` (NOT the recording's: ${differ.join(', ')} missing or changed, so verdicts may differ for that reason)` : ' (the recording’s files, byte for byte)';
 }
 
 export const replayCommand = defineCommand({
