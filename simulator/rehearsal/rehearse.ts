@@ -20,7 +20,7 @@ import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ScenarioFile, TestCaseResult } from '../scenarios/types.js';
-import { runResults, type RunResults, type RunStatus } from '../reports/results.js';
+import { runResults, type OwnRuleWarningRecord, type RunResults, type RunStatus } from '../reports/results.js';
 import { exitCodeFor, notRunCases, WILL_PAUSE } from './run-end.js';
 import type { DriverFault } from '../pfs/driver-faults.js';
 import { copyReports, writeReports } from '../reports/write-all.js';
@@ -74,6 +74,8 @@ export interface RehearseOptions {
   systemTest?: Partial<SystemTestTiming>;
   /** Answer as MaPS's C&A test harness does where it differs. */
   compat?: CompatMode;
+  /** Refuse requests that break cda-sim's own rules (default: the config's `simulator.strict`, else true); false accepts them with a warning. */
+  strict?: boolean;
   /** The journal's cap on disk, in bytes (over the config's `simulator.journalCapMiB`). */
   journalCapBytes?: number;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
@@ -162,6 +164,10 @@ interface RunSetup {
   /** What has been played so far (a resumed run starts with Stage 1's), kept if the environment stops the run. */
   played: TestCaseResult[];
   done: Set<string>;
+  /** Own rules enforced as errors (--strict, the config's simulator.strict, else true). */
+  strict: boolean;
+  /** With strict false: each own-rule violation the simulator accepted (a resumed run starts with Stage 1's). */
+  ownRuleWarnings: OwnRuleWarningRecord[];
 }
 
 function prepareRun(options: RehearseOptions): RunSetup {
@@ -202,6 +208,8 @@ function prepareRun(options: RehearseOptions): RunSetup {
     providerName: userConfig ? (userConfig.provider.name ?? userConfig.provider.findUrl) : 'cda-sim reference provider',
     played: [...(paused?.testCases ?? [])],
     done: new Set(paused?.done ?? []),
+    strict: opts.strict ?? userConfig?.simulator?.strict ?? true,
+    ownRuleWarnings: [...(paused?.ownRuleWarnings ?? [])],
   };
   // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
   // found before the simulator starts or anything is cleared down.
@@ -249,6 +257,8 @@ function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: string;
       ...(end.notAskedFor?.length ? { notAskedFor: end.notAskedFor } : {}),
       ...(run.opts.expectedFailures ? { expectedFailures: run.opts.expectedFailures } : {}),
       window: run.window.summary(),
+      strict: run.strict,
+      ...(run.strict ? {} : { ownRuleWarnings: run.ownRuleWarnings }),
     },
     [...run.played, ...(end.unplayed ?? [])],
   );
@@ -302,6 +312,7 @@ function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
     usersFile: opts.inputs?.usersFile ?? userConfig?.users,
     clock: run.clock,
     compat: opts.compat,
+    strict: run.strict,
   };
 }
 
@@ -309,6 +320,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
   const { opts, progress, paused, userConfig } = run;
   const sim = await startSimulator(simulatorOptions(run));
   run.consoleListener = (e) => sim.console.runEvent(e);
+  sim.journal.on('entry', (e: JournalEntry) => run.ownRuleWarnings.push(...ownRuleWarningsOf(e)));
   const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
   let provider: ReferenceProvider | undefined;
   try {
@@ -338,6 +350,11 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     await provider?.close();
     await sim.close();
   }
+}
+
+/** One record per own-rule violation an exchange was accepted with. */
+function ownRuleWarningsOf(e: JournalEntry): OwnRuleWarningRecord[] {
+  return (e.ownRuleWarnings ?? []).map((w) => ({ time: e.time, role: e.role, method: e.method, path: e.path, ...(e.requestId ? { requestId: e.requestId } : {}), status: e.status, ...w }));
 }
 
 function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
@@ -382,7 +399,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
-  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, earlier: paused ? [...entries] : undefined });
   // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
   const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
   const ctx: RunContext = {
@@ -464,7 +481,7 @@ async function reportingPhase(run: RunSetup, ctx: RunContext, provider: Referenc
     await provider.submitDailyReporting(day);
   }
   const holderOf = new Map(run.testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
-  const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
+  const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a), strict: run.strict });
   for (const t of rep) run.progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
   run.played.push(...rep);
 }
@@ -489,6 +506,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
       referenceFaults: opts.referenceFaults,
       driverFaults: opts.driverFaults,
       compat: opts.compat,
+      strict: opts.strict,
       expectedFailures: opts.expectedFailures,
     },
     done: [...run.done],
@@ -497,6 +515,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
     updates: ctx.updates!,
     configDigest: run.digest,
     provider: run.providerName,
+    ...(run.ownRuleWarnings.length ? { ownRuleWarnings: run.ownRuleWarnings } : {}),
   });
   const resume = `cda-sim stage2 --run ${runId}`;
   const updateFile = ctx.updates!.paths;

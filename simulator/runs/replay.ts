@@ -39,6 +39,8 @@ export interface ReplayOptions {
   referenceFaults?: ProviderFault[];
   /** With --config: the command that applies the Stage 2 update file to the provider (else Stage 2 is not replayed). */
   applyUpdatesCommand?: string;
+  /** Over the recording's strictness (`--strict`); by default the replay judges as the recording did. */
+  strict?: boolean;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
 }
@@ -206,6 +208,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       // cda-sim sends and answers as it did in the recording: the same driver faults, the same C&A mode.
       driverFaults: bundle.options?.driverFaults,
       compat: bundle.options?.compat as CompatMode | undefined,
+      strict: opts.strict ?? (bundle.options?.strict === false ? false : undefined),
       systemTest: bundle.options?.systemTest,
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },

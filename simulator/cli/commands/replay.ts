@@ -1,7 +1,7 @@
 // `cda-sim replay FILE`: play a bundle's run again against a provider (the built-in reference
 // provider unless --config names one) and show where it differs from the recording.
 // Exit 0: the same verdicts and answers as recorded; 1: they differ; 2: a bad bundle or option; 3: environment.
-import { defineCommand, withDirs } from '../command.js';
+import { defineCommand, strictOption, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
 import { renderReplay, replayBundle } from '../../runs/replay.js';
@@ -17,6 +17,7 @@ export const replayCommand = defineCommand({
       .option('config', { type: 'string', describe: 'The provider to replay against (default: the built-in reference provider)' })
       .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
       .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
+      .option('strict', { ...strictOption, describe: `${strictOption.describe}; default: as the recording was played` })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' }),
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
@@ -33,6 +34,7 @@ export const replayCommand = defineCommand({
       configFile: args.config,
       referenceFaults: faults,
       applyUpdatesCommand: args['apply-updates'],
+      strict: args.strict,
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
     }).finally(() => display?.stop());

@@ -1,5 +1,5 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
-import { defineCommand, withDirs } from '../command.js';
+import { defineCommand, strictOption, withDirs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { startSimulator, PROFILE, type Simulator } from '../../server/simulator.js';
 import { expiryWarnings } from '../../crypto/material.js';
@@ -33,6 +33,7 @@ export const startCommand = defineCommand({
       .option('hostname', { type: 'string', array: true, describe: 'Extra DNS names for the server certificate' })
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
+      .option('strict', strictOption)
       .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change, journal line and reporting submission before the answer, once per turn (survive power loss as well as a killed process)' })
       .option('journal-cap-mib', journalCapOption),
   run: async (args) => {
@@ -51,6 +52,7 @@ export const startCommand = defineCommand({
       fsync: args.fsync,
       journalCapBytes: journalCapBytes(args['journal-cap-mib']),
       compat: args.compat,
+      strict: args.strict,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
     // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
@@ -63,6 +65,7 @@ export const startCommand = defineCommand({
       `cda-sim ${packageVersion()} (profile ${PROFILE}) is running`,
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
       args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
+      args.strict === false ? "  strictness:                 off (--strict=false): requests breaking only cda-sim's own rules are accepted, each violation a warning in the journal" : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
       e.admin ? `  admin API:                  ${e.admin}/admin/status` : '',
       e.admin ? `  web console:                ${e.admin}/console/` : '',
