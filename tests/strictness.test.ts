@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import YAML from 'yaml';
 import { ManualClock } from '../simulator/core/clock.js';
-import { openapiDir } from '../simulator/core/paths.js';
+import { openapiDir, packageRoot } from '../simulator/core/paths.js';
 import { loadApi } from '../simulator/http/spec-app.js';
 import { listOwnRules, withoutOwnRules } from '../simulator/http/own-rules.js';
 import { Journal, type JournalEntry } from '../simulator/store/journal.js';
@@ -92,6 +92,13 @@ test('every own rule the documents tag is one listed here, and every one listed 
   const inDocuments = ['ca.yaml', 'reporting.yaml', 'admin.yaml'].flatMap((doc) => tagged(doc).map((r) => ({ rule: `${doc}#${r.pointer} ${r.keyword}`, why: r.why })));
   assert.equal(inDocuments.map((r) => r.rule).sort(), [...new Set(CASES.map((c) => `${c.document}#${c.pointer} ${c.keyword}`))].sort());
   for (const r of inDocuments) assert.ok(r.why.length > 40, `${r.rule} says why cda-sim is stricter`);
+});
+
+test("the README's Strictness table has a row for every own rule", () => {
+  const readme = fs.readFileSync(path.join(packageRoot, 'README.md'), 'utf8');
+  const section = /## Strictness[^\n]*\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+  const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| endpoint') && !l.startsWith('| ---'));
+  assert.is(rows.length, CASES.length);
 });
 
 test("the reporting rules module's own rules say what openapi/reporting.yaml's tags say", () => {
