@@ -123,7 +123,8 @@ test('cda-sim start --strict=false accepts what only an own rule refuses, and sa
     return { status: res.status, body: (await res.json()) as { detail?: string } };
   };
   for (const lax of [false, true]) {
-    const sim = await spawnSim(['--https-port', '0', '--http-port', '0', '--admin-port', '0', '--certs-dir', certsDir, '--state-dir', tempDir(), ...(lax ? ['--strict=false'] : [])]);
+    const stateDir = tempDir();
+    const sim = await spawnSim(['--https-port', '0', '--http-port', '0', '--admin-port', '0', '--certs-dir', certsDir, '--state-dir', stateDir, ...(lax ? ['--strict=false'] : [])]);
     try {
       const status = (await (await fetch(`${sim.admin}/admin/status`)).json()) as { strict: boolean };
       assert.is(status.strict, !lax);
@@ -141,6 +142,10 @@ test('cda-sim start --strict=false accepts what only an own rule refuses, and sa
     } finally {
       await sim.stop();
     }
+    const listed = await cliProcess(['journal', '--state-dir', stateDir, '--path', '/rreguri'], stateDir);
+    assert.is(listed.code, 0, listed.stderr);
+    if (lax) assert.match(listed.stdout, /POST .*\/rreguri .* 201 .*own-rule warning: description/);
+    else assert.not.match(listed.stdout, /own-rule warning/);
   }
 });
 
