@@ -93,6 +93,8 @@ test('rehearse with simulator.strict false: the extra field is accepted, and eac
     assert.match(pdf, /own-rule warning/);
     assert.match(pdf, new RegExp(`WARNING POST /rreguri \\(X-Request-ID ${warnings[0].requestId}\\) answered 201: registration_reason`));
     assert.match(pdf, /Strictness off \(--strict=false\)/);
+    assert.match(lax.stdout, /strictness: off \(--strict=false\)/);
+    assert.match(fs.readFileSync(path.join(runFolder, 'junit.xml'), 'utf8'), new RegExp(`<property name="cda-sim.own-rule-warnings" value="${warnings.length}"/>`));
     const journal = fs.readFileSync(path.join(runFolder, 'journal.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const accepted = journal.filter((e) => e.path === '/rreguri' && e.ownRuleWarnings);
     assert.equal(accepted.map((e) => e.requestId).sort(), warnings.map((w) => w.requestId).sort());

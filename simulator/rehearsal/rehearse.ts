@@ -341,6 +341,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
+    if (!run.strict) progress("strictness: off (--strict=false): requests breaking only cda-sim's own rules are accepted, each violation a warning in the reports");
     const ctx = await runContext(run, sim, config, provider);
     // Checked once the run's record is started, so a run that stops here still keeps its inputs and journal.
     await assertReachable(config.provider.findUrl, ctx.providerTls!);
