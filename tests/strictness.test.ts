@@ -17,9 +17,12 @@ import { Journal, type JournalEntry } from '../simulator/store/journal.js';
 import { createReportingApp, REPORTING_SPEC } from '../simulator/reporting/reporting-app.js';
 import { REPORTING_OWN_RULES } from '../simulator/reporting/rules.js';
 import { SubmissionStore } from '../simulator/reporting/submissions.js';
+import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { exportRun, readBundle } from '../simulator/runs/bundle.js';
+import { replayBundle } from '../simulator/runs/replay.js';
 import { caHarness, type CaHarness } from './helpers/ca-harness.js';
 import { ContractChecker } from './helpers/contract.js';
-import { tempDir } from './helpers/fixtures.js';
+import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
 const OWN_RULE_WORDS = "cda-sim's own rule";
 const DAY = '2026-05-01';
@@ -184,6 +187,26 @@ test('--strict=false does not waive the official UUID form of record_id: only th
   assert.not.match(res.body.detail, OWN_RULE_WORDS);
   await e.ca.close();
   e.reporting.close();
+});
+
+test('a non-strict run is recorded as such, and its bundle replays non-strict unless told otherwise', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const stateDir = tempDir();
+  const play = { scenarios: ['connection-proving'], only: ['CP-01', 'CP-02', 'CP-03'], referenceFaults: ['register-extra-field' as const], progress: () => {} };
+  const recorded = await rehearse({ stateDir, certsDir, strict: false, ...play });
+  assert.is(recorded.exitCode, 0);
+  assert.ok(recorded.results.run.ownRuleWarnings!.length > 0);
+  const out = path.join(tempDir(), 'run.tar.gz');
+  await exportRun(stateDir, recorded.results.run.id, out);
+  const bundle = readBundle(out);
+  assert.is(bundle.options?.strict, false, 'the recording keeps its strictness');
+  const same = await replayBundle(bundle, { stateDir: tempDir(), certsDir, referenceFaults: ['register-extra-field'] });
+  assert.equal([same.differs, same.results.run.strict], [false, false]);
+  assert.ok(same.results.run.ownRuleWarnings!.every((w) => w.field === 'registration_reason'));
+  const strict = await replayBundle(bundle, { stateDir: tempDir(), certsDir, referenceFaults: ['register-extra-field'], strict: true });
+  assert.is(strict.results.run.strict, true);
+  assert.is(strict.results.testCases.find((t) => t.id === 'CP-03')!.verdict, 'fail');
+  assert.ok(strict.differs);
 });
 
 test.run();
