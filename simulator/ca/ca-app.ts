@@ -9,6 +9,7 @@ import { openapiDir } from '../core/paths.js';
 import { HttpProblem, OAuthProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
+import { withoutOwnRules } from '../http/own-rules.js';
 import { answerWhenDurable } from '../http/durable-answers.js';
 import type { Journal } from '../store/journal.js';
 import type { DeletionReason, MatchStatus, Resource, RptRecord, Store } from '../store/state.js';
@@ -44,6 +45,8 @@ export interface CaDeps {
   faults?: FaultRegistry;
   /** Answer as MaPS's harness does where it differs (compat.ts). */
   compat?: CompatMode;
+  /** Enforce cda-sim's own rules as errors (the default); false accepts them with a warning. */
+  strict?: boolean;
 }
 
 export const CA_SPEC = path.join(openapiDir, 'ca.yaml');
@@ -341,6 +344,8 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
       ),
       oauthOperations: ['token'],
       rules: CA_RULES,
+      strict: deps.strict !== false,
+      relaxed: deps.strict === false ? await loadApi(withoutOwnRules(api.definition)) : undefined,
     }),
   );
   finalHandlers(app);

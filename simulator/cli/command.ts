@@ -46,6 +46,12 @@ function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & { path:
 }
 
 /** Options every command that touches state or crypto shares. */
+/** `--strict` / `--strict=false` / `--no-strict` (no default here: the config file's `simulator.strict`, then true). */
+export const strictOption = {
+  type: 'boolean',
+  describe: "Refuse requests that break cda-sim's own rules, where it is stricter than the official documents (default); --strict=false accepts them, each violation a warning in the journal and the reports (README \"Strictness\")",
+} as const;
+
 export function withDirs<T>(y: Argv<T>) {
   return y
     .option('state-dir', {

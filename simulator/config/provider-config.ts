@@ -25,7 +25,7 @@ export interface ProviderConfig {
     clearDown?: { command?: string; url?: string };
   };
   budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number; updateWindowMs: number; windowMs: number };
-  simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string; journalCapMiB?: number };
+  simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string; journalCapMiB?: number; strict?: boolean };
   testData?: string;
   users?: string;
   /** A folder of OpenAPI files validation follows (a spec profile); resolved against the config file's folder. */
@@ -239,6 +239,7 @@ simulator:
 # download, that validation follows instead of cda-sim's built-in documents, operation by operation
 # (README "Spec profiles"). Relative to this file; --spec-dir wins.
 # specDir: ./pdp-specs
+  strict: true              # false: requests breaking only cda-sim's own rules are accepted, each a warning in the reports (README "Strictness")
 # Optional: test cases whose expected outcome rests on a matching rule your written matching policy
 # does not follow (only the cases marked policy-dependent; README "Matching rules the test data assumes").
 # matchingPolicy:

@@ -66,6 +66,7 @@ export function journalExchanges(app: Express, journal: Journal, role: string, n
         durationMs: performance.now() - t0,
         clientCert: clientCertOf(req),
         operationId: res.locals.operationId,
+        ...(res.locals.ownRuleWarnings ? { ownRuleWarnings: res.locals.ownRuleWarnings } : {}),
         ...(res.writableFinished ? {} : { error: 'connection closed before the response was sent' }),
       });
     });

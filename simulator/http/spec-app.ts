@@ -8,6 +8,7 @@ import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HttpProblem, OAuthProblem, sendOAuthError, sendProblem, type Violation } from './problems.js';
 import { checkCharset, decodeComponent, verifyBody, type BodyViolation } from './body-guards.js';
+import { ownRuleNote, ownRuleOf } from './own-rules.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -23,6 +24,10 @@ export interface SpecAppOptions {
   oauthOperations?: string[];
   /** Plain-words rules per field, used in violation details where the schema's own words are cryptic. */
   rules?: Record<string, string>;
+  /** Enforce cda-sim's own rules (own-rules.ts) as errors; default true. */
+  strict?: boolean;
+  /** With strict false: the document without its own rules, which decides whether a request is refused. */
+  relaxed?: OpenAPIBackend;
 }
 
 export const BODY_LIMIT = '1mb';
@@ -38,7 +43,8 @@ export async function loadApi(definition: string | object, opts: { checkDocument
     strict: true,
     quick: !opts.checkDocument,
     validate: true,
-    ajvOpts: { allErrors: true, strict: false },
+    // verbose: each error carries its schema, where an own rule's tag is read (own-rules.ts).
+    ajvOpts: { allErrors: true, strict: false, verbose: true },
     customizeAjv: (ajv) => {
       addFormats(ajv);
       return ajv;
@@ -146,11 +152,14 @@ function declaredNames(op: Operation | undefined): Map<string, string> {
   return names;
 }
 
-/** Turn ajv's errors into violations that name the field and the rule. */
-export function toViolations(errors: ErrorObject[], op: Operation | undefined, rules: Record<string, string> = {}): Violation[] {
+/** A violation, and the why of the own rule it breaks when it breaks one. */
+export type CheckedViolation = Violation & { ownRule?: string };
+
+/** Turn ajv's errors into violations that name the field and the rule; an own rule's violation says it is one. */
+export function toViolations(errors: ErrorObject[], op: Operation | undefined, rules: Record<string, string> = {}, strict = true): CheckedViolation[] {
   const names = declaredNames(op);
   const seen = new Set<string>();
-  const out: Violation[] = [];
+  const out: CheckedViolation[] = [];
   for (const e of errors) {
     const [, where = '', ...rest] = e.instancePath.split('/');
     let fieldParts = rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : p));
@@ -219,12 +228,27 @@ export function toViolations(errors: ErrorObject[], op: Operation | undefined, r
     const rule = rules[field] ?? rules[field.replace(/\[\d+\]$/, '')];
     if (rule && code !== 'MISSING_FIELD' && code !== 'MISSING_HEADER' && code !== 'UNKNOWN_FIELD') detail = `${detail} (${rule})`;
     if (!field) field = where === 'requestBody' ? 'body' : where;
+    const ownRule = ownRuleOf(e);
+    if (ownRule) detail = `${detail} (${ownRuleNote(ownRule, strict)})`;
     const key = `${code}|${field}`;
     if (seen.has(key)) continue; // ajv reports some failures twice (e.g. enum inside arrays)
     seen.add(key);
-    out.push({ code, field, detail });
+    out.push(ownRule ? { code, field, detail, ownRule } : { code, field, detail });
   }
   return out;
+}
+
+const plain = ({ code, field, detail }: CheckedViolation): Violation => (field === undefined ? { code, detail } : { code, field, detail });
+
+/**
+ * What validation leaves of a request: nothing (it goes on), or the problem it is refused with.
+ * Without --strict a request whose only faults are own rules goes on, each fault kept as a warning,
+ * provided the document without own rules accepts it (so no other rule is waived with them).
+ */
+function judge(found: CheckedViolation[], strict: boolean, relaxedErrors: () => ErrorObject[]): { refuse?: HttpProblem; warnings?: Violation[] } {
+  const own = found.filter((v) => v.ownRule);
+  if (!strict && own.length > 0 && relaxedErrors().length === 0) return { warnings: own.map(plain) };
+  return { refuse: new HttpProblem('invalid-request', found.map(plain)) };
 }
 
 function hasBody(req: Request): boolean {
@@ -269,6 +293,8 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
   };
 
   const routes = compileRoutes(api);
+  const strict = options.strict ?? true;
+  const relaxedRoutes = new Map((options.relaxed && !strict ? compileRoutes(options.relaxed) : []).map((r) => [r.op.operationId, r]));
   // Body parsers are called for the matched operation only, inside the one middleware below, rather
   // than as router layers every request walks through.
   const jsonParser = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyBody(true) });
@@ -311,7 +337,12 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
         }
       }
       const errors = validateWith(route, req, params);
-      if (errors.length) throw new HttpProblem('invalid-request', toViolations(errors, op, options.rules));
+      if (errors.length) {
+        const relaxed = relaxedRoutes.get(op.operationId);
+        const { refuse, warnings } = judge(toViolations(errors, op, options.rules, strict), strict, () => (relaxed ? validateWith(relaxed, req, params) : errors));
+        if (refuse) throw refuse;
+        res.locals.ownRuleWarnings = warnings; // the journal records them with the exchange
+      }
       const handler = options.handlers[op.operationId ?? ''];
       if (!handler) {
         res.status(501).type('application/problem+json').json({ type: 'urn:cda-sim:problem:not-implemented', title: 'Not implemented', status: 501, errors: [] });

@@ -28,6 +28,8 @@ export interface PeiRegistration {
   match_status: 'match-yes' | 'match-possible';
   inbound_request_id?: string;
   resource_scopes: string[];
+  /** Only with the fault register-extra-field: a field the official document does not name. */
+  registration_reason?: string;
 }
 
 /** What /introspect answered (pdp-protocol §5.9); only `active` is required, so every field is checked. */

@@ -46,7 +46,9 @@ export type ProviderFault =
   // The first view leg (view.ts).
   | 'no-uma-challenge' // answers a view with no usable bearer 401 with no WWW-Authenticate challenge (and no ticket)
   | 'introspect-empty-bearer' // takes "Authorization: Bearer" with no token as a bearer, and introspects the empty string
-  | 'introspect-any-scheme'; // takes the credentials of any Authorization scheme (Basic …) as the RPT
+  | 'introspect-any-scheme' // takes the credentials of any Authorization scheme (Basic …) as the RPT
+  // Allowed by the official rreguri document, refused by cda-sim's own rule (closed object) unless --strict=false.
+  | 'register-extra-field'; // registers with a field rreguri v1_2 does not name (registration_reason, from its drafts)
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -86,6 +88,7 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'no-uma-challenge',
   'introspect-empty-bearer',
   'introspect-any-scheme',
+  'register-extra-field',
 ];
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */

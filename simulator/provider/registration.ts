@@ -45,6 +45,8 @@ function registrationFor(deps: RegistrationDeps, find: MatchedFind, m: Match): P
   };
   // FAULT (for cda-sim's own tests): forget to echo the find's X-Request-ID.
   if (deps.faults.has('no-inbound-request-id')) delete pei.inbound_request_id;
+  // FAULT (for cda-sim's own tests): a field of an earlier draft, which only cda-sim's own rule refuses.
+  if (deps.faults.has('register-extra-field')) pei.registration_reason = 'find-request';
   return pei;
 }
 

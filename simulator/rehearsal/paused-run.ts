@@ -7,6 +7,7 @@ import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { ProviderFault } from '../provider/faults.js';
 import type { CompatMode } from '../ca/compat.js';
 import type { TestCaseResult } from '../scenarios/types.js';
+import type { OwnRuleWarningRecord } from '../reports/results.js';
 import type { UpdateRound } from './update-file.js';
 import type { PhaseTiming } from './window.js';
 import { runsDir } from '../runs/run-store.js';
@@ -28,6 +29,7 @@ export interface PausedRun {
     compat?: CompatMode;
     /** The spec folder the run validates with (a resumed run follows the same profile). */
     specDir?: string;
+    strict?: boolean;
     /** The expected-failures list the run was started with (`cda-sim stage2 --expected-failures` replaces it). */
     expectedFailures?: { file: string; ids: string[] };
   };
@@ -38,6 +40,8 @@ export interface PausedRun {
   updates: UpdateRound;
   configDigest: string;
   provider: string;
+  /** Own-rule warnings recorded before the pause (--strict=false). */
+  ownRuleWarnings?: OwnRuleWarningRecord[];
 }
 
 const FILE = 'paused.json';

@@ -22,7 +22,7 @@ import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ScenarioFile, TestCaseResult } from '../scenarios/types.js';
-import { runResults, type RunResults, type RunStatus } from '../reports/results.js';
+import { runResults, type OwnRuleWarningRecord, type RunResults, type RunStatus } from '../reports/results.js';
 import { exitCodeFor, notRunCases, WILL_PAUSE } from './run-end.js';
 import type { DriverFault } from '../pfs/driver-faults.js';
 import { copyReports, writeReports } from '../reports/write-all.js';
@@ -78,6 +78,8 @@ export interface RehearseOptions {
   compat?: CompatMode;
   /** A folder of OpenAPI files validation follows (`--spec-dir`; over the config's `specDir`). */
   specDir?: string;
+  /** Refuse requests that break cda-sim's own rules (default: the config's `simulator.strict`, else true); false accepts them with a warning. */
+  strict?: boolean;
   /** The journal's cap on disk, in bytes (over the config's `simulator.journalCapMiB`). */
   journalCapBytes?: number;
   /** Budgets over the config's (tests use a short Stage 2 update window; the CLI sets the window). */
@@ -170,6 +172,10 @@ interface RunSetup {
   /** What has been played so far (a resumed run starts with Stage 1's), kept if the environment stops the run. */
   played: TestCaseResult[];
   done: Set<string>;
+  /** Own rules enforced as errors (--strict, the config's simulator.strict, else true). */
+  strict: boolean;
+  /** With strict false: each own-rule violation the simulator accepted (a resumed run starts with Stage 1's). */
+  ownRuleWarnings: OwnRuleWarningRecord[];
 }
 
 function prepareRun(options: RehearseOptions): RunSetup {
@@ -215,6 +221,8 @@ function prepareRun(options: RehearseOptions): RunSetup {
     providerName: userConfig ? (userConfig.provider.name ?? userConfig.provider.findUrl) : 'cda-sim reference provider',
     played: [...(paused?.testCases ?? [])],
     done: new Set(paused?.done ?? []),
+    strict: opts.strict ?? userConfig?.simulator?.strict ?? true,
+    ownRuleWarnings: [...(paused?.ownRuleWarnings ?? [])],
   };
   // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
   // found before the simulator starts or anything is cleared down.
@@ -264,6 +272,8 @@ function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: string;
       ...(end.notAskedFor?.length ? { notAskedFor: end.notAskedFor } : {}),
       ...(run.opts.expectedFailures ? { expectedFailures: run.opts.expectedFailures } : {}),
       window: run.window.summary(),
+      strict: run.strict,
+      ...(run.strict ? {} : { ownRuleWarnings: run.ownRuleWarnings }),
     },
     [...run.played, ...(end.unplayed ?? [])],
   );
@@ -318,6 +328,7 @@ function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
     clock: run.clock,
     compat: opts.compat,
     profile: run.profile,
+    strict: run.strict,
   };
 }
 
@@ -326,6 +337,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
   const sim = await startSimulator(simulatorOptions(run));
   noteFindDataOutsideProfile(run, sim);
   run.consoleListener = (e) => sim.console.runEvent(e);
+  sim.journal.on('entry', (e: JournalEntry) => run.ownRuleWarnings.push(...ownRuleWarningsOf(e)));
   const referenceStateFile = path.join(opts.stateDir, 'reference-provider.json');
   let provider: ReferenceProvider | undefined;
   try {
@@ -346,6 +358,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
+    if (!run.strict) progress("strictness: off (--strict=false): requests breaking only cda-sim's own rules are accepted, each violation a warning in the reports");
     const ctx = await runContext(run, sim, config, provider);
     // Checked once the run's record is started, so a run that stops here still keeps its inputs and journal.
     await assertReachable(config.provider.findUrl, ctx.providerTls!);
@@ -372,6 +385,11 @@ function noteFindDataOutsideProfile(run: RunSetup, sim: Simulator): void {
   const reason = `cda-sim sends the find data its test data gives; this find_data schema refuses that of ${refused.length} of ${sim.users.length} test users (${refused.map((r) => r.user.id).join(', ')}), e.g. ${first.user.id}'s: ${first.problems.slice(0, 3).join('; ')}`;
   run.profile.notHonoured.push({ file: from.file, where: from.what, reason });
   run.progress(`  NOT HONOURED ${from.file}: ${from.what}: ${reason}`);
+}
+
+/** One record per own-rule violation an exchange was accepted with. */
+function ownRuleWarningsOf(e: JournalEntry): OwnRuleWarningRecord[] {
+  return (e.ownRuleWarnings ?? []).map((w) => ({ time: e.time, role: e.role, method: e.method, path: e.path, ...(e.requestId ? { requestId: e.requestId } : {}), status: e.status, ...w }));
 }
 
 function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
@@ -416,7 +434,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
-  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
   // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
   const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
   const ctx: RunContext = {
@@ -499,7 +517,7 @@ async function reportingPhase(run: RunSetup, ctx: RunContext, provider: Referenc
     await provider.submitDailyReporting(day);
   }
   const holderOf = new Map(run.testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
-  const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a) });
+  const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a), strict: run.strict });
   for (const t of rep) run.progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
   run.played.push(...rep);
 }
@@ -525,6 +543,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
       driverFaults: opts.driverFaults,
       compat: opts.compat,
       specDir: run.specDir,
+      strict: opts.strict,
       expectedFailures: opts.expectedFailures,
     },
     done: [...run.done],
@@ -533,6 +552,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
     updates: ctx.updates!,
     configDigest: run.digest,
     provider: run.providerName,
+    ...(run.ownRuleWarnings.length ? { ownRuleWarnings: run.ownRuleWarnings } : {}),
   });
   const resume = `cda-sim stage2 --run ${runId}`;
   const updateFile = ctx.updates!.paths;

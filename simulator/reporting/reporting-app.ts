@@ -12,6 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
+import { withoutOwnRules } from '../http/own-rules.js';
 import type { Journal } from '../store/journal.js';
 import { titleCase } from './injection.js';
 import { harnessViolations } from './harness-compat.js';
@@ -30,6 +31,8 @@ export interface ReportingDeps {
   faults?: FaultRegistry;
   /** Judge submissions as MaPS's harness does where it differs (harness-compat.ts). */
   compat?: 'maps-harness';
+  /** Enforce cda-sim's own rules as errors (the default); false accepts them with a warning. */
+  strict?: boolean;
 }
 
 export const REPORTING_SPEC = path.join(openapiDir, 'reporting.yaml');
@@ -92,6 +95,9 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
   const { clock, journal, submissions } = deps;
   const api = deps.api ?? (await loadApi(REPORTING_SPEC));
   const faults = deps.faults ?? new FaultRegistry({ clock });
+  const strict = deps.strict !== false;
+  // Without --strict, the document that judges what the rules module passed lacks cda-sim's own rules.
+  const judgeApi = strict ? api : await loadApi(withoutOwnRules(api.definition));
   const nowIso = () => new Date(clock.now()).toISOString();
 
   // Routing comes from the document: its paths, matched literally (none is templated).
@@ -102,7 +108,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
     routes.set(`${op.method.toUpperCase()} ${p}`, {
       op,
       endpoint,
-      validators: api.validator.getRequestValidatorsForOperation(op.operationId!) as unknown as ((data: unknown) => boolean)[],
+      validators: judgeApi.validator.getRequestValidatorsForOperation(op.operationId!) as unknown as ((data: unknown) => boolean)[],
     });
   }
   const knownPaths = new Set([...routes.values()].map((r) => r.op.path.replace(/\/$/, '')));
@@ -183,9 +189,15 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       const requestId = req.get('x-request-id');
       let violations: RuleViolation[] = [
         ...checkRequestId(requestId),
-        ...(body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON object' }] : validateSubmission(endpoint, body)),
+        ...(body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON object' }] : validateSubmission(endpoint, body, strict)),
       ];
       if (deps.compat === 'maps-harness') violations = harnessViolations(endpoint, body, violations);
+      // Without --strict, own-rule violations are warnings when nothing else is wrong (the journal records them).
+      const own = strict ? [] : violations.filter((v) => v.ownRule);
+      if (own.length && own.length === violations.length) {
+        res.locals.ownRuleWarnings = own.map(({ code, field, detail }) => ({ code, field, detail }));
+        violations = [];
+      }
       if (violations.length === 0) {
         const errors: ErrorObject[] = [];
         const parameters = { path: {}, query: {}, header: req.headers, cookie: {}, requestBody: body };
@@ -196,7 +208,10 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
         }
         violations.push(...documentViolations(errors));
       }
-      if (violations.length) return problem(res, 400, violations);
+      if (violations.length) {
+        res.locals.ownRuleWarnings = undefined; // refused: nothing was accepted with a warning
+        return problem(res, 400, violations);
+      }
 
       // Step 9: an injected answer, only for a call that passed validation; nothing is stored.
       const injected = faults.empty ? undefined : faults.take(endpoint);

@@ -5,6 +5,7 @@
 //   2 empty body · 3 null-submission rules · 4 required top-level fields · 5 formats (UUIDs, enums,
 //   date-times, types) · 6 unexpected fields · 7 required fields inside items · 8 remaining limits.
 import type { ReportingEndpoint } from './submissions.js';
+import { ownRuleNote } from '../http/own-rules.js';
 
 export interface RuleViolation {
   /** INVALID_<FIELD>, INVALID_UNEXPECTED_FIELD or INVALID_REQUEST_BODY. */
@@ -12,7 +13,19 @@ export interface RuleViolation {
   /** Where, e.g. "items[0].<guid>[3].unavail_reason". */
   field?: string;
   detail: string;
+  /** Set when the rule broken is cda-sim's own (stricter than the reporting API document): why. */
+  ownRule?: string;
 }
+
+/**
+ * Where these rules are stricter than the reporting API v2.1 document: why, as
+ * openapi/reporting.yaml tags them (x-cda-sim-own-rule; a test checks the two agree).
+ */
+export const REPORTING_OWN_RULES = {
+  recordIdV4:
+    "the reporting API v2.1 schema takes a UUID of any version, while its text says record_id must be UUID v4; cda-sim enforces the text",
+  emptyHoldernameMap: 'the schema does not forbid an empty holdernameGuid map in items; cda-sim refuses it, as it reports nothing for any holdername',
+} as const;
 
 type Step = 2 | 3 | 4 | 5 | 6 | 7 | 8;
 type Obj = Record<string, unknown>;
@@ -95,8 +108,13 @@ const isInt32 = (x: unknown): x is number => typeof x === 'number' && Number.isI
 
 class Collector {
   private list: { step: Step; n: number; v: RuleViolation }[] = [];
+  constructor(private readonly strict = true) {}
   add(step: Step, code: string, field: string | undefined, detail: string): void {
     this.list.push({ step, n: this.list.length, v: field === undefined ? { code, detail } : { code, field, detail } });
+  }
+  /** A violation of one of cda-sim's own rules: its detail says so, and why. */
+  addOwn(step: Step, code: string, field: string, detail: string, why: string): void {
+    this.list.push({ step, n: this.list.length, v: { code, field, detail: `${detail} (${ownRuleNote(why, this.strict)})`, ownRule: why } });
   }
   sorted(): RuleViolation[] {
     return this.list.sort((a, b) => a.step - b.step || a.n - b.n).map((x) => x.v);
@@ -109,10 +127,10 @@ const DT_RULE = 'an RFC 3339 date-time, e.g. 2026-05-01T00:00:00.000Z (any offse
  * Check one reporting body. An empty list means valid. Codes are the spec's INVALID_<FIELD> codes,
  * with the harness's structural codes INVALID_REQUEST_BODY and INVALID_UNEXPECTED_FIELD.
  */
-export function validateSubmission(endpoint: ReportingEndpoint, body: unknown): RuleViolation[] {
+export function validateSubmission(endpoint: ReportingEndpoint, body: unknown, strict = true): RuleViolation[] {
   if (!isObj(body)) return [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: `the body must be a JSON object, not ${Array.isArray(body) ? 'an array' : show(body)}` }];
   if (Object.keys(body).length === 0) return [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'the body is an empty object' }];
-  const c = new Collector();
+  const c = new Collector(strict);
   const reason = body.submission_reason;
   const nullAllowed = NULL_SUBMISSION_ALLOWED[endpoint];
   const reasonValid = typeof reason === 'string' && (SUBMISSION_REASONS as readonly string[]).includes(reason) && (nullAllowed || reason !== 'null submission');
@@ -145,7 +163,8 @@ export function validateSubmission(endpoint: ReportingEndpoint, body: unknown): 
     return false;
   };
   if (required('record_id', 'INVALID_RECORD_ID', 'a UUID v4') && !(typeof body.record_id === 'string' && UUID_V4.test(body.record_id))) {
-    c.add(5, 'INVALID_RECORD_ID', 'record_id', `must be a UUID v4, not ${show(body.record_id)}`);
+    if (typeof body.record_id === 'string' && UUID.test(body.record_id)) c.addOwn(5, 'INVALID_RECORD_ID', 'record_id', `must be a UUID v4, not ${show(body.record_id)}`, REPORTING_OWN_RULES.recordIdV4);
+    else c.add(5, 'INVALID_RECORD_ID', 'record_id', `must be a UUID v4, not ${show(body.record_id)}`);
   }
   if (required('submission_status', 'INVALID_SUBMISSION_STATUS', 'on time, correction or late') && !(SUBMISSION_STATUSES as readonly unknown[]).includes(body.submission_status)) {
     c.add(5, 'INVALID_SUBMISSION_STATUS', 'submission_status', `must be one of: ${SUBMISSION_STATUSES.join(', ')}; not ${show(body.submission_status)}`);
@@ -236,7 +255,7 @@ function availabilityItems(body: Obj, c: Collector): void {
       continue;
     }
     const keys = Object.keys(item);
-    if (keys.length === 0) c.add(8, 'INVALID_HOLDERNAMEGUID', `items[${i}]`, 'must map at least one holdernameGuid to its periods');
+    if (keys.length === 0) c.addOwn(8, 'INVALID_HOLDERNAMEGUID', `items[${i}]`, 'must map at least one holdernameGuid to its periods', REPORTING_OWN_RULES.emptyHoldernameMap);
     for (const guid of keys) {
       const at = `items[${i}].${guid}`;
       if (!UUID.test(guid)) c.add(5, 'INVALID_HOLDERNAMEGUID', at, `the key must be a holdernameGuid (a UUID), not ${show(guid)}`);

@@ -2,7 +2,7 @@
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
 import type { RunResults } from './results.js';
-import { fmtHms, fmtMs, headline, median, reasonsHeading, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { xmlSafe } from './junit.js';
 
 export function esc(s: string): string {
@@ -55,6 +55,7 @@ function metadata(m: ReportModel): string {
     ['Started', m.run.startedAt],
     ['Finished', m.run.finishedAt + (m.run.durationS !== undefined ? ` (${m.run.durationS.toFixed(1)} s)` : '')],
     ['Scenarios', m.run.scenarios.join(', ')],
+    ['Strictness', strictnessLabel(m.run)],
   ];
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v) || '<span class="muted">not recorded</span>'}</dd>`).join('')}</dl>`;
 }

@@ -104,6 +104,8 @@ function properties(m: ReportModel): string {
     ...(m.run.window
       ? [['cda-sim.window.budget-ms', String(m.run.window.budgetMs ?? '')], ['cda-sim.window.elapsed-ms', String(m.run.window.elapsedMs ?? '')], ...m.run.window.phases.map((p, i): [string, string] => [`cda-sim.window.phase.${i + 1}`, `${p.name}: ${p.elapsedMs ?? ''} ms`])] as [string, string][]
       : []),
+    // A non-strict run: how many own-rule violations were accepted as warnings (results.json lists them).
+    ...(m.run.strict === false ? ([['cda-sim.strict', 'false'], ['cda-sim.own-rule-warnings', String(m.run.ownRuleWarnings?.length ?? 0)]] as [string, string][]) : []),
   ];
   return ['    <properties>', ...props.map(([k, v]) => `      <property name="${xmlAttr(k)}" value="${xmlAttr(v)}"/>`), '    </properties>'].join('\n');
 }

@@ -1,7 +1,7 @@
 // What every evidence report (JUnit, HTML, PDF) is drawn from: the run results made safe to print.
 // Results files are read back from disk and later phases add test cases, so nothing here trusts the
 // shape of its input: a missing field becomes an empty one, never an exception in a report writer.
-import { outcomeLine, runNotes, runVerdict, verdictLabel, type RunResults, type RunVerdict } from './results.js';
+import { outcomeLine, runNotes, runVerdict, verdictLabel, warningsSuffix, type OwnRuleWarningRecord, type RunResults, type RunVerdict } from './results.js';
 
 export { outcomeLine };
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
@@ -230,6 +230,7 @@ export function toModel(results: RunResults | unknown): ReportModel {
       ...(str(run.stopReason) ? { stopReason: str(run.stopReason) } : {}),
       ...(arr(run.notAskedFor).length ? { notAskedFor: arr(run.notAskedFor).map(str) } : {}),
       ...(expectedFailures ? { expectedFailures } : {}),
+      ...(run.strict === false ? { strict: false, ownRuleWarnings: arr(run.ownRuleWarnings).map(ownRuleWarning) } : {}),
       window: windowOf(run.window),
     },
     // Counted from the test cases themselves, so a report never disagrees with its own rows.
@@ -253,6 +254,11 @@ function specLines(spec: unknown): { specFiles: string[]; specNotHonoured: strin
   };
 }
 
+function ownRuleWarning(v: unknown): OwnRuleWarningRecord {
+  const w = obj(v);
+  return { time: str(w.time), role: str(w.role), method: str(w.method), path: str(w.path), requestId: str(w.requestId), status: num(w.status) ?? 0, code: str(w.code), field: str(w.field), detail: str(w.detail) };
+}
+
 function markExpected(c: ReportCase, listed: Set<string>): ReportCase {
   if (!listed.has(c.id)) return c;
   if (c.verdict === 'pass') return { ...c, expected: 'now-passing' };
@@ -264,7 +270,12 @@ export function headline(m: ReportModel): { verdict: RunVerdict; line: string; n
   const cases = m.phases.flatMap((p) => p.cases);
   const verdict = runVerdict(m.run, cases);
   const expected = cases.filter((c) => c.expected === 'failure').length;
-  return { verdict, line: `${verdict}: ${outcomeLine(m.summary)}${expected ? `; ${expected} of the failures expected` : ''}`, notes: runNotes(m.run) };
+  return { verdict, line: `${verdict}: ${outcomeLine(m.summary)}${expected ? `; ${expected} of the failures expected` : ''}${warningsSuffix(m.run)}`, notes: runNotes(m.run) };
+}
+
+/** The run's strictness, as the reports' run table says it. */
+export function strictnessLabel(run: Pick<ReportModel['run'], 'strict'>): string {
+  return run.strict === false ? "off (--strict=false): cda-sim's own rules were warnings, not errors" : "strict: cda-sim's own rules are errors (README \"Strictness\")";
 }
 
 /** A case's verdict as a report prints it (NOT RUN, FAIL (EXPECTED)…). */

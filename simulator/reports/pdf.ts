@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { RunResults } from './results.js';
-import { fmtHms, fmtMs, headline, median, reasonsHeading, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 // Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
 const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
@@ -88,6 +88,7 @@ function metadata(doc: Doc, m: ReportModel): void {
   labelled(doc, 'Started', m.run.startedAt);
   labelled(doc, 'Finished', m.run.finishedAt + (m.run.durationS !== undefined ? ` (${m.run.durationS.toFixed(1)} s)` : ''));
   labelled(doc, 'Scenarios', m.run.scenarios.join(', '));
+  labelled(doc, 'Strictness', strictnessLabel(m.run));
 }
 
 function summary(doc: Doc, m: ReportModel): void {

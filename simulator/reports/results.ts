@@ -8,6 +8,19 @@ import type { ProfileRecord } from '../http/spec-profile.js';
 
 export type RunStatus = 'complete' | 'paused' | 'aborted';
 
+/** A request the run's simulator accepted although it broke one of cda-sim's own rules (--strict=false). */
+export interface OwnRuleWarningRecord {
+  time: string;
+  role: string;
+  method: string;
+  path: string;
+  requestId?: string;
+  status: number;
+  code: string;
+  field?: string;
+  detail: string;
+}
+
 /** What a whole run comes to: every report's headline, `cda-sim runs` and the console say this. */
 export type RunVerdict = 'PASSED' | 'FAILED' | 'PAUSED' | 'INCOMPLETE';
 
@@ -38,6 +51,10 @@ export interface RunResults {
     expectedFailures?: { file: string; ids: string[] };
     /** The integration window: each phase's elapsed time against the budget. */
     window?: WindowSummary;
+    /** False when the run's simulator accepted requests breaking only cda-sim's own rules (--strict=false). */
+    strict?: boolean;
+    /** With strict false: every own-rule violation accepted, with its exchange. */
+    ownRuleWarnings?: OwnRuleWarningRecord[];
   };
   summary: { total: number; passed: number; failed: number; errors: number; notRun: number; notApplicable: number };
   testCases: TestCaseResult[];
@@ -114,7 +131,7 @@ export function summaryTable(results: RunResults, width = 120): string {
     line(['-'.repeat(idW), '-'.repeat(titleW), '-'.repeat(verdictW), '-'.repeat(Math.min(reasonW, 40))]),
     ...rows.map(line),
     '',
-    `${runVerdict(results.run, results.testCases)}: ${outcomeLine(results.summary)}`,
+    `${runVerdict(results.run, results.testCases)}: ${outcomeLine(results.summary)}${warningsSuffix(results.run)}`,
     ...runNotes(results.run),
   ].join('\n');
 }
@@ -135,11 +152,33 @@ export function outcomeLine(s: RunResults['summary']): string {
   return `${s.passed} passed, ${s.failed + s.errors} failed (${s.total} test case${s.total === 1 ? '' : 's'}${more.map((m) => `, ${m}`).join('')})`;
 }
 
-/** What a report says under its headline: why the run stopped, what it was not asked to play, the expected failures. */
-export function runNotes(run: Pick<RunResults['run'], 'stopReason' | 'notAskedFor' | 'expectedFailures'>): string[] {
+/** After the verdict line's counts: how many own-rule warnings a non-strict run recorded. */
+export function warningsSuffix(run: Pick<RunResults['run'], 'strict' | 'ownRuleWarnings'>): string {
+  const n = run.ownRuleWarnings?.length ?? 0;
+  return run.strict === false && n ? `; ${n} own-rule warning${n === 1 ? '' : 's'} (--strict=false)` : '';
+}
+
+/** Warnings listed one a line under the headline; the rest are in results.json. */
+const WARNINGS_LISTED = 20;
+
+/** A non-strict run: what that means, and each request accepted with a warning. */
+function strictnessNotes(run: Pick<RunResults['run'], 'strict' | 'ownRuleWarnings'>): string[] {
+  if (run.strict !== false) return [];
+  const w = run.ownRuleWarnings ?? [];
+  if (!w.length) return ["Strictness off (--strict=false): cda-sim's own rules were warnings, not errors; no request broke one."];
+  return [
+    `Strictness off (--strict=false): ${w.length} violation(s) of cda-sim's own rules were accepted as warnings; with --strict they are refused, and PDP may answer them either way:`,
+    ...w.slice(0, WARNINGS_LISTED).map((x) => `WARNING ${x.method} ${x.path}${x.requestId ? ` (X-Request-ID ${x.requestId})` : ''} answered ${x.status}: ${x.field ? `${x.field}: ` : ''}${x.detail}`),
+    ...(w.length > WARNINGS_LISTED ? [`… and ${w.length - WARNINGS_LISTED} more in results.json (run.ownRuleWarnings)`] : []),
+  ];
+}
+
+/** What a report says under its headline: why the run stopped, what it was not asked to play, the expected failures, own-rule warnings. */
+export function runNotes(run: Pick<RunResults['run'], 'stopReason' | 'notAskedFor' | 'expectedFailures' | 'strict' | 'ownRuleWarnings'>): string[] {
   return [
     ...(run.stopReason ? [run.stopReason] : []),
     ...(run.notAskedFor?.length ? [`Not asked for: ${run.notAskedFor.join(', ')} (--stage1-only); those test cases are not part of this run.`] : []),
     ...(run.expectedFailures?.ids.length ? [`Expected failures (${run.expectedFailures.file}): ${run.expectedFailures.ids.join(', ')}`] : []),
+    ...strictnessNotes(run),
   ];
 }

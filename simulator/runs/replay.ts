@@ -41,6 +41,8 @@ export interface ReplayOptions {
   applyUpdatesCommand?: string;
   /** A folder of OpenAPI files to validate with (`--spec-dir`); without it, the built-in documents (or the config's specDir). */
   specDir?: string;
+  /** Over the recording's strictness (`--strict`); by default the replay judges as the recording did. */
+  strict?: boolean;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
 }
@@ -211,6 +213,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       // cda-sim sends and answers as it did in the recording: the same driver faults, the same C&A mode.
       driverFaults: bundle.options?.driverFaults,
       compat: bundle.options?.compat as CompatMode | undefined,
+      strict: opts.strict ?? (bundle.options?.strict === false ? false : undefined),
       systemTest: bundle.options?.systemTest,
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },

@@ -117,6 +117,8 @@ export function recordedConfig(config: ProviderConfig, referenceFaults?: string[
 export interface RecordedOptions {
   driverFaults?: string[];
   compat?: string;
+  /** False when the run accepted own-rule violations as warnings (--strict=false). */
+  strict?: boolean;
   systemTest?: Record<string, number>;
 }
 

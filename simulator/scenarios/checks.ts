@@ -98,6 +98,12 @@ const patObtained: Check<{ find: string }> = (ctx, spec) => {
   return o;
 };
 
+/** A refused call and the C&A's words on why (e.g. that the rule broken is cda-sim's own, with why). */
+function describeRefusal(e: JournalEntry): string {
+  const detail = (e.responseBody as { detail?: unknown } | undefined)?.detail;
+  return typeof detail === 'string' && detail ? `${describe(e)}: ${detail.length > 600 ? `${detail.slice(0, 599)}…` : detail}` : describe(e);
+}
+
 const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
   const o = outcome();
   const f = findByName(ctx, spec.find);
@@ -116,7 +122,7 @@ const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
     if (!ok) {
       o.violations.push(
         attempts.length
-          ? `the registration of ${name} was not accepted: ${attempts.map(describe).join('; ')}`
+          ? `the registration of ${name} was not accepted: ${attempts.map(describeRefusal).join('; ')}`
           : `${name} (${record.schemeName}) was not registered within ${window / 1000} s of the find`,
       );
       continue;

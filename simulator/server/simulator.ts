@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   clock?: Clock;
   /** Answer as MaPS's C&A test harness does where it differs (simulator/ca/compat.ts). */
   compat?: CompatMode;
+  /** Enforce cda-sim's own rules as errors (default); false accepts them with a warning (http/own-rules.ts). */
+  strict?: boolean;
   /** Preloaded OpenAPI documents (tests load them once). */
   apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
   /** The spec profile that routes and validates (default: the built-in reconstructed documents). */
@@ -123,8 +125,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     mintUserToken({ user, clock, pfsSigner, rogueSigner, pfsIssuer: config.pfsIssuer, audience: tokenEndpoint(urls.issuer), variant, lifetimeSeconds });
 
   const faults = new FaultRegistry({ clock });
-  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: apis.ca, faults, compat: opts.compat });
-  const reportingApp = await createReportingApp({ clock, journal, submissions, api: apis.reporting, faults, compat: opts.compat });
+  const caApp = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api: apis.ca, faults, compat: opts.compat, strict: opts.strict });
+  const reportingApp = await createReportingApp({ clock, journal, submissions, api: apis.reporting, faults, compat: opts.compat, strict: opts.strict });
   // A submission is durable before its 202, as a registration is (with --fsync: synced in the same group commit).
   answerWhenDurable(reportingApp, store);
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
@@ -177,6 +179,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             endpoints,
             mtls: opts.mtls ?? 'need',
             ...(opts.compat ? { compat: opts.compat } : {}),
+            strict: opts.strict !== false,
             resourceIdFormat: config.resourceIdFormat,
             counts: {
               registrations: all.filter((r) => !r.deleted_at).length,

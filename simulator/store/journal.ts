@@ -60,6 +60,8 @@ export interface JournalEntry {
   clientCert?: { subject: string; issuer: string; authorized: boolean; error?: string; refused?: string };
   /** Which operation of the OpenAPI document served it, when routed. */
   operationId?: string;
+  /** Without --strict: the own rules (http/own-rules.ts) the request broke, accepted as warnings. */
+  ownRuleWarnings?: { code: string; field?: string; detail: string }[];
   /** A test case or run id, where a driver knows it. */
   tags?: Record<string, string>;
   error?: string;

@@ -23,7 +23,7 @@ export const DASHBOARD_ISS = 'https://dashboard.cda-sim.localhost';
 
 export type CaHarness = Awaited<ReturnType<typeof caHarness>>;
 
-export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string; random?: () => number; compat?: CompatMode } = {}) {
+export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: string; random?: () => number; compat?: CompatMode; strict?: boolean } = {}) {
   const { material } = await sharedMaterial();
   const stateDir = opts.stateDir ?? tempDir('cda-sim-ca-');
   const clock = new ManualClock(Date.now());
@@ -36,7 +36,7 @@ export async function caHarness(opts: { config?: Partial<CaConfig>; stateDir?: s
   const urls: CaUrls = { issuer: 'https://localhost:8443', bases: ['https://localhost:8443', 'http://localhost:8081'] };
   // An empty fault registry changes nothing; tests add rules to it directly.
   const faults = new FaultRegistry({ clock, random: opts.random });
-  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults, compat: opts.compat });
+  const app = await createCaApp({ clock, store, journal, keys, config, urls: () => urls, api, faults, compat: opts.compat, strict: opts.strict });
   const users = loadTestUsers();
   const pfsSigner = await createSigner(material.keys.pfs);
   const rogueSigner = await createSigner(material.keys.rogue);

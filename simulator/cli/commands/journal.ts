@@ -21,7 +21,12 @@ export function journalCapBytes(mib: number | undefined): number | undefined {
 
 export function journalLine(e: JournalEntry): string {
   const arrow = e.direction === 'in' ? '→' : '←';
-  return [e.time, `${arrow} ${e.role}`.padEnd(13), e.method.padEnd(6), e.url.padEnd(40), String(e.status), `${e.durationMs.toFixed(1)}ms`.padStart(9), e.requestId ?? '-'].join('  ');
+  return [e.time, `${arrow} ${e.role}`.padEnd(13), e.method.padEnd(6), e.url.padEnd(40), String(e.status), `${e.durationMs.toFixed(1)}ms`.padStart(9), e.requestId ?? '-'].join('  ') + ownRuleSuffix(e);
+}
+
+/** An exchange accepted although it broke cda-sim's own rules (--strict=false): which fields. */
+function ownRuleSuffix(e: JournalEntry): string {
+  return e.ownRuleWarnings?.length ? `  own-rule warning: ${e.ownRuleWarnings.map((w) => w.field ?? w.code).join(', ')}` : '';
 }
 
 export const journalCommand = defineCommand({

@@ -1,5 +1,5 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
-import { defineCommand, withDirs } from '../command.js';
+import { defineCommand, strictOption, withDirs } from '../command.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
 import { printRunOutcome } from '../run-output.js';
 import { expectedFailuresFor } from '../../reports/expected-failures.js';
@@ -31,6 +31,7 @@ export const rehearseCommand = defineCommand({
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation (over the config’s specDir)' })
+      .option('strict', strictOption)
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
@@ -61,6 +62,7 @@ export const rehearseCommand = defineCommand({
       driverFaults: args.fault,
       compat: args.compat,
       specDir: args['spec-dir'],
+      strict: args.strict,
       journalCapBytes: journalCap,
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { defineCommand, withDirs } from '../command.js';
+import { defineCommand, strictOption, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
 import { renderReplay, replayBundle } from '../../runs/replay.js';
@@ -46,6 +46,7 @@ export const replayCommand = defineCommand({
       .option('reference-fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], describe: 'Without --config: give the reference provider these deliberate defects (to replay against the variant a recording was made with)' })
       .option('apply-updates', { type: 'string', describe: 'With --config: a command that applies the Stage 2 update file to your provider (run with the file’s path as its last argument); without one, Stage 2 is not replayed' })
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files to validate with (the official ones from PDP, say); the recording’s profile is named at the start' })
+      .option('strict', { ...strictOption, describe: `${strictOption.describe}; default: as the recording was played` })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines' }),
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
@@ -64,6 +65,7 @@ export const replayCommand = defineCommand({
       referenceFaults: faults,
       applyUpdatesCommand: args['apply-updates'],
       specDir: args['spec-dir'],
+      strict: args.strict,
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
     }).finally(() => display?.stop());

@@ -1,5 +1,5 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
-import { defineCommand, withDirs } from '../command.js';
+import { defineCommand, strictOption, withDirs } from '../command.js';
 import { asUsageError, EXIT } from '../exit-codes.js';
 import { startSimulator, type Simulator } from '../../server/simulator.js';
 import { BUILT_IN_PROFILE, describeProfile, loadSpecProfile, profileRecord } from '../../http/spec-profile.js';
@@ -34,6 +34,7 @@ export const startCommand = defineCommand({
       .option('hostname', { type: 'string', array: true, describe: 'Extra DNS names for the server certificate' })
       .option('users', { type: 'string', describe: 'Test users file (default: the shipped scenarios/test-users.json)' })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
+      .option('strict', strictOption)
       .option('fsync', { type: 'boolean', default: false, describe: 'fsync every state change, journal line and reporting submission before the answer, once per turn (survive power loss as well as a killed process)' })
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation' })
       .option('journal-cap-mib', journalCapOption),
@@ -57,6 +58,7 @@ export const startCommand = defineCommand({
       journalCapBytes: journalCapBytes(args['journal-cap-mib']),
       compat: args.compat,
       profile,
+      strict: args.strict,
       ca: { resourceIdFormat: args['resource-id-format'] },
     });
     // Listen for Ctrl+C / SIGTERM before saying we are running, so a stop that follows at once is graceful.
@@ -71,6 +73,7 @@ export const startCommand = defineCommand({
       ...(sim.profile.id === BUILT_IN_PROFILE ? [] : describeProfile(profileRecord(sim.profile)).map((l) => `  ${l}`)),
       e.https ? `  C&A (HTTPS, mTLS ${args.mtls}): ${e.https}` : '',
       args.compat ? `  compatibility:              ${args.compat} (answers as MaPS's C&A test harness does)` : '',
+      args.strict === false ? "  strictness:                 off (--strict=false): requests breaking only cda-sim's own rules are accepted, each violation a warning in the journal" : '',
       e.http ? `  C&A (HTTP):                 ${e.http}` : '',
       e.admin ? `  admin API:                  ${e.admin}/admin/status` : '',
       e.admin ? `  web console:                ${e.admin}/console/` : '',
