@@ -9,6 +9,8 @@ import { CHECKS } from './checks.js';
 import { summarise } from './correlation.js';
 import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import { notApplicableReason } from './matching-policy.js';
+import { scenarioNames } from './names.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { RunContext } from './context.js';
 import type { ScenarioFile, TestCaseResult } from './types.js';
 
@@ -49,9 +51,16 @@ function shapeOf<T>(shapes: Record<string, T>, kind: string): T {
   return shape;
 }
 
+/** A name that is neither a shipped scenario nor a file: the names there are, and the nearest. */
+function unknownScenario(name: string): string {
+  const names = scenarioNames();
+  const near = didYouMean(name, names);
+  return `--scenario: no scenario "${name}"${near ? ` (did you mean ${near}?)` : ''}; the scenarios are ${names.join(', ')}, or give the path of a scenario file`;
+}
+
 export function loadScenario(nameOrFile: string): ScenarioFile {
   const file = fs.existsSync(nameOrFile) ? nameOrFile : path.join(scenariosDir, `${nameOrFile}.json`);
-  if (!fs.existsSync(file)) throw new CliError(`no scenario "${nameOrFile}" (looked for ${file})`, EXIT.usage);
+  if (!fs.existsSync(file)) throw new CliError(unknownScenario(nameOrFile), EXIT.usage);
   let s: ScenarioFile;
   try {
     s = JSON.parse(fs.readFileSync(file, 'utf8'));

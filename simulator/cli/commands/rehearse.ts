@@ -10,6 +10,7 @@ import { COMPAT_MODES } from '../../ca/compat.js';
 import { untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
+import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 
 export const rehearseCommand = defineCommand({
@@ -18,7 +19,7 @@ export const rehearseCommand = defineCommand({
   builder: (y) =>
     withDirs(y)
       .option('config', { type: 'string', describe: 'The provider under test (cda-sim.config.json or .yaml; `cda-sim init` writes one)' })
-      .option('scenario', { type: 'string', array: true, describe: 'Scenario names or files (default: every phase that exists)' })
+      .option('scenario', { type: 'string', array: true, describe: `Scenario names (${scenarioNames().join(', ')}) or scenario files (default: connection-proving, stage1, stage2)` })
       .option('reports-dir', { type: 'string', describe: 'Also copy each run’s reports here (runs are always kept in <state-dir>/runs/<run id>/)' })
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
