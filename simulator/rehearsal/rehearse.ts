@@ -39,6 +39,7 @@ import { clearDown } from './clear-down.js';
 import { applyModeFor, updateByCommand, updateFilePhase, type ApplyMode } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
+import { waitLines, type WaitListener } from '../core/waiting.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -56,6 +57,8 @@ export interface RehearseOptions {
   onEvent?: RunEventListener;
   clock?: Clock;
   progress?: (line: string) => void;
+  /** Told of every wait over 5 s as it goes (a terminal's in-place line); by default a progress line every 10 s. */
+  onWait?: WaitListener;
   /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
@@ -403,6 +406,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
         ? updateByCommand(() => ctx, opts.applyUpdates.command, run.runId, run.folder)
         : undefined,
     emit: run.emit,
+    waiting: opts.onWait ?? waitLines(progress),
     pfs: new PfsDriver({
       clock,
       journal: sim.journal,

@@ -8,7 +8,7 @@ import { checkDriverFault, playDriverFault } from '../pfs/driver-faults.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
 import { UPDATE_ACTIONS, type UpdateAction } from '../provider/updates.js';
 import type { TestUser } from '../testdata/users.js';
-import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, waitFor, type RunContext } from './context.js';
+import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
 import { at, bodyOf, caCalls, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
 
@@ -116,7 +116,8 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
     const silent = Date.now() - lastCall();
     return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
   };
-  await waitFor(done, ctx.config.budgets.registrationWindowMs, 50);
+  const what = expected.length ? `${registrationsOf(f.user.id, expected.length)}, or ${quiet / 1000} s of quiet at the C&A` : `${quiet / 1000} s of quiet at the C&A after ${f.user.id}'s find`;
+  await waitUntil(ctx, what, done, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
@@ -198,7 +199,7 @@ const update: Action<Step<'update'>> = async (ctx, step) => {
   );
   // The C&A journals an exchange as it closes: a moment of quiet lets the last ones (and any late extra call) land.
   const done = Date.now();
-  await waitFor(() => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
+  await waitUntil(ctx, 'the C&A to go quiet after the updates', () => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 export const SYSTEM_ACTIONS = {

@@ -68,6 +68,7 @@ export const rehearseCommand = defineCommand({
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
+      onWait: display?.onWait,
       onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
       // In CI nothing waits for a person: the console lives as long as the run.
       beforeClose:
