@@ -71,6 +71,24 @@ export function loadScenario(nameOrFile: string): ScenarioFile {
   return s;
 }
 
+/**
+ * `work`, or the signal's reason as soon as it is aborted (Ctrl+C): the run does not wait for a step
+ * to finish. The work cut short is left to settle on its own; a failure it meets then is nobody's.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
 export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
   const results: TestCaseResult[] = [];
   const total = scenario.testCases.length;
@@ -91,7 +109,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     // them), but nothing is judged.
     const notApplicable = notApplicableReason(ctx.config, tc);
     try {
-      for (const step of tc.steps ?? []) await ACTIONS[step.do](ctx, step as never, tags);
+      for (const step of tc.steps ?? []) await untilAborted(ACTIONS[step.do](ctx, step as never, tags), ctx.signal);
+      ctx.signal?.throwIfAborted();
       for (const spec of notApplicable ? [] : tc.expect) {
         const o = CHECKS[spec.check](ctx, spec as never);
         reasons.push(...o.violations);
@@ -100,6 +119,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
       }
       if (reasons.length) verdict = 'fail';
     } catch (err) {
+      // Interrupted: the case is not judged at all (the run lists it as not played).
+      if (ctx.signal?.aborted) throw err;
       verdict = 'error';
       reasons.push(`the test case could not run: ${(err as Error).message}`);
     }

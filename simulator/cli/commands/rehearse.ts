@@ -7,7 +7,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { outputPathProblem } from '../../core/paths.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat.js';
-import { untilInterrupted } from '../interrupted.js';
+import { interruptOnCtrlC, untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
 import { scenarioNames } from '../../scenarios/names.js';
@@ -49,6 +49,8 @@ export const rehearseCommand = defineCommand({
       printed = true;
       printRunOutcome(o, args.junit);
     };
+    // Ctrl+C stops the run and keeps what it played; once the run is over it is the console's again.
+    const interrupt = interruptOnCtrlC();
     const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
       stateDir: args['state-dir'],
@@ -64,6 +66,7 @@ export const rehearseCommand = defineCommand({
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],
       expectedFailures,
+      signal: interrupt.signal,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: display?.log ?? ((line) => console.log(line)),
@@ -74,12 +77,16 @@ export const rehearseCommand = defineCommand({
       beforeClose:
         args.console && !args.ci
           ? async (sim, o) => {
+              interrupt.release();
               printOutcome(o);
               console.log(`\nThe simulator and the web console stay up: ${consoleUrl(sim.endpoints.admin)}\nPress Ctrl+C to stop.`);
               await untilInterrupted();
             }
           : undefined,
-    }).finally(() => display?.stop());
+    }).finally(() => {
+      interrupt.release();
+      display?.stop();
+    });
     printOutcome(outcome);
     // The run's verdict already counts the expected failures: 0 passed, 1 failed, 3 environment, 4 paused.
     return outcome.exitCode;

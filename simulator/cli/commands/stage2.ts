@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
 import { latestPausedRun } from '../../rehearsal/paused-run.js';
 import { printRunOutcome } from '../run-output.js';
+import { interruptOnCtrlC } from '../interrupted.js';
 import { expectedFailuresFor } from '../../reports/expected-failures.js';
 
 export const stage2Command = defineCommand({
@@ -24,6 +25,7 @@ export const stage2Command = defineCommand({
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures']) : undefined;
     const runId = args.run ?? latestPausedRun(args['state-dir']);
     if (!runId) throw new CliError(`no paused run in ${args['state-dir']}: \`cda-sim rehearse --config …\` pauses after Stage 1 when no --apply-updates command is given and there is no terminal to ask at`, EXIT.usage);
+    const interrupt = interruptOnCtrlC();
     const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -32,7 +34,8 @@ export const stage2Command = defineCommand({
       expectedFailures,
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
-    });
+      signal: interrupt.signal,
+    }).finally(() => interrupt.release());
     printRunOutcome(outcome, args.junit);
     return outcome.exitCode;
   },
