@@ -1,12 +1,9 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, withDirs } from '../command.js';
-import { rehearse } from '../../rehearsal/rehearse.js';
-import { printRunOutcome } from '../run-output.js';
-import { expectedFailuresFor } from '../../reports/expected-failures.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { outputPathProblem } from '../../core/paths.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
-import { COMPAT_MODES } from '../../ca/compat.js';
+import { COMPAT_MODES } from '../../ca/compat-modes.js';
 import { interruptOnCtrlC, untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
@@ -34,6 +31,8 @@ export const rehearseCommand = defineCommand({
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
+    // Loaded here, not at the top: `rehearse --help` needs only the options above.
+    const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
