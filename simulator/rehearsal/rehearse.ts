@@ -39,7 +39,7 @@ import { clearDown } from './clear-down.js';
 import { applyModeFor, updateByCommand, updateFilePhase, type ApplyMode } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
-import { waitLines, type WaitListener } from '../core/waiting.js';
+import { waitLines, watched, type WaitListener } from '../core/waiting.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -172,6 +172,8 @@ interface RunSetup {
   /** Test cases finished in the scenario under way (its results join `played` when it ends), and the one playing. */
   finishing: TestCaseResult[];
   playing?: string;
+  /** Told of every wait over 5 s: the caller's display, or progress lines every 10 s. */
+  waiting: WaitListener;
 }
 
 function prepareRun(options: RehearseOptions): RunSetup {
@@ -213,6 +215,7 @@ function prepareRun(options: RehearseOptions): RunSetup {
     played: [...(paused?.testCases ?? [])],
     done: new Set(paused?.done ?? []),
     finishing: [],
+    waiting: opts.onWait ?? waitLines(progress),
   };
   // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
   // found before the simulator starts or anything is cleared down.
@@ -355,7 +358,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       const clearDownOpts = { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting };
-      await untilAborted(run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress)), opts.signal);
+      await untilAborted(run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress, run.waiting)), opts.signal);
     }
     let config: ProviderConfig;
     if (userConfig) {
@@ -368,7 +371,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
     const ctx = await runContext(run, sim, config, provider);
     // Checked once the run's record is started, so a run that stops here still keeps its inputs and journal.
-    await assertReachable(config.provider.findUrl, ctx.providerTls!);
+    await watched(run.waiting, `the provider's find endpoint ${config.provider.findUrl} to answer`, 10000, () => assertReachable(config.provider.findUrl, ctx.providerTls!));
     installDriverFaults(ctx, run.driverFaults);
     // Ctrl+C ends the run at once, whatever it is waiting on; what it played is kept (keepInterruptedRun).
     return await untilAborted(playPhases(run, ctx, sim, provider), opts.signal);
@@ -441,7 +444,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
         ? updateByCommand(() => ctx, opts.applyUpdates.command, run.runId, run.folder)
         : undefined,
     emit: run.emit,
-    waiting: opts.onWait ?? waitLines(progress),
+    waiting: run.waiting,
     signal: opts.signal,
     pfs: new PfsDriver({
       clock,

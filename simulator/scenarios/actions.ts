@@ -1,5 +1,6 @@
 // The steps a scenario can play. Each is a value (after MSW's handlers): the engine looks it up by name.
 import { viewLegs } from './view-legs.js';
+import { watched } from '../core/waiting.js';
 import type { FirstLeg } from '../dashboard/dashboard-driver.js';
 import { findVariantFrom, variantLabel } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
@@ -15,7 +16,7 @@ type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Pro
 const find: Action<Extract<StepSpec, { do: 'find' }>> = async (ctx, step, tags) => {
   const variant = findVariantFrom(step);
   const user = userById(ctx, step.user);
-  const sent = await ctx.pfs.sendFind(user, variant, tags);
+  const sent = await watched(ctx.waiting, `the provider's answer to ${user.id}'s find`, ctx.config.budgets.requestTimeoutMs, () => ctx.pfs.sendFind(user, variant, tags));
   ctx.finds.set(step.as, sent);
   ctx.progress(`    find ${step.as} (${user.id}, ${variantLabel(variant)}) → ${sent.response?.status ?? sent.error?.code} in ${sent.ackMs.toFixed(0)} ms`);
 };
@@ -44,7 +45,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
   const record = recordById(ctx, recordId);
   const rpt = step.rptFrom ? viewByName(ctx, step.rptFrom).rpt : undefined;
   if (step.rptFrom && !rpt) throw new Error(`the view "${step.rptFrom}" obtained no RPT to present`);
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags });
+  const outcome = await watched(ctx.waiting, `the view of ${record.recordId} (the provider's answers)`, undefined, () => ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags }));
   ctx.views.set(step.as, {
     ...outcome,
     user: f.user,

@@ -1,5 +1,6 @@
 // The steps integration Stage 1 and Stage 2 add to the scenario vocabulary (test-phases §3.5–3.7).
 import { viewLegs } from './view-legs.js';
+import { watched } from '../core/waiting.js';
 import { randomUUID } from 'node:crypto';
 import { call } from '../http/client.js';
 import { INTROSPECTION_FIXTURES } from '../faults/registry.js';
@@ -32,7 +33,7 @@ const introspectionFault: Action<Step<'introspection-fault'>> = async (ctx, step
 };
 
 async function viewRecord(ctx: RunContext, user: TestUser, record: PensionRecord, as: string, expectedStatus: 'match-yes' | 'match-possible', tags: Record<string, string>): Promise<void> {
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { tags });
+  const outcome = await watched(ctx.waiting, `the view of ${record.recordId} (the provider's answers)`, undefined, () => ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { tags }));
   ctx.views.set(as, { ...outcome, user, record, pei: expectedPei(ctx, record), expectedStatus });
   ctx.progress(`    view ${as} (${record.recordId}): ${viewLegs(outcome)}`);
 }

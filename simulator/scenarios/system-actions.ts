@@ -1,6 +1,7 @@
 // The steps of the system-test scenarios (scenarios/system-test.json, oat.json): set and clear C&A
 // faults, wait for a provider that may be retrying, misbehave as the PFS (driver faults), and
 // connect with a wrong client certificate (mTLS cases). Registered in ACTIONS (actions.ts).
+import { watched } from '../core/waiting.js';
 import { randomUUID } from 'node:crypto';
 import { validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
@@ -123,7 +124,7 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
 const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
   const f = checkDriverFault({ name: step.fault, delayMs: step.delayMs, count: step.count }, 'driver-fault step');
   const user = userById(ctx, step.user);
-  const sent = await playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags);
+  const sent = await watched(ctx.waiting, `${user.id}'s find${f.name === 'delayed-find' ? ' (sent late, as the fault asks)' : ''} and the provider's answer`, undefined, () => playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags));
   sent.forEach((s, i) => ctx.finds.set(i === 0 ? step.as : `${step.as}-${i + 1}`, s));
   ctx.progress(`    ${f.name}: ${sent.map((s) => s.response?.status ?? s.error?.code).join(', ')}`);
 };
