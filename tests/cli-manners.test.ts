@@ -60,7 +60,7 @@ test('rehearse --help lists the scenario names', () => {
   assert.match(h, `--scenario Scenario names (${names.join(', ')})`);
 });
 
-test('--version and --help import no command module (they load lazily)', () => {
+test('--version and --help import no command module, and a command’s --help not what it runs (they load lazily)', () => {
   const dir = tempDir();
   const log = path.join(dir, 'modules.log');
   fs.writeFileSync(path.join(dir, 'hooks.mjs'), `import fs from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
@@ -74,6 +74,15 @@ test('--version and --help import no command module (they load lazily)', () => {
     assert.ok(loaded.some((u) => u.endsWith('/cli/main.js')), 'the hook saw the CLI load');
     const heavy = loaded.filter((u) => /\/cli\/commands\/|\/rehearsal\/|\/server\/|\/crypto\/|node_modules\/(express|node-jose|pdfkit|openapi-backend)\//.test(u));
     assert.equal(heavy, [], `${args.join(' ')} loaded ${heavy.join(', ')}`);
+  }
+  // A command's --help loads that command's options, not what it runs (no server, no crypto, no reports).
+  for (const command of ['rehearse', 'stage2', 'replay', 'inspect', 'export', 'reporting', 'runs', 'journal', 'users']) {
+    fs.rmSync(log, { force: true });
+    const r = run([command, '--help'], importing);
+    assert.is(r.code, 0, r.stderr);
+    const loaded = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const heavy = loaded.filter((u) => /\/rehearsal\/rehearse\.js|\/server\/|\/crypto\/|\/reports\/(pdf|html)\.js|node_modules\/(express|node-jose|pdfkit|openapi-backend)\//.test(u));
+    assert.equal(heavy, [], `${command} --help loaded ${heavy.join(', ')}`);
   }
   // The run of one command loads that command alone.
   fs.rmSync(log, { force: true });

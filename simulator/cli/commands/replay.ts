@@ -3,8 +3,7 @@
 // Exit 0: the same verdicts and answers as recorded; 1: they differ; 2: a bad bundle or option; 3: environment.
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
-import { renderReplay, replayBundle } from '../../runs/replay.js';
+import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/faults.js';
 import { liveProgressFor } from '../progress.js';
 import { bundleFor } from './inspect.js';
 
@@ -21,7 +20,9 @@ export const replayCommand = defineCommand({
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
     if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
-    const bundle = bundleFor(String(args.file));
+    const bundle = await bundleFor(String(args.file));
+    // Loaded here, not at the top: `replay --help` needs only the options above.
+    const { renderReplay, replayBundle } = await import('../../runs/replay.js');
     const recordedFaults = bundle.config?.referenceFaults ?? [];
     if (!args.config && !faults?.length && recordedFaults.length) {
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
