@@ -10,6 +10,7 @@ import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { CLI } from './helpers/spawn-sim.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { pdfText } from './helpers/pdf.js';
+import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 import type { RunResults } from '../simulator/reports/results.js';
 
 /** Run the CLI; once its output matches `when`, send it SIGINT. Resolves with what it printed, its exit code and how long it took to stop. */
@@ -19,7 +20,7 @@ function interruptWhen(args: string[], cwd: string, when: RegExp): Promise<{ cod
     let stdout = '';
     let stderr = '';
     let sentAt = 0;
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no ${when} within 120 s:\n${stdout}\n${stderr}`))), 120000);
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${sentAt ? 'still running 120 s after SIGINT' : `no ${when} within 120 s`}:\n${stdout}\n${stderr}`))), 120000);
     child.stdout.on('data', (d) => {
       stdout += d;
       if (!sentAt && when.test(stdout)) {
@@ -66,6 +67,41 @@ test('Ctrl+C: the summary so far, reports marked INTERRUPTED, the run kept and l
   assert.match(runs.stdout, new RegExp(`${results.run.id}\\s.*INTERRUPTED`));
   const json = await cliProcess(['runs', '--json', ...dirs], work);
   assert.is(JSON.parse(json.stdout.trim().split('\n')[0]).verdict, 'interrupted');
+});
+
+test('Ctrl+C while the --apply-updates command runs: the wait was said, the command is stopped, Stage 2 NOT RUN, exit 130', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+  const provider = await spawnProvider({ httpsPort, httpPort, certsDir, stateDir: tempDir() });
+  const work = tempDir();
+  try {
+    const cfg = path.join(work, 'cda-sim.config.json');
+    fs.writeFileSync(cfg, JSON.stringify({ provider: ownProviderSection(provider), simulator: { httpsPort, httpPort, adminPort } }));
+    // A command that never finishes by itself; it says who it is, so the test can see it stopped.
+    const pidFile = path.join(work, 'apply.pid');
+    const slow = `${JSON.stringify(process.execPath)} -e ${JSON.stringify(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 30000)`)}`;
+    const r = await interruptWhen(['rehearse', '--ci', '--config', cfg, '--apply-updates', slow, '--only', 'S1-01', 'S2-01', '--state-dir', path.join(work, 'state'), '--certs-dir', certsDir], work, /waiting for the --apply-updates command to finish: 5 s\n/);
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.is(r.code, 130, out);
+    assert.ok(r.stopMs < 10000, `stopped ${r.stopMs} ms after Ctrl+C`);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 40 && alive(); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.not.ok(alive(), 'the --apply-updates command was stopped with the run');
+    const results = JSON.parse(fs.readFileSync(/results: (\S+)/.exec(r.stdout)![1], 'utf8')) as RunResults;
+    assert.is(results.run.status, 'interrupted');
+    assert.is(results.testCases.find((t) => t.id === 'S1-01')!.verdict, 'pass');
+    assert.is(results.testCases.find((t) => t.id === 'S2-01')!.verdict, 'not-run');
+  } finally {
+    provider.stop();
+  }
 });
 
 test.run();

@@ -38,9 +38,19 @@ async function clearSimulator(sim: Simulator, keepSubmissions: boolean): Promise
 }
 
 /** Run the provider's clear-down command, without blocking the run (its waits are reported, Ctrl+C is heard). */
-function runClearDownCommand(command: string, progress: (line: string) => void): Promise<{ status: number | null; error?: Error }> {
+function runClearDownCommand(command: string, progress: (line: string) => void, signal?: AbortSignal): Promise<{ status: number | null; error?: Error }> {
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+    // Its own process group, so an interrupted run (Ctrl+C) stops it and everything it started.
+    const child = spawn(command, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    child.on('exit', () => signal?.removeEventListener('abort', stop));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -52,7 +62,8 @@ function runClearDownCommand(command: string, progress: (line: string) => void):
   });
 }
 
-export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void, waiting?: WaitListener): Promise<void> {
+export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void, run: { waiting?: WaitListener; signal?: AbortSignal } = {}): Promise<void> {
+  const { waiting } = run;
   progress(await clearSimulator(sim, target.keepSubmissions === true));
   if (target.referenceStateFile && fs.existsSync(target.referenceStateFile)) {
     fs.rmSync(target.referenceStateFile);
@@ -60,7 +71,7 @@ export async function clearDown(sim: Simulator, target: ClearDownTarget, progres
   }
   if (target.command) {
     progress(`provider clear-down: ${target.command}`);
-    const r = await watched(waiting, 'the provider clear-down command to finish', 10 * 60 * 1000, () => runClearDownCommand(target.command!, progress));
+    const r = await watched(waiting, 'the provider clear-down command to finish', 10 * 60 * 1000, () => runClearDownCommand(target.command!, progress, run.signal));
     if (r.error || r.status !== 0) throw new CliError(`the provider clear-down command (provider.clearDown.command) failed: ${r.error?.message ?? `exit ${r.status}`}`, EXIT.environment);
   }
   if (target.url) {

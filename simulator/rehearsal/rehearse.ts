@@ -358,7 +358,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       const clearDownOpts = { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting };
-      await untilAborted(run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress, run.waiting)), opts.signal);
+      await untilAborted(run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress, { waiting: run.waiting, signal: opts.signal })), opts.signal);
     }
     let config: ProviderConfig;
     if (userConfig) {

@@ -51,6 +51,8 @@ function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, ctx: Com
   const finished = new Promise<number>((resolve, reject) => {
     const child = spawn(line, {
       shell: true,
+      // Its own process group, so an interrupted run can stop the command and everything it started.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDA_SIM_UPDATE_FILE: round.paths.json, CDA_SIM_UPDATE_FILE_CSV: round.paths.csv },
     });
@@ -60,7 +62,13 @@ function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, ctx: Com
     child.stdout.on('data', relay('| '));
     child.stderr.on('data', relay('! '));
     // An interrupted run does not leave the command running behind it.
-    const stop = () => child.kill('SIGTERM');
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
     ctx.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', (err) => reject(new CliError(`the --apply-updates command could not be started: ${err.message}`, EXIT.environment)));
     child.on('close', (code) => {
