@@ -41,6 +41,9 @@ test('a misspelt command, option or scenario: exit 2 with the nearest name', () 
   const two = run(['rehearse', '--scenaro', 'x', '--confg', 'y']);
   assert.is(two.code, 2);
   assert.match(two.stderr, /--scenaro \(did you mean --scenario\?\), --confg \(did you mean --config\?\)/);
+  const both = run(['rehersal', '--jsn']);
+  assert.is(both.code, 2);
+  assert.match(both.stderr, /unknown command: rehersal \(did you mean rehearse\?\); unknown argument: --jsn\n/);
   const nothingNear = run(['runs', '--zzzzzzzz']);
   assert.is(nothingNear.code, 2);
   assert.match(nothingNear.stderr, /unknown argument: --zzzzzzzz\n/);

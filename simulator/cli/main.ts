@@ -14,30 +14,32 @@ function refuseNaN(argv: Record<string, unknown>): void {
   if (bad) throw new CliError(`--${bad}: must be a number`, EXIT.usage);
 }
 
-/** yargs' "Unknown argument(s): a, b" with a did-you-mean for each: the nearest option of the command, or command. */
+/** yargs' "Unknown argument(s): a, b" with a did-you-mean for each: the nearest option of the command, or the nearest command. */
 function withSuggestions(msg: string, y: Argv, argv: string[]): string {
   const m = /^Unknown arguments?: (.+)$/.exec(msg);
   if (!m) return msg;
   // The instance's options are those of the command being parsed (yargs builds each command on it).
-  const known = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
-  const options = Object.keys(known).filter((k) => k !== '$0' && !/[A-Z]/.test(k));
+  const optionKeys = (y as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+  const known = Object.keys(optionKeys).filter((k) => k !== '$0' && !/[A-Z]/.test(k));
   const commands = COMMANDS.map(commandName);
   // yargs names an option without its dashes: give it back as it was typed.
   const typed = (word: string) => argv.find((a) => [`--${word}`, `--no-${word}`, `-${word}`].includes(a.replace(/=.*/, '')))?.replace(/=.*/, '');
   const words = m[1].split(', ');
   // yargs names an unknown option twice, dashed and camel-cased: keep the one typed.
   const dashed = (w: string) => w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const named = words.filter((w) => !/[A-Z]/.test(w) || !words.includes(dashed(w))).map((word) => {
-    const option = typed(word);
-    if (option) {
-      const near = didYouMean(word, options);
-      return `${option}${near ? ` (did you mean --${near}?)` : ''}`;
-    }
-    const command = didYouMean(word, commands);
-    return command ? `${word} (did you mean ${command}?)` : word;
+  const unknown = words.filter((w) => !/[A-Z]/.test(w) || !words.includes(dashed(w)));
+  const options = unknown.filter((w) => typed(w)).map((w) => {
+    const near = didYouMean(w, known);
+    return `${typed(w)}${near ? ` (did you mean --${near}?)` : ''}`;
   });
-  const what = commandFor(argv) ? 'argument' : 'command';
-  return `unknown ${what}${named.length > 1 ? 's' : ''}: ${named.join(', ')}`;
+  // With no command named, a stray word is a misspelt command; after one, an extra argument.
+  const named = !!commandFor(argv);
+  const positionals = unknown.filter((w) => !typed(w)).map((w) => {
+    const near = named ? undefined : didYouMean(w, commands);
+    return `${w}${near ? ` (did you mean ${near}?)` : ''}`;
+  });
+  const list = (what: string, items: string[]) => (items.length ? [`unknown ${what}${items.length > 1 ? 's' : ''}: ${items.join(', ')}`] : []);
+  return (named ? list('argument', [...options, ...positionals]) : [...list('command', positionals), ...list('argument', options)]).join('; ');
 }
 
 export async function main(argv: string[]): Promise<number> {
