@@ -41,6 +41,8 @@ export interface ReplayOptions {
   applyUpdatesCommand?: string;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
+  /** Aborted on Ctrl+C: the replay stops, is kept as an interrupted run, and nothing is compared. */
+  signal?: AbortSignal;
 }
 
 export interface VerdictComparison {
@@ -213,7 +215,9 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       applyUpdates: { command: opts.applyUpdatesCommand },
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
+      signal: opts.signal,
     });
+    if (outcome.interrupted) throw new CliError(`the replay was interrupted (Ctrl+C); what it played is kept as run ${outcome.results.run.id}, and nothing was compared`, EXIT.interrupted);
     // The environment stopped the replay (the provider unreachable): kept as a run, but nothing to compare.
     if (outcome.aborted) throw new CliError(outcome.aborted.reason, EXIT.environment);
     const replayed = outcome.results;

@@ -5,6 +5,7 @@ import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/faults.js';
 import { liveProgressFor } from '../progress.js';
+import { interruptOnCtrlC } from '../interrupted.js';
 import { bundleFor } from './inspect.js';
 
 export const replayCommand = defineCommand({
@@ -28,6 +29,7 @@ export const replayCommand = defineCommand({
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
     }
     const display = liveProgressFor(args);
+    const interrupt = interruptOnCtrlC();
     const report = await replayBundle(bundle, {
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -36,7 +38,11 @@ export const replayCommand = defineCommand({
       applyUpdatesCommand: args['apply-updates'],
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
-    }).finally(() => display?.stop());
+      signal: interrupt.signal,
+    }).finally(() => {
+      interrupt.release();
+      display?.stop();
+    });
     console.log(`\n${renderReplay(report)}`);
     return report.differs ? EXIT.checkFailed : EXIT.ok;
   },
