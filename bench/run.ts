@@ -2,7 +2,7 @@
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
 // and the restart time at that size; then find requests per second through the PFS driver against the
 // reference provider next to signing alone; then the journal at 1,000,000 exchanges (`journal --limit 5`
-// read time, bytes per exchange). Prints a table and writes bench-results/latest.json.
+// read time, bytes per exchange), and the command line's start-up (`--version`, `--help`). Prints a table and writes bench-results/latest.json.
 //
 //   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--journal-exchanges 1000000] [--profile]
 //
@@ -16,6 +16,7 @@ import { printSummary } from './cpuprofile.js';
 import { measureFinds } from './finds.js';
 import { measureReportingValidation } from './reporting-validation.js';
 import { measureJournal } from './journal.js';
+import { cliStartupLines, measureCliStartup } from './cli-startup.js';
 import { firstAnswerMs, getPat, registrationLoad, ROOT, startBareExpress, startCdaSim, stopServer, type LoadFigures, type Server } from './lib.js';
 
 const TARGET = { ratio: 0.8, p99Ms: 25, restartS: 3 };
@@ -128,6 +129,9 @@ async function main() {
   // 8. The journal at size: newest-first reads stay fast however much it holds.
   const journal = argv.profile ? undefined : await measureJournal({ exchanges: Number(argv['journal-exchanges']), log });
 
+  // 9. The command line's own start-up: --version and --help load no command module.
+  const cliStartup = argv.profile ? undefined : measureCliStartup();
+
   // ---- report ----
   const runs = { bare, empty, full, ...(preload ? { preload } : {}) };
   const invalid = Object.entries(runs).filter(([, f]) => f.non2xx > 0 || f.non201 > 0 || f.errors > 0).map(([k]) => k);
@@ -183,6 +187,7 @@ async function main() {
           `${`journal --limit 5, at ${journal.exchanges.toLocaleString('en-GB')}`.padEnd(44)} ${journal.limit5Ms.toFixed(0).padStart(8)} ms   (the command's whole run: Node.js start-up included)`,
         ]
       : []),
+    ...(cliStartup ? ['', ...cliStartupLines(cliStartup)] : []),
   ];
   console.log(lines.join('\n'));
 
@@ -206,6 +211,7 @@ async function main() {
     finds,
     reporting,
     journal,
+    cliStartup,
     stateBytes,
     valid: invalid.length === 0,
     targetsMet: ratioEmpty >= TARGET.ratio && ratioFull >= TARGET.ratio && empty.p99Ms <= TARGET.p99Ms && full.p99Ms <= TARGET.p99Ms && restartMs / 1000 <= TARGET.restartS,

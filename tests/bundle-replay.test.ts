@@ -175,6 +175,23 @@ test('a recording made with a driver fault is replayed with it: cda-sim sends as
   assert.is(report.differs, false, JSON.stringify(report.exchanges.filter((e) => e.differences.length)));
 });
 
+test('replay compares only the test cases the recording has: reporting it never played is not a difference', async () => {
+  const { dir } = await sharedMaterial();
+  const stateDir = tempDir();
+  // Connection proving alone, Stage 1 only asked for: the recording has no reporting (REP-*) cases.
+  const { results } = await rehearse({ stateDir, certsDir: dir, scenarios: ['connection-proving'], stage1Only: true, progress: () => {} });
+  assert.ok(!results.testCases.some((t) => t.id.startsWith('REP-')), 'no reporting in the recording');
+  const out = path.join(tempDir(), 'cp-only.tar.gz');
+  await exportRun(stateDir, results.run.id, out);
+  // The reference provider's replay plays reporting all the same: it is listed, not compared.
+  const r = await cli(['replay', out, '--state-dir', tempDir(), '--certs-dir', dir, '--ci'], tempDir());
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assert.not.match(r.stdout, /REP-\d+\s+-\s+PASS\s+DIFFERS/);
+  assert.match(r.stdout, /not in the recording, so not compared: REP-01, REP-02, REP-03, REP-04, REP-05, REP-06, REP-07/);
+  assert.match(r.stdout, /CP-08\s+PASS\s+PASS\s+same/);
+  assert.match(r.stdout, /SAME as the recording/);
+});
+
 /** A port free right now (the config must name the C&A's ports before the provider starts). */
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -64,9 +64,10 @@ async function refusedUntouched(w: Awaited<ReturnType<typeof workspace>>, args: 
 test('a misspelt option (rehearse --expected-failure x) exits 2 before anything is touched or started', async () => {
   const w = await workspace();
   try {
-    await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--expected-failure', 'x'], /Unknown arguments?: expected-failure/);
+    await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--expected-failure', 'x'], /unknown argument: --expected-failure \(did you mean --expected-failures\?\)/);
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--window-minutes', 'soon'], /--window-minutes: must be a number/);
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--compat', 'harness'], /Invalid values/);
+    await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--scenario', 'stage3'], /--scenario: no scenario "stage3" \(did you mean stage1\?\)/);
   } finally {
     w.close();
   }
@@ -95,7 +96,7 @@ test('every command refuses an unknown option with exit 2 and touches nothing; t
   for (const c of commands) {
     const r = run([...c, ...dirs, '--no-such-option'], cwd);
     assert.is(r.code, 2, `${c.join(' ')}: ${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, /Unknown argument/, c.join(' '));
+    assert.match(r.stderr, /unknown arguments?: (.*, )?--no-such-option/, c.join(' '));
     assert.equal(listing(cwd), before, `${c.join(' ')} touched nothing`);
   }
   const noOut = run(['testdata'], cwd);

@@ -78,6 +78,25 @@ test('the live display: progress lines scroll above a status line redrawn in pla
   assert.ok(screen.endsWith('\r\x1b[2K'), 'the status line is erased when the run ends');
 });
 
+test('on a terminal a long wait shows in the status line, in place, and goes when it ends', () => {
+  let screen = '';
+  const live = new LiveProgress({ write: (t: string) => (screen += t), columns: 300 }, DEFAULT_BUDGET_MS, () => T0 + 30_000);
+  for (const e of start) live.onEvent(e);
+  const what = "CP01's registration";
+  live.onWait({ what, elapsedMs: 20_300, limitMs: 60_000 }, what);
+  const redraws = () => screen.split('\r\x1b[2K');
+  assert.match(redraws().at(-1)!, /CP-03 The matched pension is registered as a PeI within the window · waiting for CP01's registration: 20 s of 60 s · elapsed 0:00:30/);
+  assert.not.match(screen, /\n/, 'no new line: the status line is redrawn in place');
+  live.onWait({ what, elapsedMs: 21_300, limitMs: 60_000 }, what);
+  assert.match(redraws().at(-1)!, /waiting for CP01's registration: 21 s of 60 s/);
+  // Another wait ending leaves this one shown; its own end removes it.
+  live.onWait(undefined, 'something else');
+  assert.match(redraws().at(-1)!, /waiting for CP01's registration/);
+  live.onWait(undefined, what);
+  assert.not.match(redraws().at(-1)!, /waiting for/);
+  live.stop();
+});
+
 test('while a prompt reads the terminal the status line keeps still, and comes back after', () => {
   let screen = '';
   const input = new EventEmitter();

@@ -17,7 +17,7 @@ async function answer(typed: string): Promise<{ outcome: string; shown: string }
     // Answer only once the question is on the screen, as a person would.
     if (shown.includes('Press Enter')) input.write(`${typed}\n`);
   });
-  const outcome = await applyUpdates({ kind: 'prompt', input, output }, round, () => {});
+  const outcome = await applyUpdates({ kind: 'prompt', input, output }, round, { progress: () => {} });
   return { outcome, shown };
 }
 

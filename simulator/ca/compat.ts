@@ -20,8 +20,8 @@ import { verifyBody } from '../http/body-guards.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { INJECTED } from './faults.js';
 
-export const COMPAT_MODES = ['maps-harness'] as const;
-export type CompatMode = (typeof COMPAT_MODES)[number];
+import type { CompatMode } from './compat-modes.js';
+export { COMPAT_MODES, type CompatMode } from './compat-modes.js';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64');
 

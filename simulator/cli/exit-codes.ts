@@ -6,6 +6,8 @@ export const EXIT = {
   environment: 3,
   /** A run that paused before every phase asked for was played (never 0). */
   paused: 4,
+  /** Stopped by Ctrl+C (SIGINT): 128 + 2, as shells report it. */
+  interrupted: 130,
 } as const;
 
 /** An error whose message is meant for the user, with the exit code it maps to. */

@@ -4,6 +4,7 @@
 // The state is a fold over events and the line a pure function of state and time, so both are
 // tested without a terminal or a clock. In CI (--ci, or no terminal) plain lines are printed instead.
 import type { RunEvent } from '../scenarios/events.js';
+import { waitText, type WaitListener, type WaitStatus } from '../core/waiting.js';
 
 /** For a run that carries no window budget in its run-start event: PDP's integration window. */
 export const DEFAULT_BUDGET_MS = 3 * 60 * 60 * 1000;
@@ -22,6 +23,8 @@ export interface ProgressState {
   passed: number;
   failed: number;
   finished: boolean;
+  /** A wait of over 5 s going on: what, and for how long so far. */
+  waiting?: WaitStatus;
 }
 
 export function initialProgress(budgetMs = DEFAULT_BUDGET_MS): ProgressState {
@@ -59,6 +62,7 @@ export function renderProgress(s: ProgressState, now: number, width = 120): stri
     s.phase ?? 'starting',
     s.total ? `test case ${s.index} of ${s.total}` : s.runTotal ? `${s.runTotal} test case(s)` : '',
     s.current ? `${s.current.id} ${s.current.title}` : '',
+    s.waiting ? waitText(s.waiting) : '',
     `elapsed ${clock(elapsed)}`,
     left >= 0 ? `budget left ${clock(left)}` : `OVER BUDGET by ${clock(-left)}`,
     `${s.passed} passed, ${s.failed} failed`,
@@ -114,6 +118,13 @@ export class LiveProgress {
 
   readonly onEvent = (e: RunEvent): void => {
     this.state = nextProgress(this.state, e);
+    this.draw();
+  };
+
+  /** A long wait is shown in the status line, in place, as it goes. */
+  readonly onWait: WaitListener = (status, what) => {
+    if (status) this.state = { ...this.state, waiting: status };
+    else if (this.state.waiting?.what === what) this.state = { ...this.state, waiting: undefined };
     this.draw();
   };
 

@@ -3,12 +3,13 @@
 // and, when the config says how, from a provider whose test data has been cleared too. PDP publishes
 // no clear-down procedure (test-phases §3.3), so the provider's part is whatever the config gives:
 // a shell command, a URL cda-sim POSTs to, or both.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import { call, type TlsClientOptions } from '../http/client.js';
 import type { Simulator } from '../server/simulator.js';
+import { watched, type WaitListener } from '../core/waiting.js';
 
 export interface ClearDownTarget {
   /** Keep the reporting submissions already received (they are what `--reporting` judges). */
@@ -36,7 +37,33 @@ async function clearSimulator(sim: Simulator, keepSubmissions: boolean): Promise
   return `the CDA was reset: registrations, tokens, RPTs, fault rules and the journal${keepSubmissions ? ' (today’s reporting submissions are kept: they are judged)' : ', reporting submissions'}`;
 }
 
-export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void): Promise<void> {
+/** Run the provider's clear-down command, without blocking the run (its waits are reported, Ctrl+C is heard). */
+function runClearDownCommand(command: string, progress: (line: string) => void, signal?: AbortSignal): Promise<{ status: number | null; error?: Error }> {
+  return new Promise((resolve) => {
+    // Its own process group, so an interrupted run (Ctrl+C) stops it and everything it started.
+    const child = spawn(command, { shell: true, detached: true, stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    child.on('exit', () => signal?.removeEventListener('abort', stop));
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', (error) => resolve({ status: null, error }));
+    child.on('close', (status) => {
+      for (const l of out.split(/\r?\n/)) if (l) progress(`  | ${l}`);
+      resolve({ status });
+    });
+  });
+}
+
+export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void, run: { waiting?: WaitListener; signal?: AbortSignal } = {}): Promise<void> {
+  const { waiting } = run;
   progress(await clearSimulator(sim, target.keepSubmissions === true));
   if (target.referenceStateFile && fs.existsSync(target.referenceStateFile)) {
     fs.rmSync(target.referenceStateFile);
@@ -44,12 +71,12 @@ export async function clearDown(sim: Simulator, target: ClearDownTarget, progres
   }
   if (target.command) {
     progress(`provider clear-down: ${target.command}`);
-    const r = spawnSync(target.command, { shell: true, encoding: 'utf8', timeout: 10 * 60 * 1000 });
-    for (const l of `${r.stdout ?? ''}${r.stderr ?? ''}`.split(/\r?\n/)) if (l) progress(`  | ${l}`);
+    const r = await watched(waiting, 'the provider clear-down command to finish', 10 * 60 * 1000, () => runClearDownCommand(target.command!, progress, run.signal));
     if (r.error || r.status !== 0) throw new CliError(`the provider clear-down command (provider.clearDown.command) failed: ${r.error?.message ?? `exit ${r.status}`}`, EXIT.environment);
   }
   if (target.url) {
-    const res = await call({ method: 'POST', url: target.url, headers: { 'X-Request-ID': randomUUID() }, tls: target.tls, timeoutMs: 60000 }).catch((err: Error) => {
+    const posted = call({ method: 'POST', url: target.url, headers: { 'X-Request-ID': randomUUID() }, tls: target.tls, timeoutMs: 60000 });
+    const res = await watched(waiting, `the provider clear-down URL's answer`, 60000, () => posted).catch((err: Error) => {
       throw new CliError(`the provider clear-down URL (provider.clearDown.url) ${target.url} cannot be reached: ${err.message}`, EXIT.environment);
     });
     if (res.status >= 300) throw new CliError(`the provider clear-down URL (provider.clearDown.url) answered ${res.status}`, EXIT.environment);

@@ -17,7 +17,7 @@ import { PfsDriver } from '../pfs/pfs-driver.js';
 import { DashboardDriver } from '../dashboard/dashboard-driver.js';
 import { checkAgainstSchema } from '../dashboard/view-data-check.js';
 import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
-import { loadScenario, runScenario } from '../scenarios/engine.js';
+import { loadScenario, runScenario, untilAborted } from '../scenarios/engine.js';
 import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
 import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
@@ -34,13 +34,14 @@ import { checkStateDir, type StateDirError } from '../store/disk.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
-import { emitter, type RunEventListener } from '../scenarios/events.js';
+import { emitter, type RunEvent, type RunEventListener } from '../scenarios/events.js';
 import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { clearDown } from './clear-down.js';
 import { applyModeFor, updateByCommand, updateFilePhase, type ApplyMode } from './update-phase.js';
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
+import { waitLines, watched, type WaitListener } from '../core/waiting.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -58,6 +59,8 @@ export interface RehearseOptions {
   onEvent?: RunEventListener;
   clock?: Clock;
   progress?: (line: string) => void;
+  /** Told of every wait over 5 s as it goes (a terminal's in-place line); by default a progress line every 10 s. */
+  onWait?: WaitListener;
   /** Deliberate defects for the built-in reference provider (cda-sim's own tests). */
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
@@ -100,6 +103,8 @@ export interface RehearseOptions {
   stage1Only?: boolean;
   /** Test ids known to fail (`--expected-failures`): reported, but not failing the run. */
   expectedFailures?: { file: string; ids: string[] };
+  /** Aborted to interrupt the run (Ctrl+C): it stops at once, keeps what was played and its reports, status interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface RehearsalOutcome {
@@ -111,6 +116,8 @@ export interface RehearsalOutcome {
   paused?: { runId: string; updateFile: { json: string; csv: string } };
   /** Set when the environment stopped the run (exit 3): why. The run is kept all the same. */
   aborted?: { reason: string };
+  /** Set when the run was interrupted (Ctrl+C, exit 130): how many test cases were played. The run is kept. */
+  interrupted?: { played: number };
 }
 
 function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
@@ -176,6 +183,11 @@ interface RunSetup {
   strict: boolean;
   /** With strict false: each own-rule violation the simulator accepted (a resumed run starts with Stage 1's). */
   ownRuleWarnings: OwnRuleWarningRecord[];
+  /** Test cases finished in the scenario under way (its results join `played` when it ends), and the one playing. */
+  finishing: TestCaseResult[];
+  playing?: string;
+  /** Told of every wait over 5 s: the caller's display, or progress lines every 10 s. */
+  waiting: WaitListener;
 }
 
 function prepareRun(options: RehearseOptions): RunSetup {
@@ -223,15 +235,27 @@ function prepareRun(options: RehearseOptions): RunSetup {
     done: new Set(paused?.done ?? []),
     strict: opts.strict ?? userConfig?.simulator?.strict ?? true,
     ownRuleWarnings: [...(paused?.ownRuleWarnings ?? [])],
+    finishing: [],
+    waiting: opts.onWait ?? waitLines(progress),
   };
   // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
   // found before the simulator starts or anything is cleared down.
   usableStateDir(opts.stateDir);
   run.withReporting = reportingExpected(run) && !(opts.stage1Only && !paused);
   if (profile.id !== BUILT_IN_PROFILE) for (const line of describeProfile(profile)) progress(line);
-  run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e)]);
+  run.emit = emitter([opts.onEvent, (e) => run.consoleListener?.(e), (e) => followTestCases(run, e)]);
   run.window = new IntegrationWindow(budgets.windowMs, clock, progress, paused?.phases, run.emit);
   return run;
+}
+
+/** What an interrupted run has played: the scenario under way keeps its finished test cases. */
+function followTestCases(run: RunSetup, e: RunEvent): void {
+  if (e.type === 'phase-start') run.finishing = [];
+  else if (e.type === 'test-start') run.playing = e.id;
+  else if (e.type === 'test-end') {
+    run.finishing.push(e.result);
+    run.playing = undefined;
+  }
 }
 
 function usableStateDir(dir: string): void {
@@ -293,6 +317,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalOutco
   try {
     return await playRun(run);
   } catch (err) {
+    if (options.signal?.aborted) return keepInterruptedRun(run);
     // The environment failed (the provider unreachable, a port in use…): the run is still kept, as evidence.
     if (err instanceof CliError && err.exitCode === EXIT.environment) return keepStoppedRun(run, err.message);
     throw err;
@@ -307,6 +332,21 @@ async function keepStoppedRun(run: RunSetup, reason: string): Promise<RehearsalO
   const reports = await keepReports(run, results);
   run.opts.onEvent?.({ type: 'run-end', results, exitCode: EXIT.environment, time: new Date(run.clock.now()).toISOString() });
   return { results, resultsFile: reports.json, reports, exitCode: EXIT.environment, aborted: { reason } };
+}
+
+/** A run interrupted by Ctrl+C: what was played, every other case NOT RUN saying so, and every report. */
+async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcome> {
+  const finished = run.finishing.filter((t) => !run.played.some((p) => p.id === t.id));
+  const played = new Set([...run.played, ...finished].map((t) => t.id));
+  run.played.push(...finished);
+  const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
+  const unplayed = notRunCases(remaining, run.withReporting && !run.done.has('reporting'), 'not played: the run was interrupted (Ctrl+C) before it was reached')
+    .filter((t) => !played.has(t.id))
+    .map((t) => (t.id === run.playing ? { ...t, reasons: ['not judged: the run was interrupted (Ctrl+C) while it was playing'] } : t));
+  const results = resultsOf(run, { status: 'interrupted', stopReason: `INTERRUPTED (Ctrl+C) after ${run.played.length} test case(s): the rest were not played`, unplayed });
+  const reports = await keepReports(run, results);
+  run.opts.onEvent?.({ type: 'run-end', results, exitCode: EXIT.interrupted, time: new Date(run.clock.now()).toISOString() });
+  return { results, resultsFile: reports.json, reports, exitCode: EXIT.interrupted, interrupted: { played: run.played.length } };
 }
 
 function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
@@ -347,7 +387,7 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     // A resumed run keeps everything Stage 1 left: that is what Stage 2 judges.
     if (!paused) {
       const clearDownOpts = { ...userConfig?.provider.clearDown, tls: userConfig ? providerTls(userConfig, sim) : undefined, referenceStateFile: userConfig ? undefined : referenceStateFile, keepSubmissions: !!userConfig && !!opts.reporting };
-      await run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress));
+      await untilAborted(run.window.phase('clear-down', () => clearDown(sim, clearDownOpts, progress, { waiting: run.waiting, signal: opts.signal })), opts.signal);
     }
     let config: ProviderConfig;
     if (userConfig) {
@@ -361,9 +401,10 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     if (!run.strict) progress("strictness: off (--strict=false): requests breaking only cda-sim's own rules are accepted, each violation a warning in the reports");
     const ctx = await runContext(run, sim, config, provider);
     // Checked once the run's record is started, so a run that stops here still keeps its inputs and journal.
-    await assertReachable(config.provider.findUrl, ctx.providerTls!);
+    await watched(run.waiting, `the provider's find endpoint ${config.provider.findUrl} to answer`, 10000, () => assertReachable(config.provider.findUrl, ctx.providerTls!));
     installDriverFaults(ctx, run.driverFaults);
-    return await playPhases(run, ctx, sim, provider);
+    // Ctrl+C ends the run at once, whatever it is waiting on; what it played is kept (keepInterruptedRun).
+    return await untilAborted(playPhases(run, ctx, sim, provider), opts.signal);
   } finally {
     await provider?.close();
     await sim.close();
@@ -455,6 +496,8 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
         ? updateByCommand(() => ctx, opts.applyUpdates.command, run.runId, run.folder)
         : undefined,
     emit: run.emit,
+    waiting: run.waiting,
+    signal: opts.signal,
     pfs: new PfsDriver({
       clock,
       journal: sim.journal,

@@ -28,7 +28,7 @@ export function notRunCases(scenarios: ScenarioFile[], withReporting: boolean, r
 
 /**
  * 0 passed; 1 a check failed (also in a run that then paused or stopped); 4 paused with nothing
- * failed so far; 3 the environment stopped the run.
+ * failed so far; 3 the environment stopped the run; 130 Ctrl+C stopped it.
  */
 export function exitCodeFor(results: RunResults): number {
   const failed = results.testCases.some((t) => failsTheRun(results.run, t));
@@ -39,6 +39,8 @@ export function exitCodeFor(results: RunResults): number {
       return EXIT.checkFailed;
     case 'PAUSED':
       return failed ? EXIT.checkFailed : EXIT.paused;
+    case 'INTERRUPTED':
+      return EXIT.interrupted;
     case 'INCOMPLETE':
       return results.run.status === 'aborted' ? EXIT.environment : EXIT.checkFailed;
   }

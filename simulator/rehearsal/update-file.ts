@@ -56,6 +56,8 @@ export interface UpdateRound {
   issuedAtMs: number;
   snapshot: RegistrationSnapshot[];
   paths: { json: string; csv: string };
+  /** Why the file was not applied (the --apply-updates command failed): Stage 2 then waits for nothing. */
+  applyFailed?: string;
 }
 
 export function expectedCall(action: UpdateAction, resourceId: string | null): string {

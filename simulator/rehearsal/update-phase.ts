@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
+import { watched } from '../core/waiting.js';
 import type { ScenarioFile } from '../scenarios/types.js';
 import path from 'node:path';
 import { buildUpdateFile, instructionFor, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
@@ -40,12 +41,18 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, progress: (line: string) => void): Promise<number> {
+/** What running the command needs of the run: where to say what happens, and whom to tell of the wait. */
+type CommandContext = Pick<RunContext, 'progress' | 'waiting' | 'signal'>;
+
+function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, ctx: CommandContext): Promise<number> {
+  const { progress } = ctx;
   const line = `${command} ${shellQuote(round.paths.json)}`;
   progress(`applying the updates: ${line}`);
-  return new Promise((resolve, reject) => {
+  const finished = new Promise<number>((resolve, reject) => {
     const child = spawn(line, {
       shell: true,
+      // Its own process group, so an interrupted run can stop the command and everything it started.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDA_SIM_UPDATE_FILE: round.paths.json, CDA_SIM_UPDATE_FILE_CSV: round.paths.csv },
     });
@@ -54,9 +61,23 @@ function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, progress
     };
     child.stdout.on('data', relay('| '));
     child.stderr.on('data', relay('! '));
+    // An interrupted run does not leave the command running behind it.
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    ctx.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', (err) => reject(new CliError(`the --apply-updates command could not be started: ${err.message}`, EXIT.environment)));
-    child.on('close', (code) => resolve(code ?? 1));
+    child.on('close', (code) => {
+      ctx.signal?.removeEventListener('abort', stop);
+      if (ctx.signal?.aborted) reject(ctx.signal.reason);
+      else resolve(code ?? 1);
+    });
   });
+  return watched(ctx.waiting, 'the --apply-updates command to finish', undefined, () => finished);
 }
 
 function ask(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string> {
@@ -71,24 +92,26 @@ function ask(question: string, input: NodeJS.ReadableStream = process.stdin, out
 export async function updateFilePhase(ctx: RunContext, stage2: ScenarioFile, runId: string, dir: string, mode: ApplyMode): Promise<'applied' | 'stop'> {
   if (!ctx.updates) {
     ctx.updates = issueUpdateFile(ctx, stage2, runId, dir);
-    return applyUpdates(mode, ctx.updates, ctx.progress);
+    return applyUpdates(mode, ctx.updates, ctx);
   }
-  if (mode.kind !== 'stop') return applyUpdates(mode, ctx.updates, ctx.progress);
+  if (mode.kind !== 'stop') return applyUpdates(mode, ctx.updates, ctx);
   ctx.progress(`resuming: the updates in ${ctx.updates.paths.json} are taken as applied`);
   return 'applied';
 }
 
 /** Have the file applied; 'stop' means the run pauses here. */
-export async function applyUpdates(mode: ApplyMode, round: UpdateRound, progress: (line: string) => void): Promise<'applied' | 'stop'> {
+export async function applyUpdates(mode: ApplyMode, round: UpdateRound, ctx: CommandContext): Promise<'applied' | 'stop'> {
+  const { progress } = ctx;
   switch (mode.kind) {
     case 'reference':
       progress('the reference provider applies the update file');
       await mode.apply(round.paths.json);
       return 'applied';
     case 'command': {
-      const code = await runCommand(mode.command, round, progress);
-      // Stage 2 still runs: its checks say what was and was not applied.
-      if (code !== 0) progress(`the --apply-updates command exited with ${code}; Stage 2 judges what reached the C&A`);
+      const code = await runCommand(mode.command, round, ctx);
+      // Stage 2 still runs, but waits for nothing more: its checks say what was and was not applied.
+      round.applyFailed = code === 0 ? undefined : `the --apply-updates command exited with ${code}`;
+      if (code !== 0) progress(`${round.applyFailed}; Stage 2 judges what reached the C&A without waiting for the rest`);
       return 'applied';
     }
     case 'prompt': {
@@ -114,7 +137,7 @@ export function updateByCommand(getCtx: () => RunContext, command: string, runId
     const user = ctx.testData.expectations.find((e) => e.records.includes(record.recordId))?.user ?? '';
     const file = { run: runId, issuedAt: new Date(ctx.clock.now()).toISOString(), instructions: [instructionFor(ctx, 'system-test', user, record, u.action)] };
     const paths = writeUpdateFile(path.join(dir, `system-update-${String(++n).padStart(2, '0')}`), file);
-    const code = await runCommand(command, { paths }, ctx.progress);
+    const code = await runCommand(command, { paths }, ctx);
     return code === 0 ? { ok: true } : { ok: false, why: `the --apply-updates command exited with ${code}` };
   };
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import { scenariosDir } from '../core/paths.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { reportingTestCases } from '../reporting/pipeline.js';
 import type { RunResults } from './results.js';
 
@@ -40,27 +41,6 @@ export function knownTestIds(scenarioFiles: string[] = []): Set<string> {
     }
   }
   return ids;
-}
-
-/** Edit distance, for a did-you-mean suggestion. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length];
-}
-
-/** The known id closest to a mistyped one, if any is close. */
-export function didYouMean(id: string, known: Iterable<string>): string | undefined {
-  let best: { id: string; d: number } | undefined;
-  for (const k of known) {
-    const d = distance(id.toUpperCase(), k.toUpperCase());
-    if (!best || d < best.d) best = { id: k, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(id.length / 2)) ? best.id : undefined;
 }
 
 /** Every id listed must be a test case cda-sim knows: a mistyped one would otherwise hide a real failure. */

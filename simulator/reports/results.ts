@@ -6,7 +6,7 @@ import type { TestCaseResult } from '../scenarios/types.js';
 import type { WindowSummary } from '../rehearsal/window.js';
 import type { ProfileRecord } from '../http/spec-profile.js';
 
-export type RunStatus = 'complete' | 'paused' | 'aborted';
+export type RunStatus = 'complete' | 'paused' | 'aborted' | 'interrupted';
 
 /** A request the run's simulator accepted although it broke one of cda-sim's own rules (--strict=false). */
 export interface OwnRuleWarningRecord {
@@ -22,7 +22,7 @@ export interface OwnRuleWarningRecord {
 }
 
 /** What a whole run comes to: every report's headline, `cda-sim runs` and the console say this. */
-export type RunVerdict = 'PASSED' | 'FAILED' | 'PAUSED' | 'INCOMPLETE';
+export type RunVerdict = 'PASSED' | 'FAILED' | 'PAUSED' | 'INCOMPLETE' | 'INTERRUPTED';
 
 export interface RunResults {
   run: {
@@ -40,7 +40,8 @@ export interface RunResults {
     /**
      * 'paused': stopped after Stage 1, waiting for the update file to be applied (`cda-sim stage2`
      * resumes it); 'aborted': the environment failed (the provider unreachable, TLS) before every
-     * test case asked for was played. Either way the cases not played are listed as not-run.
+     * test case asked for was played; 'interrupted': stopped by the user (Ctrl+C). Each way the cases
+     * not played are listed as not-run.
      */
     status?: RunStatus;
     /** Why the run stopped before playing everything it was asked to play (paused or aborted). */
@@ -75,12 +76,13 @@ export function runPassed(s: RunResults['summary']): boolean {
 }
 
 /**
- * The run's verdict. A paused run is PAUSED and one that stopped or left cases unplayed INCOMPLETE,
+ * The run's verdict. A paused run is PAUSED, one stopped by Ctrl+C INTERRUPTED, and one that stopped or left cases unplayed INCOMPLETE,
  * whatever passed so far; otherwise PASSED when something was played and every case passed, is not
  * applicable, or is a listed expected failure, and no listed case passed (the list must stay honest).
  */
 export function runVerdict(run: Pick<RunResults['run'], 'status' | 'expectedFailures'>, testCases: Pick<TestCaseResult, 'id' | 'verdict'>[]): RunVerdict {
   if (run.status === 'paused') return 'PAUSED';
+  if (run.status === 'interrupted') return 'INTERRUPTED';
   if (run.status === 'aborted' || testCases.some((t) => t.verdict === 'not-run')) return 'INCOMPLETE';
   const listed = new Set(run.expectedFailures?.ids ?? []);
   const played = testCases.filter((t) => t.verdict !== 'not-applicable');

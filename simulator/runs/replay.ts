@@ -45,6 +45,8 @@ export interface ReplayOptions {
   strict?: boolean;
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
+  /** Aborted on Ctrl+C: the replay stops, is kept as an interrupted run, and nothing is compared. */
+  signal?: AbortSignal;
 }
 
 export interface VerdictComparison {
@@ -79,6 +81,8 @@ export interface ReplayReport {
   /** Provider calls the replay made (finds and views). */
   resent: number;
   verdicts: VerdictComparison[];
+  /** Test cases the replay played that the recording did not (reporting it never had, cases it left not run): not compared. */
+  notCompared: string[];
   exchanges: ExchangeComparison[];
   differs: boolean;
   /** The replay stopped after Stage 1 (your own provider, no command to apply the update file). */
@@ -220,15 +224,20 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       specDir: opts.specDir,
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
+      signal: opts.signal,
     });
+    if (outcome.interrupted) throw new CliError(`the replay was interrupted (Ctrl+C); what it played is kept as run ${outcome.results.run.id}, and nothing was compared`, EXIT.interrupted);
     // The environment stopped the replay (the provider unreachable): kept as a run, but nothing to compare.
     if (outcome.aborted) throw new CliError(outcome.aborted.reason, EXIT.environment);
     const replayed = outcome.results;
     const dir = runDir(opts.stateDir, replayed.run.id);
     const replayConfig = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as RecordedConfig;
 
-    const ids = [...new Set([...recorded.testCases.map((t) => t.id), ...replayed.testCases.map((t) => t.id)])];
-    const verdicts = ids.map((id): VerdictComparison => {
+    // Only what the recording played is compared: a case it never had (reporting it did not play, a
+    // phase it was not asked for) or left not run says nothing about whether the provider changed.
+    const compared = new Set(recorded.testCases.filter((t) => t.verdict !== 'not-run').map((t) => t.id));
+    const notCompared = [...new Set(replayed.testCases.map((t) => t.id))].filter((id) => !compared.has(id));
+    const verdicts = [...compared].map((id): VerdictComparison => {
       const rec = recorded.testCases.find((t) => t.id === id);
       const now = replayed.testCases.find((t) => t.id === id);
       return { id, title: (rec ?? now)!.title, recorded: rec?.verdict, replayed: now?.verdict, same: rec?.verdict === now?.verdict, reasons: now && now.verdict !== 'pass' ? now.reasons : [] };
@@ -237,7 +246,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
     const recCalls = providerCalls(bundle.journal);
     const nowCalls = providerCalls(readRunJournal(dir));
     const exchanges: ExchangeComparison[] = [];
-    for (const tc of [...new Set([...recCalls.keys(), ...nowCalls.keys()])]) {
+    for (const tc of [...new Set([...recCalls.keys(), ...nowCalls.keys()])].filter((id) => !notCompared.includes(id))) {
       const a = recCalls.get(tc) ?? [];
       const b = nowCalls.get(tc) ?? [];
       for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -256,6 +265,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       replayProfile: replayed.run.profile,
       resent,
       verdicts,
+      notCompared,
       exchanges,
       differs: verdicts.some((v) => !v.same) || exchanges.some((e) => e.differences.length > 0),
       pausedAfterStage1: !!outcome.paused,
@@ -281,6 +291,7 @@ export function renderReplay(r: ReplayReport): string {
     out.push(`  ${v.id.padEnd(8)} ${V(v.recorded)}  ${V(v.replayed)}  ${v.same ? (v.recorded === 'pass' ? 'same' : 'same: reproduced') : 'DIFFERS'}`);
     if (v.replayed && v.replayed !== 'pass') for (const reason of v.reasons) out.push(`             - ${reason}`);
   }
+  if (r.notCompared.length) out.push(`  not in the recording, so not compared: ${r.notCompared.length > 12 ? `${r.notCompared.slice(0, 12).join(', ')} and ${r.notCompared.length - 12} more` : r.notCompared.join(', ')}`);
   const differing = r.exchanges.filter((e) => e.differences.length);
   out.push('', differing.length ? `provider calls that differ from the recording (${differing.length} of ${r.exchanges.length})` : `provider calls: all ${r.exchanges.length} answered as recorded (status, body shape, token header, challenge)`);
   for (const e of differing) {

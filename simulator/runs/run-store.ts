@@ -27,9 +27,10 @@ export interface RunListing {
   dir: string;
   /**
    * 'complete' once results.json exists; before that the run is under way or was cut short; 'paused'
-   * after Stage 1 (`cda-sim stage2` resumes it); 'aborted' when the environment stopped it (its results say why).
+   * after Stage 1 (`cda-sim stage2` resumes it); 'aborted' when the environment stopped it (its results say why);
+   * 'interrupted' when Ctrl+C stopped it.
    */
-  state: 'complete' | 'incomplete' | 'paused' | 'aborted';
+  state: 'complete' | 'incomplete' | 'paused' | 'aborted' | 'interrupted';
   results?: RunResults;
 }
 
@@ -43,7 +44,7 @@ export function listRuns(stateDir: string): RunListing[] {
     .map((d) => {
       const dir = path.join(root, d.name);
       const results = readResults(dir);
-      const state = !results ? 'incomplete' : results.run.status === 'paused' || results.run.status === 'aborted' ? results.run.status : 'complete';
+      const state = !results ? 'incomplete' : results.run.status === 'paused' || results.run.status === 'aborted' || results.run.status === 'interrupted' ? results.run.status : 'complete';
       return { id: d.name, dir, state, results } as RunListing;
     })
     .sort((a, b) => b.id.localeCompare(a.id));

@@ -1,8 +1,10 @@
 // The steps a scenario can play. Each is a value (after MSW's handlers): the engine looks it up by name.
+import { viewLegs } from './view-legs.js';
+import { watched } from '../core/waiting.js';
 import type { FirstLeg } from '../dashboard/dashboard-driver.js';
 import { findVariantFrom, variantLabel } from '../pfs/find-request.js';
 import { caCalls, registrations, at, bodyOf } from './correlation.js';
-import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, waitFor, type RunContext } from './context.js';
+import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, registrationsOf, waitUntil, type RunContext } from './context.js';
 import { SYSTEM_ACTIONS } from './system-actions.js';
 import type { StepSpec } from './types.js';
 import { STAGE_ACTIONS } from './stage-actions.js';
@@ -14,7 +16,7 @@ type Action<S> = (ctx: RunContext, step: S, tags: Record<string, string>) => Pro
 const find: Action<Extract<StepSpec, { do: 'find' }>> = async (ctx, step, tags) => {
   const variant = findVariantFrom(step);
   const user = userById(ctx, step.user);
-  const sent = await ctx.pfs.sendFind(user, variant, tags);
+  const sent = await watched(ctx.waiting, `the provider's answer to ${user.id}'s find`, ctx.config.budgets.requestTimeoutMs, () => ctx.pfs.sendFind(user, variant, tags));
   ctx.finds.set(step.as, sent);
   ctx.progress(`    find ${step.as} (${user.id}, ${variantLabel(variant)}) → ${sent.response?.status ?? sent.error?.code} in ${sent.ackMs.toFixed(0)} ms`);
 };
@@ -30,9 +32,9 @@ const awaitMatching: Action<Extract<StepSpec, { do: 'await-matching' }>> = async
   const registered = () =>
     new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
   const started = Date.now();
-  await waitFor(() => expected.every((n) => registered().has(n)), window);
+  await waitUntil(ctx, registrationsOf(f.user.id, expected.length), () => expected.every((n) => registered().has(n)), window);
   const lastCall = () => Math.max(f.sentAt + (f.ackMs ?? 0), ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
-  await waitFor(() => Date.now() - lastCall() >= QUIET_MS, Math.max(0, window - (Date.now() - started)));
+  await waitUntil(ctx, `the provider to go quiet at the C&A after ${f.user.id}'s find`, () => Date.now() - lastCall() >= QUIET_MS, Math.max(0, window - (Date.now() - started)));
 };
 
 const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) => {
@@ -43,7 +45,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
   const record = recordById(ctx, recordId);
   const rpt = step.rptFrom ? viewByName(ctx, step.rptFrom).rpt : undefined;
   if (step.rptFrom && !rpt) throw new Error(`the view "${step.rptFrom}" obtained no RPT to present`);
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags });
+  const outcome = await watched(ctx.waiting, `the view of ${record.recordId} (the provider's answers)`, undefined, () => ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { rpt, firstLeg: step.firstLeg as FirstLeg | undefined, tags }));
   ctx.views.set(step.as, {
     ...outcome,
     user: f.user,
@@ -51,7 +53,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
     pei: expectedPei(ctx, record),
     expectedStatus: expectation.outcome === 'match-possible' ? 'match-possible' : 'match-yes',
   });
-  ctx.progress(`    view ${step.as} (${record.recordId}) → ${outcome.final?.status ?? outcome.errors[0]}`);
+  ctx.progress(`    view ${step.as} (${record.recordId}): ${viewLegs(outcome)}`);
 };
 
 export const ACTIONS: Record<StepSpec['do'], Action<never>> = {

@@ -17,6 +17,7 @@ import type { UpdateRound } from '../rehearsal/update-file.js';
 import type { SystemTestTiming } from './system-timing.js';
 import type { UpdateInstruction } from '../provider/updates.js';
 import type { RunEventListener } from './events.js';
+import { watched, type WaitListener } from '../core/waiting.js';
 
 export interface ViewRecord extends ViewOutcome {
   user: TestUser;
@@ -50,6 +51,10 @@ export interface RunContext {
   applyUpdate?: (instruction: UpdateInstruction) => Promise<{ ok: boolean; why?: string }>;
   /** Lifecycle events for whoever follows the run live (progress display, web console). */
   emit?: RunEventListener;
+  /** Told of every wait that lasts over 5 s (what, how long so far, how long at most), and of its end. */
+  waiting?: WaitListener;
+  /** Aborted when the run is interrupted (Ctrl+C): waits end at once, with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {
@@ -96,14 +101,25 @@ export function viewByName(ctx: RunContext, name: string): ViewRecord {
 /** How long the provider must have been silent at the C&A before "it has finished" is believed. */
 export const QUIET_MS = 750;
 
-/** Wait (in real time) until `done` holds, or `timeoutMs` passes. */
-export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+/** Wait (in real time) until `done` holds, or `timeoutMs` passes; an aborted `signal` ends it with its reason. */
+export async function waitFor(done: () => boolean, timeoutMs: number, stepMs = 25, signal?: AbortSignal): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    signal?.throwIfAborted();
     if (done()) return true;
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return done();
+}
+
+/** What an await-matching or await-settled step waits for, in words: `IT03's registration`, `IT02's 3 registrations`. */
+export function registrationsOf(user: string, count: number): string {
+  return count === 1 ? `${user}'s registration` : `${user}'s ${count} registrations`;
+}
+
+/** A run's wait: said while it lasts over 5 s (`waiting for <what>: 20 s of 60 s`), ended by an interrupt. */
+export function waitUntil(ctx: Pick<RunContext, 'waiting' | 'signal'>, what: string, done: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+  return watched(ctx.waiting, what, timeoutMs, () => waitFor(done, timeoutMs, stepMs, ctx.signal));
 }
 
 /**

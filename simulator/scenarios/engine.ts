@@ -9,6 +9,8 @@ import { CHECKS } from './checks.js';
 import { summarise } from './correlation.js';
 import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import { notApplicableReason } from './matching-policy.js';
+import { scenarioNames } from './names.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { RunContext } from './context.js';
 import type { ScenarioFile, TestCaseResult } from './types.js';
 
@@ -49,9 +51,16 @@ function shapeOf<T>(shapes: Record<string, T>, kind: string): T {
   return shape;
 }
 
+/** A name that is neither a shipped scenario nor a file: the names there are, and the nearest. */
+function unknownScenario(name: string): string {
+  const names = scenarioNames();
+  const near = didYouMean(name, names);
+  return `--scenario: no scenario "${name}"${near ? ` (did you mean ${near}?)` : ''}; the scenarios are ${names.join(', ')}, or give the path of a scenario file`;
+}
+
 export function loadScenario(nameOrFile: string): ScenarioFile {
   const file = fs.existsSync(nameOrFile) ? nameOrFile : path.join(scenariosDir, `${nameOrFile}.json`);
-  if (!fs.existsSync(file)) throw new CliError(`no scenario "${nameOrFile}" (looked for ${file})`, EXIT.usage);
+  if (!fs.existsSync(file)) throw new CliError(unknownScenario(nameOrFile), EXIT.usage);
   let s: ScenarioFile;
   try {
     s = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -60,6 +69,24 @@ export function loadScenario(nameOrFile: string): ScenarioFile {
   }
   validateScenario(s, file);
   return s;
+}
+
+/**
+ * `work`, or the signal's reason as soon as it is aborted (Ctrl+C): the run does not wait for a step
+ * to finish. The work cut short is left to settle on its own; a failure it meets then is nobody's.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => {});
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
 export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
@@ -82,7 +109,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     // them), but nothing is judged.
     const notApplicable = notApplicableReason(ctx.config, tc);
     try {
-      for (const step of tc.steps ?? []) await ACTIONS[step.do](ctx, step as never, tags);
+      for (const step of tc.steps ?? []) await untilAborted(ACTIONS[step.do](ctx, step as never, tags), ctx.signal);
+      ctx.signal?.throwIfAborted();
       for (const spec of notApplicable ? [] : tc.expect) {
         const o = CHECKS[spec.check](ctx, spec as never);
         reasons.push(...o.violations);
@@ -91,6 +119,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
       }
       if (reasons.length) verdict = 'fail';
     } catch (err) {
+      // Interrupted: the case is not judged at all (the run lists it as not played).
+      if (ctx.signal?.aborted) throw err;
       verdict = 'error';
       reasons.push(`the test case could not run: ${(err as Error).message}`);
     }

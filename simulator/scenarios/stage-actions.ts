@@ -1,10 +1,12 @@
 // The steps integration Stage 1 and Stage 2 add to the scenario vocabulary (test-phases §3.5–3.7).
+import { viewLegs } from './view-legs.js';
+import { watched } from '../core/waiting.js';
 import { randomUUID } from 'node:crypto';
 import { call } from '../http/client.js';
 import { INTROSPECTION_FIXTURES } from '../faults/registry.js';
 import { QUIET_MS } from './context.js';
 import { at, caCalls } from './correlation.js';
-import { expectationFor, expectedPei, recordById, userById, waitFor, type RunContext } from './context.js';
+import { expectationFor, expectedPei, recordById, userById, waitUntil, type RunContext } from './context.js';
 import type { StageStepSpec } from './types.js';
 import type { PensionRecord } from '../testdata/records.js';
 import type { TestUser } from '../testdata/users.js';
@@ -31,9 +33,9 @@ const introspectionFault: Action<Step<'introspection-fault'>> = async (ctx, step
 };
 
 async function viewRecord(ctx: RunContext, user: TestUser, record: PensionRecord, as: string, expectedStatus: 'match-yes' | 'match-possible', tags: Record<string, string>): Promise<void> {
-  const outcome = await ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { tags });
+  const outcome = await watched(ctx.waiting, `the view of ${record.recordId} (the provider's answers)`, undefined, () => ctx.dashboard.view(ctx.config.provider.viewUrl, record.assetGuid, { tags }));
   ctx.views.set(as, { ...outcome, user, record, pei: expectedPei(ctx, record), expectedStatus });
-  ctx.progress(`    view ${as} (${record.recordId}) → ${outcome.final?.status ?? outcome.errors[0]}`);
+  ctx.progress(`    view ${as} (${record.recordId}): ${viewLegs(outcome)}`);
 }
 
 const viewUnknownAsset: Action<Step<'view-unknown-asset'>> = async (ctx, step, tags) => {
@@ -62,15 +64,22 @@ export function updateCallsOn(ctx: RunContext, resourceId: string, sinceMs: numb
 const awaitUpdates: Action<Step<'await-updates'>> = async (ctx) => {
   const round = ctx.updates;
   if (!round) throw new Error('no update file has been issued in this run (Stage 1 must end first)');
-  const ids = round.file.instructions.map((i) => i.resource_id).filter((id): id is string => !!id);
-  const done = () => ids.every((id) => updateCallsOn(ctx, id, round.issuedAtMs).some((e) => e.status < 300));
+  const due = round.file.instructions.filter((i) => !!i.resource_id);
+  const pending = () => due.filter((i) => !updateCallsOn(ctx, i.resource_id!, round.issuedAtMs).some((e) => e.status < 300));
+  const lastCall = () => Math.max(round.issuedAtMs, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+  if (round.applyFailed) {
+    // Nobody is applying the file any more: only let the last calls land, then say what is missing.
+    await waitUntil(ctx, 'the C&A to go quiet', () => Date.now() - lastCall() >= QUIET_MS, QUIET_MS * 2);
+    const missing = pending();
+    ctx.progress(`    ${round.applyFailed}: Stage 2 does not wait for the updates; ${missing.length ? `not applied: ${missing.map((i) => `${i.test_id} (${i.user} ${i.action}: ${i.expected_call})`).join(', ')}` : 'every update the file asks for reached the C&A all the same'}`);
+    return;
+  }
   const window = ctx.config.budgets.updateWindowMs;
   const started = Date.now();
-  const all = await waitFor(done, window);
+  const all = await waitUntil(ctx, `the ${due.length} update(s) the update file asks for`, () => pending().length === 0, window);
   ctx.progress(`    ${all ? 'every' : 'NOT every'} update the file asks for reached the C&A (${((Date.now() - started) / 1000).toFixed(1)} s; window ${window / 1000} s)`);
   // Then a quiet moment, so late or extra calls are seen too.
-  const lastCall = () => Math.max(round.issuedAtMs, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
-  await waitFor(() => Date.now() - lastCall() >= QUIET_MS, Math.max(QUIET_MS * 4, window - (Date.now() - started)));
+  await waitUntil(ctx, 'the C&A to go quiet after the updates', () => Date.now() - lastCall() >= QUIET_MS, Math.max(QUIET_MS * 4, window - (Date.now() - started)));
 };
 
 export const STAGE_ACTIONS: Record<StageStepSpec['do'], Action<never>> = {

@@ -101,7 +101,11 @@ const updateApplied: Check<Spec<'update-applied'>> = (ctx, spec) => {
   const calls = updateCallsOn(ctx, ins.resource_id, round.issuedAtMs);
   o.exchanges.push(...calls);
   if (!calls.length) {
-    o.violations.push(`no ${ins.expected_call} reached the C&A within ${ctx.config.budgets.updateWindowMs / 1000} s of the update file (${ins.action})`);
+    o.violations.push(
+      round.applyFailed
+        ? `no ${ins.expected_call} reached the C&A (${ins.action}): ${round.applyFailed}, so Stage 2 did not wait for it`
+        : `no ${ins.expected_call} reached the C&A within ${ctx.config.budgets.updateWindowMs / 1000} s of the update file (${ins.action})`,
+    );
     return o;
   }
   const owner = before ? patOf(ctx, before.owner) : undefined;

@@ -1,6 +1,7 @@
 // The steps of the system-test scenarios (scenarios/system-test.json, oat.json): set and clear C&A
 // faults, wait for a provider that may be retrying, misbehave as the PFS (driver faults), and
 // connect with a wrong client certificate (mTLS cases). Registered in ACTIONS (actions.ts).
+import { watched } from '../core/waiting.js';
 import { randomUUID } from 'node:crypto';
 import { validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
@@ -8,7 +9,7 @@ import { checkDriverFault, playDriverFault } from '../pfs/driver-faults.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
 import { UPDATE_ACTIONS, type UpdateAction } from '../provider/updates.js';
 import type { TestUser } from '../testdata/users.js';
-import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, waitFor, type RunContext } from './context.js';
+import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
 import { at, bodyOf, caCalls, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
 
@@ -116,13 +117,14 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
     const silent = Date.now() - lastCall();
     return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
   };
-  await waitFor(done, ctx.config.budgets.registrationWindowMs, 50);
+  const what = expected.length ? `${registrationsOf(f.user.id, expected.length)}, or ${quiet / 1000} s of quiet at the C&A` : `${quiet / 1000} s of quiet at the C&A after ${f.user.id}'s find`;
+  await waitUntil(ctx, what, done, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
   const f = checkDriverFault({ name: step.fault, delayMs: step.delayMs, count: step.count }, 'driver-fault step');
   const user = userById(ctx, step.user);
-  const sent = await playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags);
+  const sent = await watched(ctx.waiting, `${user.id}'s find${f.name === 'delayed-find' ? ' (sent late, as the fault asks)' : ''} and the provider's answer`, undefined, () => playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags));
   sent.forEach((s, i) => ctx.finds.set(i === 0 ? step.as : `${step.as}-${i + 1}`, s));
   ctx.progress(`    ${f.name}: ${sent.map((s) => s.response?.status ?? s.error?.code).join(', ')}`);
 };
@@ -198,7 +200,7 @@ const update: Action<Step<'update'>> = async (ctx, step) => {
   );
   // The C&A journals an exchange as it closes: a moment of quiet lets the last ones (and any late extra call) land.
   const done = Date.now();
-  await waitFor(() => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
+  await waitUntil(ctx, 'the C&A to go quiet after the updates', () => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 export const SYSTEM_ACTIONS = {

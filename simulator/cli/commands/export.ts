@@ -1,9 +1,6 @@
 // `cda-sim export <run> --out FILE`: one kept run as a bundle file, redacted, for another machine.
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { latestRunWithResults } from '../../runs/run-store.js';
-import { exportRun } from '../../runs/bundle.js';
-import { MAX_PATH_SEGMENTS, NAME_RULE, printable } from '../../runs/names.js';
 
 export const exportCommand = defineCommand({
   command: 'export <run>',
@@ -13,6 +10,8 @@ export const exportCommand = defineCommand({
       .positional('run', { type: 'string', demandOption: true, describe: 'The run id (`cda-sim runs` lists them), or "latest"' })
       .option('out', { type: 'string', describe: 'The bundle file to write (default: cda-sim-run-<run id>.tar.gz)' }),
   run: async (args) => {
+    // Loaded here, not at the top: `export --help` needs only the options above.
+    const [{ latestRunWithResults }, { exportRun }, { MAX_PATH_SEGMENTS, NAME_RULE, printable }] = await Promise.all([import('../../runs/run-store.js'), import('../../runs/bundle.js'), import('../../runs/names.js')]);
     let runId = String(args.run);
     if (runId === 'latest') {
       // The newest run with results, whatever its verdict: a paused run, or one the environment stopped, is evidence too.

@@ -5,14 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { defineCommand } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { readBundle, unpackBundle, type Bundle } from '../../runs/bundle.js';
-import { renderInspection } from '../../runs/inspect.js';
-import { startConsole } from '../../console/console-app.js';
-import { recordedSource } from '../../console/source.js';
+import type { Bundle } from '../../runs/bundle.js';
 import { untilInterrupted } from '../interrupted.js';
 
 /** Read a bundle for a command: a bad file is a usage error that says what is wrong with it. */
-export function bundleFor(file: string): Bundle {
+export async function bundleFor(file: string): Promise<Bundle> {
+  const { readBundle } = await import('../../runs/bundle.js');
   try {
     return readBundle(file);
   } catch (err) {
@@ -22,6 +20,7 @@ export function bundleFor(file: string): Bundle {
 
 /** Serve the web console over a bundle: laid out as a state directory in a temporary folder, removed afterwards. */
 async function serveConsole(b: Bundle, host: string, port: number): Promise<void> {
+  const [{ unpackBundle }, { startConsole }, { recordedSource }] = await Promise.all([import('../../runs/bundle.js'), import('../../console/console-app.js'), import('../../console/source.js')]);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-inspect-'));
   try {
     unpackBundle(b, stateDir);
@@ -45,7 +44,8 @@ export const inspectCommand = defineCommand({
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'With --console: the address to bind' })
       .option('port', { type: 'number', default: 0, describe: 'With --console: the port (0 picks a free one)' }),
   run: async (args) => {
-    const bundle = bundleFor(String(args.file));
+    const bundle = await bundleFor(String(args.file));
+    const { renderInspection } = await import('../../runs/inspect.js');
     console.log(renderInspection(bundle));
     if (args.console) await serveConsole(bundle, args.host, args.port);
     return EXIT.ok;

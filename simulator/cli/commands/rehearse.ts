@@ -1,15 +1,13 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, strictOption, withDirs } from '../command.js';
-import { rehearse } from '../../rehearsal/rehearse.js';
-import { printRunOutcome } from '../run-output.js';
-import { expectedFailuresFor } from '../../reports/expected-failures.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { outputPathProblem } from '../../core/paths.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
-import { COMPAT_MODES } from '../../ca/compat.js';
-import { untilInterrupted } from '../interrupted.js';
+import { COMPAT_MODES } from '../../ca/compat-modes.js';
+import { interruptOnCtrlC, untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
+import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 
 export const rehearseCommand = defineCommand({
@@ -18,7 +16,7 @@ export const rehearseCommand = defineCommand({
   builder: (y) =>
     withDirs(y)
       .option('config', { type: 'string', describe: 'The provider under test (cda-sim.config.json or .yaml; `cda-sim init` writes one)' })
-      .option('scenario', { type: 'string', array: true, describe: 'Scenario names or files (default: every phase that exists)' })
+      .option('scenario', { type: 'string', array: true, describe: `Scenario names (${scenarioNames().join(', ')}) or scenario files (default: connection-proving, stage1, stage2)` })
       .option('reports-dir', { type: 'string', describe: 'Also copy each run’s reports here (runs are always kept in <state-dir>/runs/<run id>/)' })
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
@@ -35,6 +33,8 @@ export const rehearseCommand = defineCommand({
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
+    // Loaded here, not at the top: `rehearse --help` needs only the options above.
+    const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
@@ -50,6 +50,8 @@ export const rehearseCommand = defineCommand({
       printed = true;
       printRunOutcome(o, args.junit);
     };
+    // Ctrl+C stops the run and keeps what it played; once the run is over it is the console's again.
+    const interrupt = interruptOnCtrlC();
     const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
       stateDir: args['state-dir'],
@@ -67,21 +69,27 @@ export const rehearseCommand = defineCommand({
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],
       expectedFailures,
+      signal: interrupt.signal,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
+      onWait: display?.onWait,
       onReady: args.console ? (sim) => console.log(`web console: ${consoleUrl(sim.endpoints.admin)}`) : undefined,
       // In CI nothing waits for a person: the console lives as long as the run.
       beforeClose:
         args.console && !args.ci
           ? async (sim, o) => {
+              interrupt.release();
               printOutcome(o);
               console.log(`\nThe simulator and the web console stay up: ${consoleUrl(sim.endpoints.admin)}\nPress Ctrl+C to stop.`);
               await untilInterrupted();
             }
           : undefined,
-    }).finally(() => display?.stop());
+    }).finally(() => {
+      interrupt.release();
+      display?.stop();
+    });
     printOutcome(outcome);
     // The run's verdict already counts the expected failures: 0 passed, 1 failed, 3 environment, 4 paused.
     return outcome.exitCode;

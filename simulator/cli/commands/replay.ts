@@ -6,13 +6,13 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { defineCommand, strictOption, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/reference-provider.js';
-import { renderReplay, replayBundle } from '../../runs/replay.js';
+import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/faults.js';
 import { liveProgressFor } from '../progress.js';
+import { interruptOnCtrlC } from '../interrupted.js';
 import { bundleFor } from './inspect.js';
 
 /** Which profile the bundle was recorded under, and what this replay will use. */
-function describeRecordedProfile(bundle: ReturnType<typeof bundleFor>, specDir: string | undefined): string {
+function describeRecordedProfile(bundle: Awaited<ReturnType<typeof bundleFor>>, specDir: string | undefined): string {
   const recorded = bundle.results.run.profile || 'not recorded';
   const files = bundle.results.run.spec?.files ?? [];
   const digests = files.length ? ` (${files.map((f) => `${f.file} sha256 ${f.sha256.slice(0, 16)}`).join(', ')})` : '';
@@ -51,13 +51,16 @@ export const replayCommand = defineCommand({
   run: async (args) => {
     const faults = args['reference-fault'] as ProviderFault[] | undefined;
     if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
-    const bundle = bundleFor(String(args.file));
+    const bundle = await bundleFor(String(args.file));
+    // Loaded here, not at the top: `replay --help` needs only the options above.
+    const { renderReplay, replayBundle } = await import('../../runs/replay.js');
     const recordedFaults = bundle.config?.referenceFaults ?? [];
     if (!args.config && !faults?.length && recordedFaults.length) {
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
     }
     console.log(describeRecordedProfile(bundle, args['spec-dir']));
     const display = liveProgressFor(args);
+    const interrupt = interruptOnCtrlC();
     const report = await replayBundle(bundle, {
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -68,7 +71,11 @@ export const replayCommand = defineCommand({
       strict: args.strict,
       progress: display?.log ?? ((line) => console.log(line)),
       onEvent: display?.onEvent,
-    }).finally(() => display?.stop());
+      signal: interrupt.signal,
+    }).finally(() => {
+      interrupt.release();
+      display?.stop();
+    });
     console.log(`\n${renderReplay(report)}`);
     return report.differs ? EXIT.checkFailed : EXIT.ok;
   },

@@ -4,14 +4,6 @@ import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { packageVersion } from '../../core/paths.js';
-import { BUILT_IN_PROFILE } from '../../http/spec-profile.js';
-import { readJournal } from '../../store/journal.js';
-import { receivedOnUtcDay, SubmissionStore } from '../../reporting/submissions.js';
-import { runReportingPipeline, utcDay } from '../../reporting/pipeline.js';
-import { loadTestData } from '../../testdata/records.js';
-import { runPassed, runResults, summaryTable } from '../../reports/results.js';
-import { copyReports, writeReports } from '../../reports/write-all.js';
-import { newRunId, runDir } from '../../runs/run-store.js';
 import { systemClock } from '../../core/clock.js';
 
 export const reportingCommand = defineCommand({
@@ -24,6 +16,17 @@ export const reportingCommand = defineCommand({
       .option('holdername', { type: 'string', array: true, describe: 'Holdername GUIDs that must each be reported on (default: those in the submissions)' })
       .option('reports-dir', { type: 'string', describe: 'Also copy the reports here (the run is kept in <state-dir>/runs/<run id>/, like every run)' }),
   run: async (args) => {
+    // Loaded here, not at the top: `reporting --help` needs only the options above.
+    const [{ BUILT_IN_PROFILE }, { readJournal }, { receivedOnUtcDay, SubmissionStore }, { runReportingPipeline, utcDay }, { loadTestData }, { runPassed, runResults, summaryTable }, { copyReports, writeReports }, { newRunId, runDir }] = await Promise.all([
+      import('../../http/spec-profile.js'),
+      import('../../store/journal.js'),
+      import('../../reporting/submissions.js'),
+      import('../../reporting/pipeline.js'),
+      import('../../testdata/records.js'),
+      import('../../reports/results.js'),
+      import('../../reports/write-all.js'),
+      import('../../runs/run-store.js'),
+    ]);
     const started = new Date();
     const day = args.date ?? utcDay(started.getTime());
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new CliError(`--date must be a UTC day as YYYY-MM-DD, not "${day}"`, EXIT.usage);

@@ -3,10 +3,8 @@
 // the file, then reporting; the run's reports (in its run folder, and copied where the paused run said) then cover both stages.
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
-import { rehearse } from '../../rehearsal/rehearse.js';
 import { latestPausedRun } from '../../rehearsal/paused-run.js';
-import { printRunOutcome } from '../run-output.js';
-import { expectedFailuresFor } from '../../reports/expected-failures.js';
+import { interruptOnCtrlC } from '../interrupted.js';
 
 export const stage2Command = defineCommand({
   command: 'stage2',
@@ -20,10 +18,13 @@ export const stage2Command = defineCommand({
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run (default: the paused run’s list)' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts: the updates are taken as applied already' }),
   run: async (args) => {
+    // Loaded here, not at the top: `stage2 --help` needs only the options above.
+    const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
     // Checked before anything starts: a bad list is a usage error.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures']) : undefined;
     const runId = args.run ?? latestPausedRun(args['state-dir']);
     if (!runId) throw new CliError(`no paused run in ${args['state-dir']}: \`cda-sim rehearse --config …\` pauses after Stage 1 when no --apply-updates command is given and there is no terminal to ask at`, EXIT.usage);
+    const interrupt = interruptOnCtrlC();
     const outcome = await rehearse({
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
@@ -32,7 +33,8 @@ export const stage2Command = defineCommand({
       expectedFailures,
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
-    });
+      signal: interrupt.signal,
+    }).finally(() => interrupt.release());
     printRunOutcome(outcome, args.junit);
     return outcome.exitCode;
   },

@@ -7,7 +7,7 @@ import { expiryWarnings } from '../../crypto/material.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
 import type { MtlsMode } from '../../server/listeners.js';
-import { COMPAT_MODES } from '../../ca/compat.js';
+import { COMPAT_MODES } from '../../ca/compat-modes.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 
 /** Off loopback: where the admin token is; the token itself only when this start made it. */
