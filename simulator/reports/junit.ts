@@ -63,7 +63,7 @@ function junitOutcome(c: ReportCase, run: ReportModel['run']): { kind: JUnitKind
 }
 
 function caseXml(c: ReportCase, run: ReportModel['run']): string {
-  const attrs = `classname="${xmlAttr(c.phase)}" name="${xmlAttr(`${c.id} ${c.title}`.trim())}" time="${seconds(c.durationMs)}"`;
+  const attrs = `classname="${xmlAttr(c.phaseId)}" name="${xmlAttr(`${c.id} ${c.title}`.trim())}" time="${seconds(c.durationMs)}"`;
   const body: string[] = [];
   const detail = [
     ...c.reasons.map((r) => `- ${r}`),
@@ -118,12 +118,12 @@ function toJUnitXmlUnsafe(results: RunResults): string {
   // A run with no test case proves nothing; CI must see that as a failure, not as an empty green run.
   const phases = m.phases.length
     ? m.phases
-    : [{ name: 'cda-sim', cases: [] as ReportCase[] }];
+    : [{ name: 'cda-sim', id: 'cda-sim', cases: [] as ReportCase[] }];
   phases.forEach((p, i) => {
     const ms = p.cases.reduce((a, c) => a + (c.durationMs ?? 0), 0);
     const first = p.cases.find((c) => c.startedAt)?.startedAt ?? stamp;
     lines.push(
-      `  <testsuite name="${xmlAttr(p.name)}" id="${i}" ${countsAttrs(p.cases, m.run)} time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
+      `  <testsuite name="${xmlAttr(p.id)}" id="${i}" ${countsAttrs(p.cases, m.run)} time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
       properties(m),
     );
     for (const c of p.cases) lines.push(caseXml(c, m.run));

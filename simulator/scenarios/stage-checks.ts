@@ -3,7 +3,7 @@
 import { CALL_FOR, type UpdateInstruction, type UpdateRound } from '../rehearsal/update-file.js';
 import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, registrations, tokenParams } from './correlation.js';
-import { duringCall, outcome, patOf, viewEntries, type Check } from './checks.js';
+import { duringCall, outcome, patOf, viewEntries, whyNoData, type Check } from './checks.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import { updateCallsOn } from './stage-actions.js';
 import type { StageExpectSpec } from './types.js';
@@ -39,11 +39,13 @@ const viewRefused: Check<Spec<'view-refused'>> = (ctx, spec) => {
   const withRpt = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
   const intro = duringCall(ctx, withRpt, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
   o.exchanges.push(...viewEntries(ctx, v), ...intro);
+  o.culprit = withRpt ?? o.exchanges[o.exchanges.length - 1];
   const final = v.final;
   if (!final) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
   if (!v.rpt) return { ...o, violations: [`the view never got as far as presenting an RPT (answered ${final.status}); see the challenge`] };
-  if (v.viewDataToken || final.status === 200) o.violations.push(`the provider returned view data (${final.status}) where it must return none`);
-  else if (!spec.statuses.includes(final.status)) o.violations.push(`answered ${final.status}; no data is right, but ${spec.statuses.join(' or ')} is expected`);
+  const due = spec.statuses.join(' or ');
+  if (v.viewDataToken || final.status === 200) o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status} with view data; no data was due, ${due}: ${whyNoData(ctx, v, intro)}`);
+  else if (!spec.statuses.includes(final.status)) o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status}; no data is right, but ${due} was due: ${whyNoData(ctx, v, intro)}`);
   if (spec.introspected && !intro.length) o.violations.push('the provider did not introspect the RPT at the C&A before answering');
   if (!o.violations.length) o.notes.push(`no data: answered ${final.status}${intro.length ? ` after introspection answered ${intro.map((e) => e.status).join(', ')}` : ''}`);
   return o;
