@@ -232,6 +232,8 @@ export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
       else if (!reasons.length) notes.push(`${valid.length} submission(s): status consistent with their timing`);
     }
 
+    // The submission the first violation names decided it (else the latest one judged).
+    const blamed = reasons.length ? (subs.find((x) => x.requestId && reasons[0].includes(x.requestId)) ?? subs[subs.length - 1]) : undefined;
     return {
       id: c.id,
       title: c.title,
@@ -241,6 +243,7 @@ export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
       phase: 'reporting',
       verdict: reasons.length ? 'fail' : 'pass',
       reasons: reasons.length ? reasons : notes,
+      decision: { check: c.endpoint ?? 'reporting', reason: reasons[0] ?? notes[0] ?? '', ...(blamed ? { exchange: summary(blamed) } : {}) },
       exchanges: subs.map(summary),
       startedAt: started,
       durationMs: 0,

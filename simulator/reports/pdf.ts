@@ -106,13 +106,13 @@ function metadata(doc: Doc, m: ReportModel): void {
 
 function summary(doc: Doc, m: ReportModel): void {
   heading(doc, 'Summary');
-  const cols = [0, 180, 240, 290, 340, 410];
+  const cols = [0, 170, 240, 290, 340, 420];
   const x0 = doc.page.margins.left;
   const row = (cells: string[], bold: boolean) => {
     need(doc, 14);
     const y = doc.y;
     doc.font(bold ? 'Bold' : 'Body').fontSize(9).fillColor(COLOURS.text);
-    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 470) - cols[i] - 6, lineBreak: i === 0, ...tag() }));
+    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 490) - cols[i] - 6, lineBreak: i === 0, ...tag() }));
     doc.x = x0;
     doc.y = Math.max(doc.y, y + 12);
   };
