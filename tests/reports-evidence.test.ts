@@ -102,6 +102,10 @@ test('a real run with a defect: the failures are decided by the failing check an
   const s117 = byId('S1-17');
   assert.equal([s117.decision!.check, s117.decision!.exchange!.method, s117.decision!.exchange!.path], ['registered-as-expected', 'POST', '/rreguri']);
   assert.match(s117.decision!.reason, /description is "Larchmoor Łódź Hybrid Pension Scheme \(FORMER NAME\)"; it must equal/);
+  // JUnit's failure message is the deciding line too, and its text names the exchange.
+  const junit = fs.readFileSync(run.reports.junit, 'utf8');
+  assert.match(junit, /<failure message="view_data arrangements\[0\]\.pensionProviderSchemeName: [^"]*\[GET \/view-data\/[^"]*→ 200, X-Request-ID [0-9a-f-]{36}\]"/);
+  assert.match(junit, /the exchange that broke the rule: \S+ out dashboard GET \/view-data\/\S+ → 200/);
   const table = summaryTable(run.results, 200);
   assert.match(table, /S1-35 FAIL: view_data[^\n]*\n {4}exchange: GET \/view-data\/\S+ → 200, X-Request-ID [0-9a-f-]{36}/);
 });
