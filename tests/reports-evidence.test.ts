@@ -49,7 +49,7 @@ function results(maxMs = 40): RunResults {
 test("the summary table gives the deciding check's reason and exchange, and under it each failure with its rule", () => {
   const table = summaryTable(results(), 400);
   const row = (id: string) => table.split('\n').find((l) => l.startsWith(`${id} `))!;
-  assert.match(row('S1-27'), /signed view data, valid \[GET \/view-data\/9b1f0c2e-aaaa → 200, X-Request-ID req-data\]/);
+  assert.match(row('S1-27'), /signed view data, valid$/);
   assert.not.match(row('S1-27'), /401 with a UMA challenge/, 'not the first check');
   assert.match(row('S1-35'), /pensionProviderSchemeName is "A".*\[GET \/view-data\/9b1f0c2e-aaaa → 200, X-Request-ID req-data\] \(and 1 more\)/);
   assert.match(table, /What decided each failure:\nS1-35 FAIL: view_data pensionProviderSchemeName is "A"[^\n]*\n {4}exchange: GET \/view-data\/9b1f0c2e-aaaa → 200, X-Request-ID req-data \(2026-01-01T10:00:02\.000Z\)\n {4}rule: the view data carries the registered scheme name/);

@@ -35,9 +35,13 @@ export function sameExchange(a: ExchangeLike, b: ExchangeLike): boolean {
   return a.time === b.time && a.direction === b.direction && a.method === b.method && a.path === b.path && (a.requestId ?? '') === (b.requestId ?? '');
 }
 
-/** One line: the deciding reason, its exchange, and how many other violations there are. */
+/**
+ * One line: the deciding reason; for a failure, the exchange that broke the rule and how many other
+ * violations there are (a pass's exchange adds nothing a reader needs in one line).
+ */
 export function decisionLine(t: Judged): string {
   const d = decisionOf(t);
+  const failed = t.verdict === 'fail' || t.verdict === 'error';
   const more = t.verdict === 'fail' ? t.reasons.filter((r) => r !== d.reason).length : 0;
-  return `${d.reason}${d.exchange ? ` [${exchangeLabel(d.exchange)}]` : ''}${more ? ` (and ${more} more)` : ''}`;
+  return `${d.reason}${failed && d.exchange ? ` [${exchangeLabel(d.exchange)}]` : ''}${more ? ` (and ${more} more)` : ''}`;
 }
