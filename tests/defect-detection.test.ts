@@ -58,6 +58,14 @@ for (const d of catalogue) {
     for (const [id, pattern] of Object.entries(d.reasons)) {
       assert.match(results.testCases.find((t) => t.id === id)!.reasons.join(' | '), new RegExp(pattern), id);
     }
+    // Every failure says what decided it and, when it cites exchanges, names the one that broke the rule.
+    for (const t of notPassing(results)) {
+      assert.ok(t.decision && t.reasons.includes(t.decision.reason), `${t.id}: the deciding reason is one of its reasons`);
+      if (t.exchanges.length) {
+        const e = t.decision!.exchange;
+        assert.ok(e && t.exchanges.some((x) => x.time === e.time && x.path === e.path && x.requestId === e.requestId), `${t.id}: the deciding exchange is among those it cites`);
+      }
+    }
   });
 }
 

@@ -300,7 +300,7 @@ test('the HTML report is one self-contained page with every test case, its verdi
   assert.ok(html.includes('END-OF-LONG-REASON'));
   assert.not.ok(html.includes('\u0001'));
   // Every phase has its own section.
-  for (const p of ['connection-proving', 'stage-1', 'stage-2', 'reporting']) assert.ok(html.includes(`<h2>Phase: ${p}</h2>`), p);
+  for (const p of ['Connection proving', 'stage-1', 'stage-2', 'Reporting']) assert.ok(html.includes(`<h2>Phase: ${p}</h2>`), p);
 });
 
 test("the response-time chart counts only cda-sim's calls to the provider, each once", () => {
@@ -308,7 +308,7 @@ test("the response-time chart counts only cda-sim's calls to the provider, each 
   // CP-02 cites CP-01's find again: a shared exchange counts once.
   results.testCases[1].exchanges.push({ ...results.testCases[0].exchanges[0] });
   const m = toModel(results);
-  const cp = m.phases.find((p) => p.name === 'connection-proving')!;
+  const cp = m.phases.find((p) => p.name === 'Connection proving')!;
   assert.equal([...cp.providerTimes].sort((a, b) => a - b), [12.25, 12.25, 41.5, 41.5]);
   assert.not.ok(m.phases.some((p) => p.providerTimes.includes(4321.5)), "cda-sim's own /token is left out");
   assert.is(m.phases.find((p) => p.name === 'stage-1')!.providerTimes.length, 4);
@@ -328,8 +328,8 @@ test('the PDF report lists every test case with its verdict as extractable text'
   for (const t of results.testCases) assert.match(text, new RegExp(`${escapeRe(t.id)}\\s+${t.verdict.toUpperCase()}\\b`), `${t.id} ${t.verdict}`);
   for (const s of ['0.1.0', 'pdp-v2.0-reconstructed', '0123456789abcdef', 'stage-2', 'Ünïcødé', 'café', 'END-OF-LONG-REASON', 'connect ECONNREFUSED <127.0.0.1:443>', 'S1-01-view'])
     assert.ok(text.includes(s), s);
-  // Characters the built-in fonts lack are spelled out, not dropped or garbled.
-  assert.ok(text.includes('->'));
+  // The embedded font draws what it has; a character it lacks is named, not dropped or garbled.
+  assert.ok(text.includes('→'));
   assert.ok(text.includes('<U+540D>'), 'a CJK character is named');
   // Long content flows over pages, each numbered.
   assert.match(text, /page 1 of (\d+)/);
@@ -370,7 +370,7 @@ test('a real connection-proving rehearsal gives a PDF listing CP-01 to CP-09 as 
   const html = fs.readFileSync(files.html, 'utf8');
   for (let n = 1; n <= 9; n++) assert.ok(html.includes(`CP-0${n} <span class="v v-pass">PASS</span>`));
   // The chart has the provider's find and view times.
-  assert.ok(toModel(results).phases.find((p) => p.name === 'connection-proving')!.providerTimes.length >= 3);
+  assert.ok(toModel(results).phases.find((p) => p.name === 'Connection proving')!.providerTimes.length >= 3);
   assert.ok(pdfPages(files.pdf) >= 2);
 });
 

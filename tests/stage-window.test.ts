@@ -91,7 +91,7 @@ test('the PDF lists every test id with its verdict; HTML, JUnit and JSON carry t
   assert.match(text, /pdp-v2\.0-reconstructed/);
   const html = fs.readFileSync(run.reports.html, 'utf8');
   assert.match(html, /<svg[^>]+aria-label="Provider response times per phase"/);
-  for (const phase of ['connection-proving', 'stage1', 'stage2']) assert.match(html, new RegExp(`>${phase}</text>`));
+  for (const phase of ['Connection proving', 'Integration Stage 1', 'Integration Stage 2']) assert.match(html, new RegExp(`>${phase}</text>`));
   assert.match(html, /<h2>Integration window<\/h2>/);
   assert.ok(!/<script|src="http/.test(html), 'self-contained');
   const junit = fs.readFileSync(run.reports.junit, 'utf8');

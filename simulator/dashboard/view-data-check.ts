@@ -55,7 +55,7 @@ function viewDataSchema(): CompiledSchema {
     // verbose: errors carry the offending value, so a detail can quote it.
     const ajv = new Ajv({ allErrors: true, strict: true, multipleOfPrecision: 6, verbose: true });
     addFormats(ajv);
-    compiled = { ajv, id: schema.$id, validateRoot: ajv.compile(schema), definitions: new Map(), label: 'view data schema' };
+    compiled = { ajv, id: schema.$id, validateRoot: ajv.compile(schema), definitions: new Map(), label: 'MaPS view data schema' };
   }
   return compiled;
 }
@@ -128,25 +128,25 @@ function pointerToPath(pointer: string): string {
 
 const join = (base: string, key: string): string => (!key ? base : base ? `${base}.${key}` : key);
 
-/** The data-standards section that defines the object at this path, for the detail text. */
+/** The view data object a path is in, as the PDP data standards name it, for the detail text. */
 function sectionFor(p: string, viewData: unknown): string {
   const table: [RegExp, string][] = [
-    [/payableDetails/, '§3.9'],
-    [/illustrationComponents|benefitIllustrations/, '§3.8'],
-    [/employmentMembershipPeriods/, '§3.7'],
-    [/pensionAdministrator|contactMethods/, '§3.6'],
-    [/alternateSchemeName/, '§3.5'],
-    [/additionalDataSources/, '§3.10'],
+    [/payableDetails/, 'payableDetails'],
+    [/illustrationComponents|benefitIllustrations/, 'benefitIllustrations'],
+    [/employmentMembershipPeriods/, 'employmentMembershipPeriods'],
+    [/pensionAdministrator|contactMethods/, 'pensionAdministrator'],
+    [/alternateSchemeName/, 'alternateSchemeName'],
+    [/additionalDataSources/, 'additionalDataSources'],
   ];
   for (const [re, s] of table) if (re.test(p)) return s;
   const m = /^arrangements\[(\d+)\]/.exec(p);
   if (m && isObj(viewData) && Array.isArray(viewData.arrangements)) {
     const a = viewData.arrangements[Number(m[1])];
-    if (isObj(a) && a.possibleMatch === true) return '§3.3';
-    if (isObj(a) && a.possibleMatch === false) return '§3.4';
-    return '§3.2–3.4';
+    if (isObj(a) && a.possibleMatch === true) return 'the possible-match arrangement';
+    if (isObj(a) && a.possibleMatch === false) return 'the definite-match arrangement';
+    return 'the arrangement';
   }
-  return '§3.2';
+  return 'the view data root';
 }
 
 // ── layer 1: the JSON Schema ──────────────────────────────────────────────────────────────────
@@ -207,22 +207,22 @@ function siteAt(instancePath: string): Site | undefined {
   return undefined;
 }
 
-function describeError(e: ErrorObject, base: string, viewData: unknown, label = 'view data schema'): ViewDataViolation {
+function describeError(e: ErrorObject, base: string, viewData: unknown, label = 'MaPS view data schema'): ViewDataViolation {
   const at = join(base, pointerToPath(e.instancePath));
   const params = e.params as Record<string, unknown>;
   if (e.keyword === 'required') {
     const p = join(at, String(params.missingProperty));
-    return { code: 'SCHEMA', path: p, detail: `required field "${String(params.missingProperty)}" is missing (${label}, data-standards ${sectionFor(p, viewData)})` };
+    return { code: 'SCHEMA', path: p, detail: `required field "${String(params.missingProperty)}" is missing (${label}; PDP data standards, ${sectionFor(p, viewData)})` };
   }
   if (e.keyword === 'additionalProperties') {
     const p = join(at, String(params.additionalProperty));
-    return { code: 'SCHEMA', path: p, detail: `unknown field "${String(params.additionalProperty)}": this object is closed (additionalProperties false, data-standards §5.2, ${sectionFor(p, viewData)})` };
+    return { code: 'SCHEMA', path: p, detail: `unknown field "${String(params.additionalProperty)}": this object is closed (additionalProperties false: MaPS view data schema; PDP data standards, ${sectionFor(p, viewData)})` };
   }
   let what = e.message ?? e.keyword;
   if (e.keyword === 'enum') what = `must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
   if (e.keyword === 'const') what = `must be ${JSON.stringify(params.allowedValue)}`;
   if (e.keyword === 'pattern' || e.keyword === 'format') what = `${JSON.stringify(e.data)} ${e.message ?? ''}`;
-  return { code: 'SCHEMA', path: at, detail: `${what} (${label}, data-standards ${sectionFor(at, viewData)})` };
+  return { code: 'SCHEMA', path: at, detail: `${what} (${label}; PDP data standards, ${sectionFor(at, viewData)})` };
 }
 
 /** Validate `node` against a definition (or the root schema); `base` is the node's own path. */
@@ -248,12 +248,12 @@ function schemaViolations(c: CompiledSchema, validate: ValidateFunction, node: u
     const at = join(base, pointerToPath(s.instancePath));
     const sec = sectionFor(at, viewData);
     if (!isObj(target)) {
-      out.push({ code: 'SCHEMA', path: at, detail: `${site.what} must be an object (${c.label}, data-standards ${sec})` });
+      out.push({ code: 'SCHEMA', path: at, detail: `${site.what} must be an object (${c.label}; PDP data standards, ${sec})` });
       continue;
     }
     const choice = site.choose(target);
     if (typeof choice !== 'string') {
-      out.push({ code: 'SCHEMA', path: at, detail: `${choice.none} (${c.label}, data-standards ${sec})` });
+      out.push({ code: 'SCHEMA', path: at, detail: `${choice.none} (${c.label}; PDP data standards, ${sec})` });
       continue;
     }
     const branch = definition(c, choice);
@@ -264,7 +264,7 @@ function schemaViolations(c: CompiledSchema, validate: ValidateFunction, node: u
     }
     const inner = schemaViolations(c, branch, target, at, viewData);
     // The chosen branch passes, yet the oneOf failed: the data fits more than one variant.
-    if (!inner.length) out.push({ code: 'SCHEMA', path: at, detail: `${site.what} fits more than one of its variants (${site.branches.join(', ')}); it must be exactly one (${c.label}, data-standards ${sec})` });
+    if (!inner.length) out.push({ code: 'SCHEMA', path: at, detail: `${site.what} fits more than one of its variants (${site.branches.join(', ')}); it must be exactly one (${c.label}; PDP data standards, ${sec})` });
     out.push(...inner);
   }
   // Shared definitions reached through several branches can repeat an error: keep each once.
@@ -335,7 +335,7 @@ const PAYABLE_VARIANTS: Record<string, string[]> = {
 export const CROSS_FIELD_RULES: Rule[] = [
   {
     code: 'CROSS_FIELD_STATE_PENSION_MESSAGES',
-    name: 'X1: statePensionMessageEng (2.018) and statePensionMessageWelsh (2.019) are given if and only if pensionType is SP (data-standards §5.3 X1, §3.4)',
+    name: 'X1: statePensionMessageEng (2.018) and statePensionMessageWelsh (2.019) are given if and only if pensionType is SP (PDP data standards)',
     check(a, at, push) {
       if (a.possibleMatch !== false) return; // possible matches: the closed schema already forbids them
       const sp = a.pensionType === 'SP';
@@ -347,7 +347,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_ABSENT_FOR_SP_OR_POSSIBLE',
-    name: 'X2: pensionOrigin, pensionStatus, retirementDate and dateOfBirth are absent for possible matches and for the State Pension (data-standards §5.3 X2, §3.4)',
+    name: 'X2: pensionOrigin, pensionStatus, retirementDate and dateOfBirth are absent for possible matches and for the State Pension (PDP data standards)',
     check(a, at, push) {
       const why = a.possibleMatch === true ? 'a possible match' : a.pensionType === 'SP' ? 'the State Pension (pensionType SP)' : undefined;
       if (!why) return;
@@ -356,7 +356,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_POSTAL_LINE_ORDER',
-    name: 'X3: postal address lines are filled in order, lineN only if line(N-1) is filled (data-standards §5.3 X3, §3.6)',
+    name: 'X3: postal address lines are filled in order, lineN only if line(N-1) is filled (PDP data standards)',
     check(a, at, push) {
       for (const [d, p] of contactDetails(a, at)) {
         for (let n = 2; n <= 5; n++) {
@@ -368,7 +368,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_PAYABLE_DETAILS_REQUIRED',
-    name: 'X4: an ERI or AP illustration component carries payableDetails unless it gives an unavailableReason (data-standards §5.3 X4, §3.8)',
+    name: 'X4: an ERI or AP illustration component carries payableDetails unless it gives an unavailableReason (PDP data standards)',
     check(a, at, push) {
       for (const [c, p] of components(a, at)) {
         if (c.illustrationType !== 'ERI' && c.illustrationType !== 'AP') continue; // an unknown type is the schema's to report
@@ -378,7 +378,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_DATE_OF_BIRTH',
-    name: 'X5: dateOfBirth (2.016) is a real calendar date and not in the future (data-standards §5.3 X5, §3.4)',
+    name: 'X5: dateOfBirth (2.016) is a real calendar date and not in the future (PDP data standards)',
     check(a, at, push, today) {
       if (typeof a.dateOfBirth !== 'string') return;
       if (!isRealDate(a.dateOfBirth)) push(`${at}.dateOfBirth`, `dateOfBirth ${JSON.stringify(a.dateOfBirth)} is not a real calendar date (YYYY-MM-DD)`);
@@ -387,7 +387,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_ILLUSTRATION_TYPE_CODES',
-    name: 'X6: an AP component may not use the ERI-only unavailable reasons DB, DCHA, DCHP; calculationMethod SM is valid only in an AP component (data-standards §5.3 X6, §3.8, §4.10)',
+    name: 'X6: an AP component may not use the ERI-only unavailable reasons DB, DCHA, DCHP; calculationMethod SM is valid only in an AP component (PDP data standards)',
     check(a, at, push) {
       for (const [c, p] of components(a, at)) {
         if (c.illustrationType === 'AP' && ERI_ONLY_REASONS.includes(String(c.unavailableReason))) push(`${p}.unavailableReason`, `unavailableReason ${String(c.unavailableReason)} is for ERI only, not an AP component`);
@@ -397,7 +397,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_CONTACT_METHOD_ONE_VARIANT',
-    name: 'contactMethodDetails is exactly one of email, phone, postal address or website, so it must not mix their fields (data-standards §3.6)',
+    name: 'contactMethodDetails is exactly one of email, phone, postal address or website, so it must not mix their fields (PDP data standards, contactMethodDetails)',
     check(a, at, push) {
       for (const [d, p] of contactDetails(a, at)) {
         const used = Object.entries(CONTACT_VARIANTS).filter(([, fields]) => fields.some((f) => has(d, f))).map(([v]) => v);
@@ -407,7 +407,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_PAYABLE_DETAILS_ONE_VARIANT',
-    name: 'payableDetails is exactly one of recurring income, lump sum or amount not provided, so it must not carry another variant\'s fields (data-standards §3.9)',
+    name: 'payableDetails is exactly one of recurring income, lump sum or amount not provided, so it must not carry another variant\'s fields (PDP data standards, payableDetails)',
     check(a, at, push) {
       for (const [d, p] of payables(a, at)) {
         const variant = has(d, 'reason') ? 'amount not provided' : has(d, 'amount') || PAYABLE_LUMP_SUM.includes(String(d.amountType)) ? 'lump sum' : 'recurring income';
@@ -419,7 +419,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_PAYMENT_DATE_ORDER',
-    name: 'payableDate comes on or before lastPaymentDate (date ordering, data-standards §3.9)',
+    name: 'payableDate comes on or before lastPaymentDate (date ordering, PDP data standards)',
     check(a, at, push) {
       for (const [d, p] of payables(a, at)) {
         if (isRealDate(d.payableDate) && isRealDate(d.lastPaymentDate) && d.lastPaymentDate < d.payableDate) push(`${p}.lastPaymentDate`, `lastPaymentDate ${d.lastPaymentDate} is before payableDate ${d.payableDate}`);
@@ -428,7 +428,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_EMPLOYMENT_DATE_ORDER',
-    name: 'employmentStartDate (2.204) comes on or before employmentEndDate (2.205) (date ordering, data-standards §3.7)',
+    name: 'employmentStartDate (2.204) comes on or before employmentEndDate (2.205) (date ordering, PDP data standards)',
     check(a, at, push) {
       for (const [e, i] of objects(a.employmentMembershipPeriods)) {
         if (isRealDate(e.employmentStartDate) && isRealDate(e.employmentEndDate) && e.employmentEndDate < e.employmentStartDate) {
@@ -439,7 +439,7 @@ export const CROSS_FIELD_RULES: Rule[] = [
   },
   {
     code: 'CROSS_FIELD_DATE_OF_BIRTH_ORDER',
-    name: 'dateOfBirth (2.016) comes before pensionStartDate (2.013), retirementDate (2.014) and every employmentStartDate (2.204) (date ordering, data-standards §3.4)',
+    name: 'dateOfBirth (2.016) comes before pensionStartDate (2.013), retirementDate (2.014) and every employmentStartDate (2.204) (date ordering, PDP data standards)',
     check(a, at, push) {
       if (!isRealDate(a.dateOfBirth)) return;
       const dob = a.dateOfBirth;
@@ -478,20 +478,20 @@ export function checkViewData(viewData: unknown, expect: ViewDataExpectation = {
       out.push({
         code: 'SCHEME_NAME_MISMATCH',
         path: `${at}.pensionProviderSchemeName`,
-        detail: `pensionProviderSchemeName is ${a.pensionProviderSchemeName === undefined ? 'missing' : JSON.stringify(a.pensionProviderSchemeName)}, but the PeI was registered with description ${JSON.stringify(expect.schemeName)}; they must be equal (data-standards §5.3 X7)`,
+        detail: `pensionProviderSchemeName is ${a.pensionProviderSchemeName === undefined ? 'missing' : JSON.stringify(a.pensionProviderSchemeName)}, but the PeI was registered with description ${JSON.stringify(expect.schemeName)}; they must be equal (PDP technical standards v1.1, rreguri v1_2.yaml, description; PDP data standards, pensionProviderSchemeName 2.007)`,
       });
     }
 
     if (expect.possibleMatch === true) {
       if (a.possibleMatch !== true) {
-        out.push({ code: 'POSSIBLE_MATCH_TOO_MUCH_DATA', path: `${at}.possibleMatch`, detail: `the PeI is a possible match, but this arrangement has possibleMatch ${JSON.stringify(a.possibleMatch)}: a possible match may carry only a possible-match arrangement with limited administrative data (Regulation 23, data-standards §3.3)` });
+        out.push({ code: 'POSSIBLE_MATCH_TOO_MUCH_DATA', path: `${at}.possibleMatch`, detail: `the PeI is a possible match, but this arrangement has possibleMatch ${JSON.stringify(a.possibleMatch)}: a possible match may carry only a possible-match arrangement with limited administrative data (Pensions Dashboards Regulations 2022, regulation 23(4)(b); PDP data standards, possible match)` });
       } else {
         for (const k of Object.keys(a).filter((k) => !POSSIBLE_MATCH_FIELDS.includes(k))) {
-          out.push({ code: 'POSSIBLE_MATCH_TOO_MUCH_DATA', path: `${at}.${k}`, detail: `a possible match may carry only ${POSSIBLE_MATCH_FIELDS.join(', ')}; "${k}" is beyond the limited administrative data (Regulation 23, data-standards §3.3)` });
+          out.push({ code: 'POSSIBLE_MATCH_TOO_MUCH_DATA', path: `${at}.${k}`, detail: `a possible match may carry only ${POSSIBLE_MATCH_FIELDS.join(', ')}; "${k}" is beyond the limited administrative data (Pensions Dashboards Regulations 2022, regulation 23(4)(b); PDP data standards, possible match)` });
         }
       }
     } else if (expect.possibleMatch === false && a.possibleMatch === true) {
-      out.push({ code: 'POSSIBLE_MATCH_NOT_EXPECTED', path: `${at}.possibleMatch`, detail: 'the PeI is a definite match (match-yes), but this arrangement is a possible-match arrangement; a definite match returns definite-match arrangements (possibleMatch false, data-standards §3.4)' });
+      out.push({ code: 'POSSIBLE_MATCH_NOT_EXPECTED', path: `${at}.possibleMatch`, detail: 'the PeI is a definite match (match-yes), but this arrangement is a possible-match arrangement; a definite match returns definite-match arrangements (possibleMatch false; PDP data standards, definite match)' });
     }
   }
   return out;

@@ -38,13 +38,13 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { id: 'REP-01', endpoint: 'service-availability/find', title: 'Find service availability reported', rule: 'At least one valid submission to /service-availability/find on the day (a null submission naming the holdernames when there was no downtime); every period inside the reporting day, ending after it starts', reference: 'reporting-api.md §4.1, §5, §10' },
-  { id: 'REP-02', endpoint: 'service-availability/view', title: 'View service availability reported', rule: 'At least one valid submission to /service-availability/view on the day; every period inside the reporting day, ending after it starts', reference: 'reporting-api.md §4.2, §5, §10' },
-  { id: 'REP-03', endpoint: 'view-response/request-number', title: 'Number of view requests reported', rule: 'A valid request-number submission for every holdername; req_count equals the view requests cda-sim sent that day, with or without those answered 404 for PeIs deleted in Stage 2 (the counting basis is inferred: either reading passes)', reference: 'reporting-api.md §4.3, §11.1' },
-  { id: 'REP-04', endpoint: 'view-response/response-time', title: 'Slow view responses reported', rule: 'A valid response-time submission for every holdername; every item really over 10 s and inside the day; every view cda-sim saw take over 10 s is reported', reference: 'reporting-api.md §4.4, §11.1' },
-  { id: 'REP-05', endpoint: 'view-response/calculations', title: 'Calculations reported', rule: 'A valid calculations submission for every holdername; every calculation ends after it starts', reference: 'reporting-api.md §4.5' },
-  { id: 'REP-06', endpoint: 'view-response/unavailable', title: 'Unavailable and contact indicators reported', rule: 'A valid unavailable submission for every holdername; its counters cover at least the flags in the view data cda-sim received that day', reference: 'reporting-api.md §4.6, §11.1; data-standards.md §7' },
-  { id: 'REP-07', title: 'Submission status matches timing', rule: 'reporting_period_start is a UTC midnight; "on time" only before the deadline, "late" only after it; "correction" only with a resubmission or null submission', reference: 'reporting-api.md §10' },
+  { id: 'REP-01', endpoint: 'service-availability/find', title: 'Find service availability reported', rule: 'At least one valid submission to /service-availability/find on the day (a null submission naming the holdernames when there was no downtime); every period inside the reporting day, ending after it starts', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /service-availability/find; PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft (null submissions, reporting periods)' },
+  { id: 'REP-02', endpoint: 'service-availability/view', title: 'View service availability reported', rule: 'At least one valid submission to /service-availability/view on the day; every period inside the reporting day, ending after it starts', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /service-availability/view; PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft (null submissions, reporting periods)' },
+  { id: 'REP-03', endpoint: 'view-response/request-number', title: 'Number of view requests reported', rule: 'A valid request-number submission for every holdername; req_count equals the view requests cda-sim sent that day, with or without those answered 404 for PeIs deleted in Stage 2 (the counting basis is inferred: either reading passes)', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /view-response/request-number; PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft' },
+  { id: 'REP-04', endpoint: 'view-response/response-time', title: 'Slow view responses reported', rule: 'A valid response-time submission for every holdername; every item really over 10 s and inside the day; every view cda-sim saw take over 10 s is reported', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /view-response/response-time; PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft' },
+  { id: 'REP-05', endpoint: 'view-response/calculations', title: 'Calculations reported', rule: 'A valid calculations submission for every holdername; every calculation ends after it starts', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /view-response/calculations' },
+  { id: 'REP-06', endpoint: 'view-response/unavailable', title: 'Unavailable and contact indicators reported', rule: 'A valid unavailable submission for every holdername; its counters cover at least the flags in the view data cda-sim received that day', reference: 'PDP reporting API v2.1 (reporting-api-v2_1.yaml, published in github.com/moneyadviceservice/pdp-test-harness, specs/V1.1/), POST /view-response/unavailable; PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft; PDP data standards, https://www.pensionsdashboardsprogramme.org.uk/standards/data-standards (contactScheme, administrativeDetailsNotAvailable, temporarySystemError)' },
+  { id: 'REP-07', title: 'Submission status matches timing', rule: 'reporting_period_start is a UTC midnight; "on time" only before the deadline, "late" only after it; "correction" only with a resubmission or null submission', reference: 'PDP reporting standards, https://www.pensionsdashboardsprogramme.org.uk/standards/reporting-standards-draft (reporting periods and submission status)' },
 ];
 
 /** The reporting test cases the pipeline judges, for a run that lists them before (or without) judging them. */
@@ -236,6 +236,8 @@ export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
       else if (!reasons.length) notes.push(`${valid.length} submission(s): status consistent with their timing`);
     }
 
+    // The submission the first violation names decided it (else the latest one judged).
+    const blamed = reasons.length ? (subs.find((x) => x.requestId && reasons[0].includes(x.requestId)) ?? subs[subs.length - 1]) : undefined;
     return {
       id: c.id,
       title: c.title,
@@ -245,6 +247,7 @@ export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
       phase: 'reporting',
       verdict: reasons.length ? 'fail' : 'pass',
       reasons: reasons.length ? reasons : notes,
+      decision: { check: c.endpoint ?? 'reporting', reason: reasons[0] ?? notes[0] ?? '', ...(blamed ? { exchange: summary(blamed) } : {}) },
       exchanges: subs.map(summary),
       startedAt: started,
       durationMs: 0,

@@ -2,7 +2,8 @@
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
 import type { RunResults } from './results.js';
-import { fmtHms, fmtMs, headline, median, reasonsHeading, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
+import { exchangeLabel } from '../scenarios/decision.js';
 import { xmlSafe } from './junit.js';
 
 export function esc(s: string): string {
@@ -20,19 +21,41 @@ h3{font-size:15px;margin:0 0 6px}
 table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0 12px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4;font-weight:600}
-td,th{overflow-wrap:anywhere}
+td,th{overflow-wrap:normal;word-break:normal;hyphens:manual}
+.nw{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;background:#fff;padding:10px 14px;border:1px solid #d0d7de;border-radius:6px}
-dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}
+dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:break-word}
 .v{display:inline-block;min-width:3.5em;text-align:center;font-weight:700;border-radius:4px;padding:0 6px}
 .v-pass{background:#1a7f37;color:#fff}.v-fail{background:#cf222e;color:#fff}.v-error{background:#9a6700;color:#fff}.v-not-run,.v-not-applicable{background:#57606a;color:#fff}
 .case{background:#fff;border:1px solid #d0d7de;border-left-width:6px;border-radius:6px;padding:10px 14px;margin:10px 0;break-inside:avoid}
 .case.pass{border-left-color:#1a7f37}.case.fail{border-left-color:#cf222e}.case.error{border-left-color:#9a6700}.case.not-run,.case.not-applicable{border-left-color:#57606a}
-.case p{margin:4px 0}.case ul{margin:4px 0 8px 20px;padding:0}.case li{overflow-wrap:anywhere;white-space:pre-wrap}
+.case p{margin:4px 0}.case ul{margin:4px 0 8px 20px;padding:0}.case li{overflow-wrap:break-word;white-space:pre-wrap}
+details.case>summary{cursor:pointer;list-style-position:outside}details.case>summary h3{display:inline}
+.decided{background:#fff8f8;border:1px solid #ff8182;border-radius:4px;padding:6px 10px}
+tr.decisive td{background:#ffebe9;font-weight:600}.marker{color:#cf222e;font-weight:700}
 table.ex{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .num{text-align:right;white-space:nowrap}td.id{white-space:nowrap;overflow-wrap:normal}.muted{color:#57606a}
 svg{background:#fff;border:1px solid #d0d7de;border-radius:6px;max-width:100%;height:auto}
 @media print{body{background:#fff}main{padding:0}.case{break-inside:avoid}}
 `;
+
+/**
+ * Table text that wraps only at spaces and after slashes, never inside a word: every piece with
+ * punctuation in it (request ids, match-yes, view-data) is kept whole, and a slash may end a line.
+ */
+export function wrapSafe(s: string): string {
+  return s
+    .split(/(\s+)/)
+    .map((token) =>
+      /^\s*$/.test(token)
+        ? esc(token)
+        : token
+            .split('/')
+            .map((piece) => (/[^\p{L}\p{N}]/u.test(piece) ? `<span class="nw">${esc(piece)}</span>` : esc(piece)))
+            .join('/<wbr>'),
+    )
+    .join('');
+}
 
 function verdictBadge(c: ReportCase): string {
   return `<span class="v v-${c.verdict}">${esc(verdictWord(c))}</span>`;
@@ -140,7 +163,9 @@ export function responseTimeSvg(m: ReportModel): string {
     parts.push(`<line x1="${mxX}" y1="${cy - 14}" x2="${mxX}" y2="${cy + 14}" stroke="#1b1f24" stroke-width="2"/>`);
     parts.push(`<text x="${mxX}" y="${cy - 17}" font-size="11" text-anchor="middle" fill="#1b1f24">median ${esc(fmtMs(med))}</text>`);
     const maxX = x(mx);
-    parts.push(`<text x="${Math.min(maxX, W - right).toFixed(1)}" y="${cy + 26}" font-size="11" text-anchor="${maxX > W - right - 60 ? 'end' : 'middle'}" fill="#cf222e">max ${esc(fmtMs(mx))}</text>`);
+    // Red only when the slowest call is REPORTABLE (over 10 s); a harmless maximum stays grey.
+    const slow = mx > SLOW_VIEW_MS;
+    parts.push(`<text x="${Math.min(maxX, W - right).toFixed(1)}" y="${cy + 26}" font-size="11" text-anchor="${maxX > W - right - 60 ? 'end' : 'middle'}" fill="${slow ? '#cf222e' : '#57606a'}">max ${esc(fmtMs(mx))}${slow ? ' (over 10 s: reportable)' : ''}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
@@ -151,37 +176,71 @@ function exchangesTable(c: ReportCase): string {
   const rows = c.exchanges
     .map(
       (e) =>
-        `<tr><td>${esc(e.time)}</td><td>${esc(e.direction)}</td><td>${esc(e.role)}</td><td>${esc(e.method)}</td><td>${esc(e.path)}</td><td class="num">${esc(e.status || '—')}</td><td class="num">${esc(fmtMs(e.durationMs))}</td><td>${esc(e.requestId)}</td></tr>`,
+        `<tr${e.decisive ? ' class="decisive"' : ''}><td>${e.decisive ? '<span class="marker">▶ broke the rule</span><br>' : ''}${wrapSafe(e.time)}</td><td>${esc(e.direction)}</td><td>${esc(e.role)}</td><td>${esc(e.method)}</td><td>${wrapSafe(e.path)}</td><td class="num">${esc(e.status || '—')}</td><td class="num">${esc(fmtMs(e.durationMs))}</td><td><span class="nw">${esc(e.requestId)}</span></td></tr>`,
     )
     .join('');
-  return `<table class="ex"><thead><tr><th>Time</th><th>Dir</th><th>Role</th><th>Method</th><th>Path</th><th class="num">Status</th><th class="num">ms</th><th>Request id</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<div class="scroll"><table class="ex"><thead><tr><th>Time</th><th>Dir</th><th>Role</th><th>Method</th><th>Path</th><th class="num">Status</th><th class="num">ms</th><th>Request id</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
-function caseSection(c: ReportCase, i: number): string {
-  return `<section class="case ${c.verdict}" id="${anchor(c, i)}">
-<h3>${esc(c.id)} ${verdictBadge(c)} ${esc(c.title)}</h3>
+const failed = (c: ReportCase) => c.verdict === 'fail' || c.verdict === 'error';
+
+/** What decided a failure: the reason, then the exchange that broke the rule (marked in the table below). */
+function decidedBy(c: ReportCase): string {
+  if (!failed(c)) return '';
+  const e = c.decision.exchange;
+  return `<div class="decided"><p><strong>What decided it:</strong> ${esc(c.decision.reason) || '<span class="muted">no reason recorded</span>'}</p>${
+    e ? `<p><strong>The exchange that broke the rule:</strong> ${wrapSafe(exchangeLabel(e))} at ${esc(e.time)}</p>` : '<p class="muted">No single exchange broke the rule: something due never happened.</p>'
+  }</div>`;
+}
+
+function caseBody(c: ReportCase): string {
+  return `${decidedBy(c)}
 <p><strong>Rule:</strong> ${esc(c.rule) || '<span class="muted">not recorded</span>'}</p>
 <p><strong>Reference:</strong> ${esc(c.reference) || '<span class="muted">not recorded</span>'}</p>
 <p class="muted">Scenario ${esc(c.scenario) || '—'} · started ${esc(c.startedAt) || '—'} · ${esc(fmtMs(c.durationMs)) || '—'} ms</p>
 <p><strong>${reasonsHeading(c)}:</strong></p>
 <ul>${c.reasons.length ? c.reasons.map((r) => `<li>${esc(r)}</li>`).join('') : '<li class="muted">no reason recorded</li>'}</ul>
 <p><strong>Exchanges</strong> (out: cda-sim called the provider; in: the provider called cda-sim)</p>
-${exchangesTable(c)}
-</section>`;
+${exchangesTable(c)}`;
+}
+
+/** A failure is open; a pass (and anything else that did not fail) is folded, one click away. */
+function caseSection(c: ReportCase, i: number): string {
+  const title = `<h3>${esc(c.id)} ${verdictBadge(c)} ${esc(c.title)}</h3>`;
+  if (failed(c)) return `<section class="case ${c.verdict}" id="${anchor(c, i)}">\n${title}\n${caseBody(c)}\n</section>`;
+  return `<details class="case ${c.verdict}" id="${anchor(c, i)}"><summary>${title}</summary>\n${caseBody(c)}\n</details>`;
+}
+
+/** Every failure of the run, before anything else: id, title, verdict and what decided it. */
+function failuresSection(m: ReportModel): string {
+  let offset = 0;
+  const rows: string[] = [];
+  for (const p of m.phases) {
+    p.cases.forEach((c, j) => {
+      if (failed(c)) rows.push(`<tr><td class="id"><a href="#${anchor(c, offset + j)}">${esc(c.id)}</a></td><td>${wrapSafe(c.title)}</td><td>${verdictBadge(c)}</td><td>${wrapSafe(c.decision.line)}</td></tr>`);
+    });
+    offset += p.cases.length;
+  }
+  if (!rows.length) return '<h2 id="failures">Failures</h2>\n<p>None: no test case failed.</p>';
+  return `<h2 id="failures">Failures (${rows.length})</h2>
+<div class="scroll"><table><thead><tr><th>Test</th><th>Title</th><th>Verdict</th><th>What decided it</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function phaseSection(p: ReportPhase, offset: number): string {
   const rows = p.cases
     .map(
       (c, j) =>
-        `<tr><td class="id"><a href="#${anchor(c, offset + j)}">${esc(c.id)}</a></td><td>${esc(c.title)}</td><td>${verdictBadge(c)}</td><td>${esc(c.verdict === 'pass' ? (c.reasons[0] ?? '') : c.reasons.join(' | '))}</td></tr>`,
+        `<tr><td class="id"><a href="#${anchor(c, offset + j)}">${esc(c.id)}</a></td><td>${wrapSafe(c.title)}</td><td>${verdictBadge(c)}</td><td>${wrapSafe(c.decision.line)}</td></tr>`,
     )
     .join('');
   const s = p.summary;
   return `<h2>Phase: ${esc(p.name)}</h2>
 <p>${s.passed} of ${s.total} passed${s.failed ? `, ${s.failed} failed` : ''}${s.errors ? `, ${s.errors} could not run` : ''}${s.notRun ? `, ${s.notRun} not run` : ''}.</p>
-<table><thead><tr><th>Test</th><th>Title</th><th>Verdict</th><th>Reason</th></tr></thead><tbody>${rows}</tbody></table>
-${p.cases.map((c, j) => caseSection(c, offset + j)).join('\n')}`;
+<div class="scroll"><table><thead><tr><th>Test</th><th>Title</th><th>Verdict</th><th>What decided it</th></tr></thead><tbody>${rows}</tbody></table></div>
+${[...p.cases.entries()]
+  .sort(([, a], [, b]) => Number(failed(b)) - Number(failed(a)))
+  .map(([j, c]) => caseSection(c, offset + j))
+  .join('\n')}`;
 }
 
 function toHtmlUnsafe(results: RunResults): string {
@@ -208,6 +267,7 @@ function toHtmlUnsafe(results: RunResults): string {
 <h1>cda-sim evidence report</h1>
 <p class="muted">A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP's own testing.</p>
 <div class="outcome ${tone}">${esc(head.line)}${head.notes.map((n) => `<p>${esc(n)}</p>`).join('')}</div>
+${failuresSection(m)}
 <h2>Run</h2>
 ${metadata(m)}
 <h2>Summary</h2>

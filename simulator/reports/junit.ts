@@ -45,15 +45,17 @@ type JUnitKind = 'passed' | 'failure' | 'error' | 'skipped';
 
 function junitOutcome(c: ReportCase, run: ReportModel['run']): { kind: JUnitKind; message: string; type: string } {
   const why = c.reasons.join(' | ');
+  // A failure's message is the reason that decided it, with the exchange that broke the rule.
+  const decided = c.decision.line || why;
   if (c.expected === 'now-passing') return { kind: 'failure', message: `listed as an expected failure${run.expectedFailures?.file ? ` in ${run.expectedFailures.file}` : ''}, but it passed: take it off the list`, type: 'cda-sim.expected-failure-passed' };
-  if (c.expected === 'failure') return { kind: 'skipped', message: `expected failure: ${why || c.verdict}`, type: '' };
+  if (c.expected === 'failure') return { kind: 'skipped', message: `expected failure: ${decided || c.verdict}`, type: '' };
   switch (c.verdict) {
     case 'pass':
       return { kind: 'passed', message: '', type: '' };
     case 'fail':
-      return { kind: 'failure', message: why || 'failed', type: 'cda-sim.rule-violated' };
+      return { kind: 'failure', message: decided || 'failed', type: 'cda-sim.rule-violated' };
     case 'error':
-      return { kind: 'error', message: why || 'the test case could not run', type: 'cda-sim.error' };
+      return { kind: 'error', message: decided || 'the test case could not run', type: 'cda-sim.error' };
     case 'not-applicable':
       return { kind: 'skipped', message: `not applicable: ${why}`, type: '' };
     case 'not-run':
@@ -63,9 +65,12 @@ function junitOutcome(c: ReportCase, run: ReportModel['run']): { kind: JUnitKind
 }
 
 function caseXml(c: ReportCase, run: ReportModel['run']): string {
-  const attrs = `classname="${xmlAttr(c.phase)}" name="${xmlAttr(`${c.id} ${c.title}`.trim())}" time="${seconds(c.durationMs)}"`;
+  const attrs = `classname="${xmlAttr(c.phaseId)}" name="${xmlAttr(`${c.id} ${c.title}`.trim())}" time="${seconds(c.durationMs)}"`;
   const body: string[] = [];
+  const failed = c.verdict === 'fail' || c.verdict === 'error';
+  const d = c.decision;
   const detail = [
+    ...(failed && d.reason ? [`decided by: ${d.reason}`, ...(d.exchange ? [`the exchange that broke the rule: ${exchangeLine(d.exchange)}`] : []), ''] : []),
     ...c.reasons.map((r) => `- ${r}`),
     '',
     `rule: ${c.rule}`,
@@ -121,12 +126,12 @@ function toJUnitXmlUnsafe(results: RunResults): string {
   // A run with no test case proves nothing; CI must see that as a failure, not as an empty green run.
   const phases = m.phases.length
     ? m.phases
-    : [{ name: 'cda-sim', cases: [] as ReportCase[] }];
+    : [{ name: 'cda-sim', id: 'cda-sim', cases: [] as ReportCase[] }];
   phases.forEach((p, i) => {
     const ms = p.cases.reduce((a, c) => a + (c.durationMs ?? 0), 0);
     const first = p.cases.find((c) => c.startedAt)?.startedAt ?? stamp;
     lines.push(
-      `  <testsuite name="${xmlAttr(p.name)}" id="${i}" ${countsAttrs(p.cases, m.run)} time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
+      `  <testsuite name="${xmlAttr(p.id)}" id="${i}" ${countsAttrs(p.cases, m.run)} time="${seconds(ms)}"${first ? ` timestamp="${xmlAttr(first)}"` : ''}>`,
       properties(m),
     );
     for (const c of p.cases) lines.push(caseXml(c, m.run));

@@ -5,6 +5,7 @@ import { outcomeLine, runNotes, runVerdict, verdictLabel, warningsSuffix, type O
 
 export { outcomeLine };
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
+import { decisionLine, sameExchange } from '../scenarios/decision.js';
 
 export interface ReportExchange {
   time: string;
@@ -16,6 +17,16 @@ export interface ReportExchange {
   status: string;
   durationMs: number | undefined;
   requestId: string;
+  /** The exchange that decided a failure (the one that broke the rule): reports mark it. */
+  decisive: boolean;
+}
+
+export interface ReportDecision {
+  check: string;
+  reason: string;
+  exchange?: ReportExchange;
+  /** The reason and its exchange in one line, as the summary table prints it. */
+  line: string;
 }
 
 export interface ReportCase {
@@ -24,13 +35,18 @@ export interface ReportCase {
   rule: string;
   reference: string;
   scenario: string;
+  /** The phase as every people's report names it (Integration Stage 1). */
   phase: string;
+  /** The phase as the results record it (stage1): JUnit keeps it, as CI history is keyed on it. */
+  phaseId: string;
   verdict: Verdict;
   /** Set when the results carried a verdict this version does not know (reported as an error). */
   unknownVerdict?: string;
   /** On the run's expected-failures list: 'failure' when it failed as expected, 'now-passing' when it passed. */
   expected?: 'failure' | 'now-passing';
   reasons: string[];
+  /** The reason that decided the verdict. */
+  decision: ReportDecision;
   exchanges: ReportExchange[];
   startedAt: string;
   durationMs: number | undefined;
@@ -38,6 +54,8 @@ export interface ReportCase {
 
 export interface ReportPhase {
   name: string;
+  /** The recorded phase id (JUnit's suite name). */
+  id: string;
   cases: ReportCase[];
   summary: RunResults['summary'];
   /** Response times (ms) of cda-sim's own calls to the provider (find and view) in this phase. */
@@ -100,27 +118,67 @@ function exchange(v: unknown): ReportExchange {
     status: status === undefined ? '' : String(status),
     durationMs: num(e.durationMs),
     requestId: str(e.requestId),
+    decisive: false,
   };
+}
+
+/** The recorded decision (or, for results of older versions, the first reason), its exchange marked among the case's. */
+function decisionFrom(t: Record<string, unknown>, verdict: ReportCase['verdict'], reasons: string[], exchanges: ReportExchange[]): ReportDecision {
+  const d = obj(t.decision);
+  const reason = str(d.reason) || reasons[0] || '';
+  const recorded = d.exchange === undefined ? undefined : exchange(d.exchange);
+  const judged = { verdict, reasons, decision: { check: str(d.check), reason, ...(recorded ? { exchange: recorded } : {}) } };
+  const failed = verdict === 'fail' || verdict === 'error';
+  if (recorded && failed) for (const e of exchanges) if (sameExchange(e, recorded)) e.decisive = true;
+  return { check: str(d.check), reason, ...(recorded ? { exchange: { ...recorded, decisive: failed } } : {}), line: decisionLine(judged) };
 }
 
 function testCase(v: unknown, index: number): ReportCase {
   const t = obj(v);
   const raw = str(t.verdict);
   const known = raw === 'pass' || raw === 'fail' || raw === 'error' || raw === 'not-run' || raw === 'not-applicable';
+  const verdict: ReportCase['verdict'] = known ? raw : 'error';
+  const reasons = [...(known ? [] : [`the results carry the verdict "${raw || '(none)'}", which this version of cda-sim does not know`]), ...arr(t.reasons).map(str)];
+  const exchanges = arr(t.exchanges).map(exchange);
   return {
     id: str(t.id) || `#${index + 1}`,
     title: str(t.title),
     rule: str(t.rule),
     reference: str(t.reference),
     scenario: str(t.scenario),
-    phase: str(t.phase) || 'unspecified phase',
-    verdict: known ? raw : 'error',
+    phase: phaseName(str(t.phase)) || 'unspecified phase',
+    phaseId: str(t.phase) || 'unspecified phase',
+    verdict,
     ...(known ? {} : { unknownVerdict: raw || '(none)' }),
-    reasons: [...(known ? [] : [`the results carry the verdict "${raw || '(none)'}", which this version of cda-sim does not know`]), ...arr(t.reasons).map(str)],
-    exchanges: arr(t.exchanges).map(exchange),
+    reasons,
+    decision: decisionFrom(t, verdict, reasons, exchanges),
+    exchanges,
     startedAt: str(t.startedAt),
     durationMs: num(t.durationMs),
   };
+}
+
+/**
+ * One name per phase in every section of every report: scenario phase ids (stage1) and the window's
+ * phase titles (Integration Stage 1) both read as the window calls them.
+ */
+const PHASE_NAMES: Record<string, string> = {
+  'clear-down': 'Clear-down',
+  'connection-proving': 'Connection proving',
+  stage1: 'Integration Stage 1',
+  'update file': 'Update file',
+  'update file (resumed)': 'Update file (resumed)',
+  stage2: 'Integration Stage 2',
+  reporting: 'Reporting',
+  'system-test': 'System test',
+  oat: 'Operational acceptance',
+};
+
+export function phaseName(raw: string): string {
+  if (PHASE_NAMES[raw]) return PHASE_NAMES[raw];
+  // Scenario titles with a subtitle ("System test: the C&A's error scenarios…") keep the title.
+  const head = raw.split(':')[0].trim();
+  return Object.values(PHASE_NAMES).find((n) => n === head) ?? raw;
 }
 
 function count(cases: ReportCase[]): ReportPhase['summary'] {
@@ -159,6 +217,12 @@ function providerTimes(cases: ReportCase[]): number[] {
   return out;
 }
 
+/**
+ * A view slower than this is REPORTABLE on /view-response/response-time (PDP's reporting standard):
+ * the charts draw a maximum red only past it; a slower-than-median call below it is harmless.
+ */
+export const SLOW_VIEW_MS = 10_000;
+
 export function median(xs: number[]): number | undefined {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
@@ -182,7 +246,7 @@ function windowOf(v: unknown): ReportWindow | undefined {
     overBudget: w.overBudget === true,
     phases: arr(w.phases).map((p) => {
       const o = obj(p);
-      return { name: str(o.name), startedAt: str(o.startedAt), finishedAt: str(o.finishedAt), elapsedMs: num(o.elapsedMs) };
+      return { name: phaseName(str(o.name)), startedAt: str(o.startedAt), finishedAt: str(o.finishedAt), elapsedMs: num(o.elapsedMs) };
     }),
   };
 }
@@ -235,7 +299,7 @@ export function toModel(results: RunResults | unknown): ReportModel {
     },
     // Counted from the test cases themselves, so a report never disagrees with its own rows.
     summary: count(cases),
-    phases: [...byPhase].map(([name, list]) => ({ name, cases: list, summary: count(list), providerTimes: providerTimes(list) })),
+    phases: [...byPhase].map(([name, list]) => ({ name, id: list[0].phaseId, cases: list, summary: count(list), providerTimes: providerTimes(list) })),
   };
 }
 

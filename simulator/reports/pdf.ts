@@ -1,23 +1,26 @@
-// The evidence report as a PDF, for a test manager to file: the same content as the HTML page
-// (run metadata, summary, response times, every test case with its rule, reasons and exchanges).
-// pdfkit's built-in Helvetica needs no font file, and its text stays extractable; but the built-in
-// fonts only carry the Windows-1252 repertoire, so other characters are spelled out (see pdfText).
+// The evidence report as a PDF, for a test manager to file: page 1 leads with the verdict and every
+// failure (id, title, what decided it); then the same content as the HTML page (run metadata,
+// summary, response times, every test case with its rule, reasons and exchanges, the exchange that
+// broke the rule marked). DejaVu Sans (fonts/, shipped with the package, licence beside it) is
+// embedded, so names such as Gŵyr and Łódź print as written; the PDF is tagged (structure tree,
+// language, title shown) so screen readers can read it.
 import fs from 'node:fs';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
+import { packageRoot } from '../core/paths.js';
+import { exchangeLabel } from '../scenarios/decision.js';
 import type { RunResults } from './results.js';
-import { fmtHms, fmtMs, headline, median, reasonsHeading, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
+import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
 
-// Characters outside Latin-1 that Windows-1252 (the built-in fonts' encoding) still has.
-const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-const SPELLED: Record<string, string> = {
-  '→': '->', '←': '<-', '⇒': '=>', '↔': '<->', '≤': '<=', '≥': '>=', '≠': '!=', '≈': '~', '×': 'x',
-  '✓': 'ok', '✔': 'ok', '✗': 'x', '✘': 'x', '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '−': '-', '‐': '-', '‑': '-',
-};
+const FONT_FILES = { Body: 'DejaVuSans.ttf', Bold: 'DejaVuSans-Bold.ttf' } as const;
+export const fontsDir = path.join(packageRoot, 'fonts');
+
+/** Whether the embedded font has a glyph for a code point (set once the document has its fonts). */
+let hasGlyph: (codePoint: number) => boolean = () => true;
 
 /**
- * Text the built-in fonts can draw: Windows-1252 characters as they are, accents folded where the
- * base letter exists, known symbols spelled, anything else as <U+XXXX> so nothing silently vanishes.
+ * Text the embedded font can draw: control characters become spaces, and a character the font has
+ * no glyph for (CJK, say) is written <U+XXXX>, so nothing silently vanishes or prints as a box.
  */
 export function pdfText(s: string): string {
   let out = '';
@@ -26,19 +29,19 @@ export function pdfText(s: string): string {
     if (ch === '\n') out += '\n';
     else if (c === 0x9) out += ' ';
     else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += ' ';
-    else if (c < 0x100 || CP1252_EXTRA.has(ch)) out += ch;
-    else if (SPELLED[ch] !== undefined) out += SPELLED[ch];
-    else {
-      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-      out += base && [...base].every((b) => b.codePointAt(0)! < 0x100) ? base : `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
-    }
+    else if (hasGlyph(c)) out += ch;
+    else out += `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
   }
   return out;
 }
 
-const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#9a6700', 'not-run': '#57606a', 'not-applicable': '#57606a', text: '#1b1f24', muted: '#57606a', rule: '#d0d7de', dot: '#0969da' };
+const COLOURS = { pass: '#1a7f37', fail: '#cf222e', error: '#9a6700', 'not-run': '#57606a', 'not-applicable': '#57606a', text: '#1b1f24', muted: '#57606a', rule: '#d0d7de', dot: '#0969da', mark: '#ffebe9' };
 
 type Doc = PDFKit.PDFDocument;
+type Struct = PDFKit.PDFStructureElement;
+
+/** The structure tree's root ("Document"): every text block becomes one tagged element under it. */
+let tagRoot: Struct | undefined;
 
 function contentWidth(doc: Doc): number {
   return doc.page.width - doc.page.margins.left - doc.page.margins.right;
@@ -53,27 +56,40 @@ function need(doc: Doc, h: number): void {
   if (doc.y + h > bottom(doc)) doc.addPage();
 }
 
-function write(doc: Doc, s: string, opts: { font?: string; size?: number; colour?: string; gap?: number; indent?: number } = {}): void {
-  doc.font(opts.font ?? 'Helvetica').fontSize(opts.size ?? 9).fillColor(opts.colour ?? COLOURS.text);
+/** Tag options for one text call: a paragraph (or heading) of the structure tree. */
+function tag(type = 'P'): { structParent?: Struct; structType?: string } {
+  return tagRoot ? { structParent: tagRoot, structType: type } : {};
+}
+
+/** Lines, dots and bars are decoration, not content: marked as artifacts so readers skip them. */
+function artifact(doc: Doc, draw: () => void): void {
+  if (!tagRoot) return draw();
+  doc.markContent('Artifact');
+  draw();
+  doc.endMarkedContent();
+}
+
+function write(doc: Doc, s: string, opts: { font?: string; size?: number; colour?: string; gap?: number; indent?: number; tag?: string } = {}): void {
+  doc.font(opts.font ?? 'Body').fontSize(opts.size ?? 9).fillColor(opts.colour ?? COLOURS.text);
   const indent = opts.indent ?? 0;
-  doc.text(pdfText(s), doc.page.margins.left + indent, doc.y, { width: contentWidth(doc) - indent });
+  doc.text(pdfText(s), doc.page.margins.left + indent, doc.y, { width: contentWidth(doc) - indent, ...tag(opts.tag) });
   if (opts.gap) doc.moveDown(opts.gap);
 }
 
-function heading(doc: Doc, s: string, size = 13): void {
+function heading(doc: Doc, s: string, size = 13, level = 'H2'): void {
   need(doc, size * 4);
   doc.moveDown(0.6);
-  write(doc, s, { font: 'Helvetica-Bold', size });
+  write(doc, s, { font: 'Bold', size, tag: level });
   const y = doc.y + 1;
-  doc.moveTo(doc.page.margins.left, y).lineTo(doc.page.width - doc.page.margins.right, y).lineWidth(0.6).strokeColor(COLOURS.rule).stroke();
+  artifact(doc, () => doc.moveTo(doc.page.margins.left, y).lineTo(doc.page.width - doc.page.margins.right, y).lineWidth(0.6).strokeColor(COLOURS.rule).stroke());
   doc.moveDown(0.4);
 }
 
 function labelled(doc: Doc, label: string, value: string, indent = 0): void {
-  doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOURS.text);
+  doc.font('Bold').fontSize(9).fillColor(COLOURS.text);
   const x = doc.page.margins.left + indent;
-  doc.text(pdfText(`${label}: `), x, doc.y, { continued: true, width: contentWidth(doc) - indent });
-  doc.font('Helvetica').text(pdfText(value || 'not recorded'));
+  doc.text(pdfText(`${label}: `), x, doc.y, { continued: true, width: contentWidth(doc) - indent, ...tag() });
+  doc.font('Body').text(pdfText(value || 'not recorded'));
 }
 
 function metadata(doc: Doc, m: ReportModel): void {
@@ -93,13 +109,13 @@ function metadata(doc: Doc, m: ReportModel): void {
 
 function summary(doc: Doc, m: ReportModel): void {
   heading(doc, 'Summary');
-  const cols = [0, 180, 240, 290, 340, 410];
+  const cols = [0, 170, 240, 290, 340, 420];
   const x0 = doc.page.margins.left;
   const row = (cells: string[], bold: boolean) => {
     need(doc, 14);
     const y = doc.y;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9).fillColor(COLOURS.text);
-    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 470) - cols[i] - 6, lineBreak: i === 0 }));
+    doc.font(bold ? 'Bold' : 'Body').fontSize(9).fillColor(COLOURS.text);
+    cells.forEach((c, i) => doc.text(pdfText(c), x0 + cols[i], y, { width: (cols[i + 1] ?? 490) - cols[i] - 6, lineBreak: i === 0, ...tag() }));
     doc.x = x0;
     doc.y = Math.max(doc.y, y + 12);
   };
@@ -114,14 +130,14 @@ function windowTimes(doc: Doc, m: ReportModel): void {
   const w = m.run.window;
   if (!w) return;
   heading(doc, 'Integration window');
-  write(doc, windowLine(w) + (m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''), { font: 'Helvetica-Bold', colour: w.overBudget ? COLOURS.fail : COLOURS.text, gap: 0.2 });
+  write(doc, windowLine(w) + (m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''), { font: 'Bold', colour: w.overBudget ? COLOURS.fail : COLOURS.text, gap: 0.2 });
   for (const p of w.phases) write(doc, `${p.name}: ${fmtHms(p.elapsedMs)} (${fmtMs(p.elapsedMs)} ms), started ${p.startedAt}`, { indent: 8 });
 }
 
 /** The provider's response times: per phase a strip of dots, the median marked, the max labelled. */
 function chart(doc: Doc, m: ReportModel): void {
   heading(doc, 'Provider response times');
-  write(doc, "Response time (ms) of the provider to cda-sim's find and view calls, per phase. Bar: median.", { size: 8, colour: COLOURS.muted, gap: 0.3 });
+  write(doc, "Response time (ms) of the provider to cda-sim's find and view calls, per phase. Bar: median. A maximum is red only over 10 s (reportable).", { size: 8, colour: COLOURS.muted, gap: 0.3 });
   const all = m.phases.flatMap((p) => p.providerTimes);
   const x0 = doc.page.margins.left;
   const left = x0 + 150;
@@ -135,20 +151,25 @@ function chart(doc: Doc, m: ReportModel): void {
     need(doc, rowH + 24);
     const y = doc.y;
     const cy = y + rowH / 2;
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(COLOURS.text).text(pdfText(p.name), x0, cy - 10, { width: 145, height: 11, lineBreak: false, ellipsis: true });
     const ts = p.providerTimes;
-    doc.font('Helvetica').fontSize(8).fillColor(COLOURS.muted).text(ts.length ? `${ts.length} call${ts.length === 1 ? '' : 's'}` : 'no provider calls', x0, cy + 2, { width: 145, lineBreak: false });
-    doc.moveTo(left, cy).lineTo(right, cy).lineWidth(0.4).strokeColor(COLOURS.rule).stroke();
-    ts.forEach((t, j) => {
-      doc.save().fillOpacity(0.55).circle(x(t), cy + (((j * 7) % 5) - 2) * 2, 2.6).fill(COLOURS.dot).restore();
+    const med = ts.length ? median(ts)! : 0;
+    const mx = ts.length ? Math.max(...ts) : 0;
+    // One tagged line per phase says in words what the dots draw.
+    doc.font('Bold').fontSize(9).fillColor(COLOURS.text).text(pdfText(p.name), x0, cy - 10, { width: 145, height: 11, lineBreak: false, ellipsis: true, ...tag() });
+    doc.font('Body').fontSize(8).fillColor(COLOURS.muted).text(ts.length ? `${ts.length} call${ts.length === 1 ? '' : 's'}` : 'no provider calls', x0, cy + 2, { width: 145, lineBreak: false, ...tag() });
+    artifact(doc, () => {
+      doc.moveTo(left, cy).lineTo(right, cy).lineWidth(0.4).strokeColor(COLOURS.rule).stroke();
+      ts.forEach((t, j) => {
+        doc.save().fillOpacity(0.55).circle(x(t), cy + (((j * 7) % 5) - 2) * 2, 2.6).fill(COLOURS.dot).restore();
+      });
+      if (ts.length) doc.moveTo(x(med), cy - 9).lineTo(x(med), cy + 9).lineWidth(1.4).strokeColor(COLOURS.text).stroke();
     });
     if (ts.length) {
-      const med = median(ts)!;
-      const mx = Math.max(...ts);
-      doc.moveTo(x(med), cy - 9).lineTo(x(med), cy + 9).lineWidth(1.4).strokeColor(COLOURS.text).stroke();
-      doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.text).text(`median ${fmtMs(med)}`, x(med) - 40, cy - 19, { width: 80, align: 'center', lineBreak: false });
+      doc.font('Body').fontSize(7.5).fillColor(COLOURS.text).text(`median ${fmtMs(med)}`, x(med) - 40, cy - 19, { width: 80, align: 'center', lineBreak: false, ...tag() });
       const mxX = Math.min(x(mx), right - 30);
-      doc.fillColor(COLOURS.fail).text(`max ${fmtMs(mx)}`, mxX - 40, cy + 10, { width: 80, align: 'center', lineBreak: false });
+      // A maximum is a warning only when it is reportable (over 10 s); otherwise it stays muted.
+      const slow = mx > SLOW_VIEW_MS;
+      doc.fillColor(slow ? COLOURS.fail : COLOURS.muted).text(`max ${fmtMs(mx)}${slow ? ' (reportable)' : ''}`, mxX - 50, cy + 10, { width: 100, align: 'center', lineBreak: false, ...tag() });
     }
     doc.x = x0;
     doc.y = y + rowH;
@@ -156,12 +177,14 @@ function chart(doc: Doc, m: ReportModel): void {
   // Axis.
   need(doc, 20);
   const ay = doc.y + 2;
-  doc.moveTo(left, ay).lineTo(right, ay).lineWidth(0.6).strokeColor(COLOURS.muted).stroke();
-  for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
-    doc.moveTo(x(v), ay).lineTo(x(v), ay + 3).stroke();
-    doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.muted).text(`${fmtMs(v)}${i === 4 ? ' ms' : ''}`, x(v) - 30, ay + 5, { width: 60, align: 'center', lineBreak: false });
-  }
+  artifact(doc, () => {
+    doc.moveTo(left, ay).lineTo(right, ay).lineWidth(0.6).strokeColor(COLOURS.muted).stroke();
+    for (let i = 0; i <= 4; i++) {
+      const v = (max * i) / 4;
+      doc.moveTo(x(v), ay).lineTo(x(v), ay + 3).stroke();
+      doc.font('Body').fontSize(7.5).fillColor(COLOURS.muted).text(`${fmtMs(v)}${i === 4 ? ' ms' : ''}`, x(v) - 30, ay + 5, { width: 60, align: 'center', lineBreak: false });
+    }
+  });
   doc.x = x0;
   doc.y = ay + 18;
 }
@@ -169,18 +192,19 @@ function chart(doc: Doc, m: ReportModel): void {
 /** An exchange's fields; kept whole when a line wraps, since a request id split at a hyphen misleads. */
 function exchangeParts(e: ReportCase['exchanges'][number]): string[] {
   return [
+    ...(e.decisive ? ['▶ BROKE THE RULE:'] : []),
     e.time,
     `${e.direction} ${e.role}`,
     `${e.method} ${e.path}`,
-    `-> ${e.status || 'no answer'}`,
+    `→ ${e.status || 'no answer'}`,
     ...(e.durationMs === undefined ? [] : [`${fmtMs(e.durationMs)} ms`]),
     ...(e.requestId ? [`id ${e.requestId}`] : []),
   ].map(pdfText);
 }
 
 /** Lay parts out on lines, breaking only between parts; a part wider than a line wraps on its own. */
-function writeParts(doc: Doc, parts: string[], size: number, indent: number): void {
-  doc.font('Helvetica').fontSize(size).fillColor(COLOURS.text);
+function writeParts(doc: Doc, parts: string[], size: number, indent: number, marked = false): void {
+  doc.font(marked ? 'Bold' : 'Body').fontSize(size).fillColor(marked ? COLOURS.fail : COLOURS.text);
   const width = contentWidth(doc) - indent;
   const gap = '   ';
   const lines: string[] = [];
@@ -194,38 +218,47 @@ function writeParts(doc: Doc, parts: string[], size: number, indent: number): vo
     }
   }
   if (line) lines.push(line);
+  const top = doc.y;
   lines.forEach((l, i) => {
     // Continuation lines are indented a little more, so each exchange reads as one entry.
     const extra = i === 0 ? 0 : 10;
-    doc.text(l, doc.page.margins.left + indent + extra, doc.y, { width: width - extra });
+    doc.text(l, doc.page.margins.left + indent + extra, doc.y, { width: width - extra, ...tag() });
   });
+  // The exchange that broke the rule gets a bar in the margin as well as its words.
+  if (marked && doc.y > top) artifact(doc, () => doc.rect(doc.page.margins.left + indent - 6, top, 2.5, doc.y - top).fill(COLOURS.fail));
 }
+
+const failed = (c: ReportCase) => c.verdict === 'fail' || c.verdict === 'error';
 
 function testCase(doc: Doc, c: ReportCase): void {
   need(doc, 70);
   doc.moveDown(0.5);
   const y = doc.y;
-  doc.rect(doc.page.margins.left, y, 3, 12).fill(COLOURS[c.verdict]);
+  artifact(doc, () => doc.rect(doc.page.margins.left, y, 3, 12).fill(COLOURS[c.verdict]));
   // Id and verdict on one line first, so a reader (or pdftotext) finds them together.
-  doc.font('Helvetica-Bold').fontSize(10.5).fillColor(COLOURS.text);
-  doc.text(pdfText(`${c.id}  `), doc.page.margins.left + 8, y, { continued: true, width: contentWidth(doc) - 8 });
+  doc.font('Bold').fontSize(10.5).fillColor(COLOURS.text);
+  doc.text(pdfText(`${c.id}  `), doc.page.margins.left + 8, y, { continued: true, width: contentWidth(doc) - 8, ...tag('H3') });
   doc.fillColor(COLOURS[c.verdict]).text(`${verdictWord(c)}  `, { continued: true });
   doc.fillColor(COLOURS.text).text(pdfText(c.title || ''));
   doc.moveDown(0.15);
+  if (failed(c)) {
+    labelled(doc, 'What decided it', c.decision.reason, 8);
+    labelled(doc, 'The exchange that broke the rule', c.decision.exchange ? `${exchangeLabel(c.decision.exchange)} at ${c.decision.exchange.time} (marked below)` : 'none: something due never happened', 8);
+  }
   labelled(doc, 'Rule', c.rule, 8);
   labelled(doc, 'Reference', c.reference, 8);
   write(doc, `Scenario ${c.scenario || '-'} · started ${c.startedAt || '-'} · ${fmtMs(c.durationMs) || '-'} ms`, { size: 8, colour: COLOURS.muted, indent: 8 });
   doc.moveDown(0.15);
-  write(doc, `${reasonsHeading(c)}:`, { font: 'Helvetica-Bold', indent: 8 });
+  write(doc, `${reasonsHeading(c)}:`, { font: 'Bold', indent: 8 });
   if (c.reasons.length === 0) write(doc, '- no reason recorded', { indent: 16, colour: COLOURS.muted });
   for (const r of c.reasons) write(doc, `- ${r}`, { indent: 16 });
   doc.moveDown(0.15);
   write(doc, c.exchanges.length ? 'Exchanges (out: cda-sim called the provider; in: the provider called cda-sim):' : 'No exchanges are cited for this test case.', {
-    font: 'Helvetica-Bold',
+    font: 'Bold',
     size: 8,
     indent: 8,
   });
-  for (const e of c.exchanges) writeParts(doc, exchangeParts(e), 7.5, 16);
+  for (const e of c.exchanges) writeParts(doc, exchangeParts(e), 7.5, 16, e.decisive);
 }
 
 function footers(doc: Doc, m: ReportModel): void {
@@ -235,12 +268,18 @@ function footers(doc: Doc, m: ReportModel): void {
     // Drawing in the bottom margin would otherwise make pdfkit start a new page.
     const saved = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('Helvetica').fontSize(7.5).fillColor(COLOURS.muted);
-    doc.text(pdfText(`cda-sim ${m.run.cdaSimVersion} · run ${m.run.id} · page ${i - range.start + 1} of ${range.count}`), doc.page.margins.left, doc.page.height - saved + 14, {
-      width: contentWidth(doc),
-      align: 'center',
-      lineBreak: false,
-    });
+    doc.font('Body').fontSize(7.5).fillColor(COLOURS.muted);
+    const draw = () =>
+      doc.text(pdfText(`cda-sim ${m.run.cdaSimVersion} · run ${m.run.id} · page ${i - range.start + 1} of ${range.count}`), doc.page.margins.left, doc.page.height - saved + 14, {
+        width: contentWidth(doc),
+        align: 'center',
+        lineBreak: false,
+      });
+    if (tagRoot) {
+      doc.markContent('Artifact', { type: 'Pagination' });
+      draw();
+      doc.endMarkedContent();
+    } else draw();
     doc.page.margins.bottom = saved;
   }
 }
@@ -252,17 +291,36 @@ function verdictLabelShort(c: ReportCase): string {
   return c.verdict === 'not-applicable' ? 'N/A' : verdictWord(c);
 }
 
+/** Page 1's list: every failure with its id, title and the one line that decided it. */
+function failureList(doc: Doc, m: ReportModel): void {
+  const failures = m.phases.flatMap((p) => p.cases.filter(failed));
+  heading(doc, failures.length ? `Failures (${failures.length})` : 'Failures');
+  if (!failures.length) {
+    write(doc, 'None: no test case failed.');
+    return;
+  }
+  for (const c of failures) {
+    need(doc, 24);
+    doc.font('Bold').fontSize(8.5).fillColor(COLOURS.text);
+    doc.text(pdfText(`${c.id}  `), doc.page.margins.left, doc.y, { continued: true, width: contentWidth(doc), ...tag() });
+    doc.fillColor(COLOURS[c.verdict]).text(`${verdictWord(c)}  `, { continued: true });
+    doc.fillColor(COLOURS.text).text(pdfText(c.title));
+    write(doc, c.decision.line || 'no reason recorded', { size: 8, indent: 12, gap: 0.25 });
+  }
+}
+
 function render(doc: Doc, m: ReportModel): void {
   const head = headline(m);
   const colour = head.verdict === 'PASSED' ? COLOURS.pass : head.verdict === 'FAILED' ? COLOURS.fail : COLOURS.error;
-  write(doc, 'cda-sim evidence report', { font: 'Helvetica-Bold', size: 20 });
+  write(doc, 'cda-sim evidence report', { font: 'Bold', size: 20, tag: 'H1' });
   write(doc, 'A rehearsal against cda-sim, a local stand-in for the Pensions Dashboards central digital architecture. Not evidence of PDP\'s own testing.', {
     size: 8.5,
     colour: COLOURS.muted,
     gap: 0.4,
   });
-  write(doc, head.line, { font: 'Helvetica-Bold', size: 12, colour, gap: head.notes.length ? 0.2 : 0 });
+  write(doc, head.line, { font: 'Bold', size: 12, colour, gap: head.notes.length ? 0.2 : 0 });
   for (const n of head.notes) write(doc, n, { size: 9, gap: 0.1 });
+  failureList(doc, m);
   metadata(doc, m);
   summary(doc, m);
   windowTimes(doc, m);
@@ -276,13 +334,14 @@ function render(doc: Doc, m: ReportModel): void {
     for (const c of p.cases) {
       need(doc, 12);
       const y = doc.y;
-      doc.font('Helvetica-Bold').fontSize(8.5).fillColor(COLOURS.text).text(pdfText(c.id), doc.page.margins.left, y, { width: 70, lineBreak: false, ellipsis: true });
-      doc.fillColor(COLOURS[c.verdict]).text(verdictLabelShort(c), doc.page.margins.left + 72, y, { width: 62, lineBreak: false });
-      doc.font('Helvetica').fillColor(COLOURS.text).text(pdfText(c.title), doc.page.margins.left + 136, y, { width: contentWidth(doc) - 136, height: 11, lineBreak: false, ellipsis: true });
+      doc.font('Bold').fontSize(8.5).fillColor(COLOURS.text).text(pdfText(c.id), doc.page.margins.left, y, { width: 70, lineBreak: false, ellipsis: true, ...tag() });
+      doc.fillColor(COLOURS[c.verdict]).text(verdictLabelShort(c), doc.page.margins.left + 72, y, { width: 62, lineBreak: false, ...tag() });
+      doc.font('Body').fillColor(COLOURS.text).text(pdfText(c.title), doc.page.margins.left + 136, y, { width: contentWidth(doc) - 136, height: 11, lineBreak: false, ellipsis: true, ...tag() });
       doc.x = doc.page.margins.left;
       doc.y = y + 11;
     }
-    for (const c of p.cases) testCase(doc, c);
+    // Failures first, as in the HTML.
+    for (const c of [...p.cases.filter(failed), ...p.cases.filter((x) => !failed(x))]) testCase(doc, c);
   }
   footers(doc, m);
 }
@@ -290,6 +349,14 @@ function render(doc: Doc, m: ReportModel): void {
 function pdfDate(s: string): Date | undefined {
   const t = Date.parse(s);
   return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
+/** The embedded fonts, and the glyph test pdfText uses. */
+function loadFonts(doc: Doc): void {
+  for (const [name, file] of Object.entries(FONT_FILES)) doc.registerFont(name, path.join(fontsDir, file));
+  doc.font('Body');
+  const face = (doc as unknown as { _font?: { font?: { hasGlyphForCodePoint?: (c: number) => boolean } } })._font?.font;
+  hasGlyph = face?.hasGlyphForCodePoint ? (c) => face.hasGlyphForCodePoint!(c) : () => true;
 }
 
 export async function writePdf(results: RunResults, file: string): Promise<void> {
@@ -301,11 +368,15 @@ export async function writePdf(results: RunResults, file: string): Promise<void>
     size: 'A4',
     margins: { top: 48, bottom: 48, left: 48, right: 48 },
     bufferPages: true,
+    pdfVersion: '1.7',
+    tagged: true,
+    lang: 'en-GB',
+    displayTitle: true,
     info: {
-      Title: pdfText(`cda-sim evidence report ${m.run.id}`),
+      Title: `cda-sim evidence report ${m.run.id}`,
       Author: 'cda-sim',
-      Subject: pdfText(headline(m).line),
-      Creator: pdfText(`cda-sim ${m.run.cdaSimVersion}`),
+      Subject: headline(m).line,
+      Creator: `cda-sim ${m.run.cdaSimVersion}`,
       // The run's own time, not the time of writing: the same results give the same metadata.
       ...(created ? { CreationDate: created } : {}),
     },
@@ -317,12 +388,19 @@ export async function writePdf(results: RunResults, file: string): Promise<void>
     doc.on('error', reject);
   });
   doc.pipe(out);
+  loadFonts(doc);
+  tagRoot = doc.struct('Document');
+  doc.addStructure(tagRoot);
   try {
     render(doc, m);
   } catch (err) {
     // Still close a readable PDF that says what went wrong, rather than leave a broken file.
     doc.addPage();
-    write(doc, `The report could not be completed from these results: ${err instanceof Error ? err.message : String(err)}`, { font: 'Helvetica-Bold', colour: COLOURS.fail });
+    write(doc, `The report could not be completed from these results: ${err instanceof Error ? err.message : String(err)}`, { font: 'Bold', colour: COLOURS.fail });
+  } finally {
+    tagRoot.end();
+    tagRoot = undefined;
+    hasGlyph = () => true;
   }
   doc.end();
   await done;

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TestCaseResult } from '../scenarios/types.js';
+import { decisionLine, decisionOf, exchangeLabel } from '../scenarios/decision.js';
 import type { WindowSummary } from '../rehearsal/window.js';
 import type { ProfileRecord } from '../http/spec-profile.js';
 
@@ -122,7 +123,7 @@ function clip(s: string, n: number): string {
 
 /** A plain-text table: test id, title, verdict, reason. */
 export function summaryTable(results: RunResults, width = 120): string {
-  const rows = results.testCases.map((t) => [t.id, t.title, verdictLabel(t.verdict), t.verdict === 'pass' ? (t.reasons[0] ?? '') : t.reasons.join(' | ')]);
+  const rows = results.testCases.map((t) => [t.id, t.title, verdictLabel(t.verdict), decisionLine(t)]);
   const idW = Math.max(4, ...rows.map((r) => r[0].length));
   const titleW = Math.min(48, Math.max(5, ...rows.map((r) => r[1].length)));
   const reasonW = Math.max(30, width - idW - titleW - 6 - 6);
@@ -132,10 +133,29 @@ export function summaryTable(results: RunResults, width = 120): string {
     line(['test', 'title', 'verdict', 'reason']),
     line(['-'.repeat(idW), '-'.repeat(titleW), '-'.repeat(verdictW), '-'.repeat(Math.min(reasonW, 40))]),
     ...rows.map(line),
+    ...failureBlocks(results),
     '',
     `${runVerdict(results.run, results.testCases)}: ${outcomeLine(results.summary)}${warningsSuffix(results.run)}`,
     ...runNotes(results.run),
   ].join('\n');
+}
+
+/** Under the table, each failure whole: the deciding reason, the exchange that broke the rule, the rule. */
+function failureBlocks(results: RunResults): string[] {
+  const failed = results.testCases.filter((t) => t.verdict === 'fail' || t.verdict === 'error');
+  if (!failed.length) return [];
+  return [
+    '',
+    'What decided each failure:',
+    ...failed.flatMap((t) => {
+      const d = decisionOf(t);
+      return [
+        `${t.id} ${verdictLabel(t.verdict)}: ${d.reason}`,
+        ...(d.exchange ? [`    exchange: ${exchangeLabel(d.exchange)} (${d.exchange.time})`] : []),
+        `    rule: ${t.rule}`,
+      ];
+    }),
+  ];
 }
 
 /** A verdict as reports print it: PASS, FAIL, ERROR, NOT RUN, NOT APPLICABLE. */

@@ -2,6 +2,7 @@
 // each test case caused, and every failure with its rule, reference and reasons.
 import type { JournalEntry } from '../store/journal.js';
 import type { TestCaseResult } from '../scenarios/types.js';
+import { decisionOf, exchangeLabel, sameExchange } from '../scenarios/decision.js';
 import { fmtMs } from '../reports/model.js';
 import { outcomeLine, runNotes, runVerdict } from '../reports/results.js';
 import type { Bundle } from './bundle.js';
@@ -70,11 +71,17 @@ export function renderInspection(b: Bundle): string {
 
   out.push('', failed.length ? `failures (${failed.length})` : 'failures: none');
   for (const t of failed) {
+    const d = decisionOf(t);
     out.push(`  ${t.id}  ${t.verdict.toUpperCase()}  ${t.title}`);
+    out.push(`    decided:   ${d.reason}`);
+    if (d.exchange) out.push(`    exchange:  ${exchangeLabel(d.exchange)} (${d.exchange.time})`);
     out.push(`    rule:      ${t.rule}`);
     out.push(`    reference: ${t.reference}`);
     for (const reason of t.reasons) out.push(`    - ${reason}`);
-    for (const e of t.exchanges) out.push(`      cites ${e.direction === 'in' ? `→ ${e.role}` : `${e.role} →`} ${e.method} ${e.path} ${e.status} (${e.requestId ?? 'no X-Request-ID'}, ${e.time})`);
+    for (const e of t.exchanges) {
+      const broke = d.exchange && sameExchange(e, d.exchange) ? '  ◀ broke the rule' : '';
+      out.push(`      cites ${e.direction === 'in' ? `→ ${e.role}` : `${e.role} →`} ${e.method} ${e.path} ${e.status} (${e.requestId ?? 'no X-Request-ID'}, ${e.time})${broke}`);
+    }
   }
   return out.join('\n');
 }

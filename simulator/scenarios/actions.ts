@@ -52,6 +52,7 @@ const view: Action<Extract<StepSpec, { do: 'view' }>> = async (ctx, step, tags) 
     record,
     pei: expectedPei(ctx, record),
     expectedStatus: expectation.outcome === 'match-possible' ? 'match-possible' : 'match-yes',
+    ...(step.rptFrom ? { rptFrom: step.rptFrom } : {}),
   });
   ctx.progress(`    view ${step.as} (${record.recordId}): ${viewLegs(outcome)}`);
 };

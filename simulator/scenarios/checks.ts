@@ -15,6 +15,8 @@ export interface CheckOutcome {
   violations: string[];
   notes: string[];
   exchanges: JournalEntry[];
+  /** The exchange that broke the rule, when the check can name it (else its last cited exchange stands in). */
+  culprit?: JournalEntry;
 }
 
 export type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
@@ -36,6 +38,7 @@ const findAcknowledged: Check<{ find: string }> = (ctx, spec) => {
   const o = outcome();
   const f = findByName(ctx, spec.find);
   o.exchanges.push(...outbound(ctx, [f.request.requestId]));
+  o.culprit = o.exchanges[0];
   const budget = ctx.config.budgets.findAckMs;
   // The acknowledgement the spec profile defines (202 Accepted as built in).
   const ack = ctx.sim.profile.find;
@@ -51,6 +54,7 @@ const findRefused: Check<{ find: string }> = (ctx, spec) => {
   const o = outcome();
   const f = findByName(ctx, spec.find);
   o.exchanges.push(...outbound(ctx, [f.request.requestId]));
+  o.culprit = o.exchanges[0];
   if (f.error) o.notes.push(`the provider refused the connection (${f.error.code})`);
   else if (f.response!.status >= 400 && f.response!.status < 500) o.notes.push(`${describeVariant(f.request.variant)}: refused with ${f.response!.status}`);
   else o.violations.push(`${describeVariant(f.request.variant)} was answered ${f.response!.status}; an untrustworthy or malformed find must get a 4xx`);
@@ -71,6 +75,7 @@ const noCaCall: Check<{ find: string }> = (ctx, spec) => {
       ((e.path === '/token' && tokenParams(e).assertion === f.request.userToken) || ids.has(String(bodyOf(e).inbound_request_id)) || (!!e.requestId && ids.has(e.requestId))),
   );
   o.exchanges.push(...caused, ...outbound(ctx, [f.request.requestId]));
+  o.culprit = caused[0];
   if (caused.length) o.violations.push(`the provider called the C&A because of ${describeVariant(f.request.variant)}, which it must refuse before any C&A call: ${caused.map(describe).join('; ')}`);
   else o.notes.push('no C&A call was made because of it');
   return o;
@@ -89,6 +94,7 @@ const patObtained: Check<{ find: string }> = (ctx, spec) => {
     else if (anyForUser.length) o.violations.push(`the provider exchanged a user token other than the one in the find (it must pass it on unchanged)`);
     else o.notes.push(`the provider reused the PAT it already held for this user`);
   } else if (!ok) {
+    o.culprit = exchanges[exchanges.length - 1].entry;
     o.violations.push(`every PAT request with the find's user token was refused: ${exchanges.map((x) => describe(x.entry)).join('; ')}`);
   } else {
     o.notes.push(`PAT obtained with the find's user token (${describe(ok.entry)})`);
@@ -112,7 +118,12 @@ const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
   const fromFind = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt);
   const pat = patOf(ctx, f.user.sub);
   const mine = fromFind.filter((e) => (pat && bearerOf(e) === pat) || bodyOf(e).inbound_request_id === f.request.requestId);
-  o.exchanges.push(...mine);
+  const findCall = outbound(ctx, [f.request.requestId]);
+  o.exchanges.push(...findCall, ...mine);
+  // A registration that never came is the find's failure: the find is the exchange left unanswered.
+  const blame = (e: JournalEntry | undefined) => {
+    o.culprit ??= e ?? findCall[0];
+  };
   const seenRequestIds = new Set<string>();
   for (const recordId of expectation.records) {
     const record = recordById(ctx, recordId);
@@ -120,6 +131,7 @@ const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
     const attempts = mine.filter((e) => bodyOf(e).name === name);
     const ok = attempts.find((e) => e.status === 201 || e.status === 200);
     if (!ok) {
+      blame(attempts[attempts.length - 1]);
       o.violations.push(
         attempts.length
           ? `the registration of ${name} was not accepted: ${attempts.map(describeRefusal).join('; ')}`
@@ -138,11 +150,15 @@ const registeredAsExpected: Check<{ find: string }> = (ctx, spec) => {
     if (ok.requestId) seenRequestIds.add(ok.requestId);
     if (at(ok) - f.sentAt > window) problems.push(`registered ${((at(ok) - f.sentAt) / 1000).toFixed(1)} s after the find; the window is ${window / 1000} s`);
     if (pat && bearerOf(ok) !== pat) problems.push('registered with a PAT that is not the one the C&A issued to this user');
-    if (problems.length) o.violations.push(...problems.map((p) => `${name}: ${p}`));
+    if (problems.length) {
+      blame(ok);
+      o.violations.push(...problems.map((p) => `${name}: ${p}`));
+    }
     else o.notes.push(`${name} registered ${b.match_status} ${((at(ok) - f.sentAt) / 1000).toFixed(2)} s after the find, description "${b.description}", inbound_request_id = the find's X-Request-ID`);
   }
   const expectedNames = new Set(expectation.records.map((id) => expectedPei(ctx, recordById(ctx, id))));
   for (const e of mine.filter((x) => x.status < 300 && !expectedNames.has(String(bodyOf(x).name)))) {
+    blame(e);
     o.violations.push(`an unexpected PeI was registered for ${f.user.id}: ${String(bodyOf(e).name)} (${expectation.reason})`);
   }
   return o;
@@ -155,6 +171,7 @@ const noRegistration: Check<{ find: string }> = (ctx, spec) => {
   const pat = patOf(ctx, f.user.sub);
   const regs = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt && (ids.has(String(bodyOf(e).inbound_request_id)) || (pat && bearerOf(e) === pat)));
   o.exchanges.push(...regs, ...outbound(ctx, [f.request.requestId]));
+  o.culprit = regs[0];
   if (regs.length) o.violations.push(`the provider registered after this find, which must register nothing: ${regs.map(describe).join('; ')}`);
   else o.notes.push('nothing was registered');
   return o;
@@ -197,6 +214,7 @@ const viewChallenged: Check<{ view: string }> = (ctx, spec) => {
   const perms = duringLeg(ctx, first, '/perm');
   const introspections = duringLeg(ctx, first, '/introspect');
   o.exchanges.push(...(first ? [first] : []), ...perms, ...introspections);
+  o.culprit = introspections[0] ?? first;
   const leg = `a first view leg with ${describeFirstLeg(v.firstLeg)}`;
   if (!v.first) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
   if (introspections.length) o.violations.push(`the provider called /introspect while answering ${leg}: there is no RPT to introspect, it must answer the UMA challenge (${introspections.map(describe).join('; ')})`);
@@ -240,6 +258,7 @@ const viewIntrospected: Check<{ view: string }> = (ctx, spec) => {
   const second = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
   const intro = duringCall(ctx, second, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
   o.exchanges.push(...(second ? [second] : []), ...intro);
+  o.culprit = intro.find((e) => e.status !== 200) ?? second;
   if (!v.second) return { ...o, violations: ['the view was never retried with an RPT (see the challenge and RPT checks)'] };
   if (!intro.length) {
     o.violations.push(`the provider answered the view (${v.second.status}) without introspecting the RPT at the C&A`);
@@ -258,6 +277,7 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   o.exchanges.push(...viewEntries(ctx, v));
+  o.culprit = o.exchanges[o.exchanges.length - 1];
   const final = v.final;
   if (!final) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
   const contract = ctx.sim.profile.view;
@@ -290,14 +310,31 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
 const noViewData: Check<{ view: string }> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
-  o.exchanges.push(...viewEntries(ctx, v));
+  const calls = viewEntries(ctx, v);
+  const withRpt = calls.find((e) => (e.requestHeaders.authorization ?? '').length > 7);
+  const intro = duringCall(ctx, withRpt, '/introspect').filter((e) => !v.rpt || tokenParams(e).token === v.rpt);
+  o.exchanges.push(...calls, ...intro);
+  o.culprit = calls[calls.length - 1];
   const final = v.final;
   if (!final) o.notes.push(`the provider refused the call (${v.errors.join('; ')})`);
-  else if (v.viewDataToken || final.status === 200) o.violations.push(`the provider returned view data (${final.status}) where it must return none`);
-  else if (final.status !== 401 && final.status !== 403) o.violations.push(`answered ${final.status}; no data is right, but 401 or 403 is expected`);
+  else if (v.viewDataToken || final.status === 200) {
+    o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status} with view data; no data was due, 401 or 403: ${whyNoData(ctx, v, intro)}`);
+  } else if (final.status !== 401 && final.status !== 403) o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status}; no data is right, but 401 or 403 was due: ${whyNoData(ctx, v, intro)}`);
   else o.notes.push(`no data: answered ${final.status}`);
   return o;
 };
+
+/** Why a view must give no data: the RPT it presented covers another PeI, or what introspection answered. */
+export function whyNoData(ctx: RunContext, v: ViewRecord, intro: JournalEntry[]): string {
+  if (v.rptFrom) {
+    const other = ctx.views.get(v.rptFrom);
+    return `the RPT presented was issued for ${other?.pei ?? `the view "${v.rptFrom}"`}, not for ${v.pei}, and introspection names the resource it covers`;
+  }
+  const answer = intro[intro.length - 1];
+  if (!answer) return 'the RPT was never introspected, and data may only follow a successful introspection';
+  if (answer.status !== 200) return `the C&A's introspection answered ${answer.status}, so the RPT could not be shown to be valid`;
+  return `the C&A's introspection answered ${JSON.stringify(responseOf(answer)).slice(0, 160)}, which does not permit this view`;
+}
 
 /** Every C&A call during the scenario is explained by a find or a view of the run. */
 const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
@@ -315,6 +352,7 @@ const noUnexpectedCalls: Check<Record<string, never>> = (ctx) => {
     if (e.path === '/jwk_uri' || e.path === '/.well-known/jwks.json' || e.path === '/.well-known/uma2-configuration') continue;
     o.violations.push(`a C&A call no find or view of this scenario explains: ${describe(e)}`);
     o.exchanges.push(e);
+    o.culprit ??= e;
   }
   if (!o.violations.length) o.notes.push(`every one of ${caCalls(ctx.entries).length} C&A calls is explained by a find or a view`);
   return o;
@@ -335,15 +373,24 @@ const freshRequestIds: Check<Record<string, never>> = (ctx) => {
   const findIds = new Set([...ctx.finds.values()].map((f) => f.request.requestId));
   const byId = new Map<string, JournalEntry[]>();
   for (const e of calls) {
-    if (!e.requestId) o.violations.push(`a C&A call without an X-Request-ID: ${describe(e)}`);
+    if (!e.requestId) {
+      o.violations.push(`a C&A call without an X-Request-ID: ${describe(e)}`);
+      o.exchanges.push(e);
+      o.culprit ??= e;
+    }
     else byId.set(e.requestId, [...(byId.get(e.requestId) ?? []), e]);
   }
   for (const [id, same] of byId) {
     if (same.length < 2) continue;
     o.violations.push(`X-Request-ID ${id} was sent on ${same.length} C&A calls (${[...new Set(same.map((e) => `${e.method} ${e.path.replace(/\/rreguri\/.+/, '/rreguri/{id}')}`))].join(', ')}); every call needs a new UUID`);
     o.exchanges.push(...same);
+    o.culprit ??= same[1];
   }
-  for (const e of calls.filter((c) => findIds.has(c.requestId))) o.violations.push(`a C&A call reused the find's X-Request-ID (it belongs in inbound_request_id): ${describe(e)}`);
+  for (const e of calls.filter((c) => findIds.has(c.requestId))) {
+    o.violations.push(`a C&A call reused the find's X-Request-ID (it belongs in inbound_request_id): ${describe(e)}`);
+    o.exchanges.push(e);
+    o.culprit ??= e;
+  }
   if (!o.violations.length) o.notes.push(`each of ${calls.length} C&A calls by the provider carried its own X-Request-ID`);
   return o;
 };

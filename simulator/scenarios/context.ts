@@ -26,6 +26,8 @@ export interface ViewRecord extends ViewOutcome {
   pei: string;
   /** The match status expected for it. */
   expectedStatus: 'match-yes' | 'match-possible';
+  /** The view whose RPT this one presented instead of running the dance (an RPT for another PeI). */
+  rptFrom?: string;
 }
 
 export interface RunContext {

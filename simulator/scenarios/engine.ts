@@ -5,14 +5,15 @@ import path from 'node:path';
 import { scenariosDir } from '../core/paths.js';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import { ACTIONS } from './actions.js';
-import { CHECKS } from './checks.js';
+import { CHECKS, type CheckOutcome } from './checks.js';
 import { summarise } from './correlation.js';
 import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import { notApplicableReason } from './matching-policy.js';
 import { scenarioNames } from './names.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { RunContext } from './context.js';
-import type { ScenarioFile, TestCaseResult } from './types.js';
+import type { Decision, ScenarioFile, TestCaseResult } from './types.js';
+import { decisionLine } from './decision.js';
 
 /**
  * Check a scenario file's shape before anything runs: every problem is collected (not only the
@@ -89,6 +90,12 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
+/** The deciding reason of one check, with the exchange it names (its culprit, else the last it cites). */
+function checkDecision(check: string, reason: string, o: CheckOutcome): Decision {
+  const e = o.culprit ?? o.exchanges[o.exchanges.length - 1];
+  return { check, reason, ...(e ? { exchange: summarise(e) } : {}) };
+}
+
 export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
   const results: TestCaseResult[] = [];
   const total = scenario.testCases.length;
@@ -104,6 +111,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
     const reasons: string[] = [];
     const notes: string[] = [];
     const exchanges = new Map<number, ReturnType<typeof summarise>>();
+    let decision: Decision | undefined;
+    let lastPass: Decision | undefined;
     let verdict: TestCaseResult['verdict'] = 'pass';
     // Not applicable to this provider's matching policy: its steps still run (later cases build on
     // them), but nothing is judged.
@@ -115,6 +124,8 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
         const o = CHECKS[spec.check](ctx, spec as never);
         reasons.push(...o.violations);
         notes.push(...o.notes);
+        if (o.violations.length) decision ??= checkDecision(spec.check, o.violations[0], o);
+        else if (o.notes.length) lastPass = checkDecision(spec.check, o.notes[0], o);
         for (const e of o.exchanges) exchanges.set(e.seq * 10 + (e.direction === 'in' ? 0 : 1), summarise(e));
       }
       if (reasons.length) verdict = 'fail';
@@ -123,11 +134,14 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
       if (ctx.signal?.aborted) throw err;
       verdict = 'error';
       reasons.push(`the test case could not run: ${(err as Error).message}`);
+      decision = { check: '', reason: reasons[reasons.length - 1] };
     }
     if (notApplicable) {
       verdict = 'not-applicable';
       reasons.unshift(notApplicable);
+      decision = { check: '', reason: notApplicable };
     }
+    if (verdict === 'pass') decision = lastPass;
     const result: TestCaseResult = {
       id: tc.id,
       title: tc.title,
@@ -137,12 +151,13 @@ export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Prom
       phase: scenario.phase,
       verdict,
       reasons: verdict === 'pass' ? notes : reasons,
+      ...(decision ? { decision } : {}),
       exchanges: [...exchanges.values()].sort((a, b) => a.time.localeCompare(b.time)),
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
     };
     results.push(result);
-    ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${reasons.join(' | ')}`}`);
+    ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${decisionLine(result)}`}`);
     emit({ type: 'test-end', result, index: i + 1, total, time: now() });
   }
   return results;

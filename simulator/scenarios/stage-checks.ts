@@ -3,7 +3,7 @@
 import { CALL_FOR, type UpdateInstruction, type UpdateRound } from '../rehearsal/update-file.js';
 import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, registrations, tokenParams } from './correlation.js';
-import { duringCall, outcome, patOf, viewEntries, type Check } from './checks.js';
+import { duringCall, outcome, patOf, viewEntries, whyNoData, type Check } from './checks.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import { updateCallsOn } from './stage-actions.js';
 import type { StageExpectSpec } from './types.js';
@@ -18,6 +18,7 @@ const noDuplicatePei: Check<Spec<'no-duplicate-pei'>> = (ctx, spec) => {
   const pat = patOf(ctx, f.user.sub);
   const after = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt && ((pat && bearerOf(e) === pat) || bodyOf(e).inbound_request_id === f.request.requestId));
   o.exchanges.push(...after);
+  o.culprit = after.find((x) => x.status === 201);
   for (const e of after.filter((x) => x.status === 201)) o.violations.push(`the repeated find created a new PeI: ${String(bodyOf(e).name)} (${describe(e)})`);
   const live = ctx.sim.store.resources().filter((r) => !r.deleted_at && r.owner === f.user.sub);
   for (const name of names) {
@@ -39,11 +40,13 @@ const viewRefused: Check<Spec<'view-refused'>> = (ctx, spec) => {
   const withRpt = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
   const intro = duringCall(ctx, withRpt, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
   o.exchanges.push(...viewEntries(ctx, v), ...intro);
+  o.culprit = withRpt ?? o.exchanges[o.exchanges.length - 1];
   const final = v.final;
   if (!final) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
   if (!v.rpt) return { ...o, violations: [`the view never got as far as presenting an RPT (answered ${final.status}); see the challenge`] };
-  if (v.viewDataToken || final.status === 200) o.violations.push(`the provider returned view data (${final.status}) where it must return none`);
-  else if (!spec.statuses.includes(final.status)) o.violations.push(`answered ${final.status}; no data is right, but ${spec.statuses.join(' or ')} is expected`);
+  const due = spec.statuses.join(' or ');
+  if (v.viewDataToken || final.status === 200) o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status} with view data; no data was due, ${due}: ${whyNoData(ctx, v, intro)}`);
+  else if (!spec.statuses.includes(final.status)) o.violations.push(`the view of ${v.pei} (${spec.view}) was answered ${final.status}; no data is right, but ${due} was due: ${whyNoData(ctx, v, intro)}`);
   if (spec.introspected && !intro.length) o.violations.push('the provider did not introspect the RPT at the C&A before answering');
   if (!o.violations.length) o.notes.push(`no data: answered ${final.status}${intro.length ? ` after introspection answered ${intro.map((e) => e.status).join(', ')}` : ''}`);
   return o;
@@ -54,6 +57,7 @@ const viewNotFound: Check<Spec<'view-not-found'>> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   o.exchanges.push(...viewEntries(ctx, v));
+  o.culprit = o.exchanges[0];
   if (!v.first) return { ...o, violations: [`the view call failed: ${v.errors.join('; ')}`] };
   if (v.viewDataToken) o.violations.push('the provider returned view data for an asset it does not hold');
   if (v.first.status !== 404) o.violations.push(`a view for an unknown asset was answered ${v.first.status}; it must be 404`);
@@ -111,6 +115,8 @@ const updateApplied: Check<Spec<'update-applied'>> = (ctx, spec) => {
   const owner = before ? patOf(ctx, before.owner) : undefined;
   for (const e of calls) {
     const what = describe(e);
+    const wrong = e.method !== want.method || (want.method === 'PATCH' && String(bodyOf(e).match_status) !== 'match-yes') || (want.method === 'DELETE' && reasonOf(e) !== want.deletionReason) || (!!owner && bearerOf(e) !== owner) || e.status >= 300;
+    if (wrong) o.culprit ??= e;
     const target = e.method === 'PATCH' ? String(bodyOf(e).match_status) : reasonOf(e);
     if (e.method !== want.method) o.violations.push(`${what}: the file asked for ${ins.expected_call} (${ins.action})`);
     else if (want.method === 'PATCH' && target !== 'match-yes') o.violations.push(`${what}: match_status ${target}; confirming a possible match is a PATCH to match-yes`);
@@ -140,6 +146,7 @@ const nothingElseChanged: Check<Spec<'nothing-else-changed'>> = (ctx) => {
   const writes = caCalls(ctx.entries).filter((e) => at(e) >= round.issuedAtMs && e.path.startsWith('/rreguri') && e.method !== 'GET');
   const stray = writes.filter((e) => !(e.method !== 'POST' && instructed.has(e.path.slice('/rreguri/'.length))));
   o.exchanges.push(...stray);
+  o.culprit = stray[0];
   for (const e of stray) o.violations.push(`a registration change the update file does not ask for: ${describe(e)}`);
   let unchanged = 0;
   for (const before of round.snapshot.filter((r) => !instructed.has(r.resource_id))) {
@@ -160,6 +167,7 @@ const peiGone: Check<Spec<'pei-gone'>> = (ctx, spec) => {
   const ins = instructionFor(round, spec.user);
   const v = viewByName(ctx, spec.view);
   o.exchanges.push(...viewEntries(ctx, v));
+  o.culprit = o.exchanges[0];
   const now = ins.resource_id ? ctx.sim.store.resource(ins.resource_id) : undefined;
   if (!now?.deleted_at) o.violations.push(`the C&A still holds ${ins.pei} as ${now ? now.match_status : 'never registered'}`);
   if (!v.first) o.violations.push(`the view call failed: ${v.errors.join('; ')}`);

@@ -102,13 +102,19 @@ const retried: Check<Spec<'retried'>> = (ctx, spec) => {
   }
   const okAt = tl.findIndex((e) => e.status >= 200 && e.status < 300);
   const tried = okAt < 0 ? tl : tl.slice(0, okAt + 1);
+  // The attempt that broke the rule: the first one a violation below names.
+  const blame = (e: JournalEntry | undefined) => {
+    o.culprit ??= e;
+  };
   if (okAt < 0) {
+    blame(tl[tl.length - 1]);
     o.violations.push(
       tl.length === 1
         ? `gave up at once: one ${label} answered ${spec.status} and no retry; a ${spec.status} is transient, so retry with backoff (${seen})`
         : `gave up after ${tl.length} attempts without success while the C&A's failure was transient (${seen})`,
     );
   }
+  if (tl.length > max) blame(tl[max]);
   if (tl.length > max) o.violations.push(`not bounded: ${tl.length} attempts, more than ${max} (${seen})`);
   const gaps5xx: number[] = [];
   for (let i = 1; i < tried.length; i++) {
@@ -117,12 +123,16 @@ const retried: Check<Spec<'retried'>> = (ctx, spec) => {
     // Every retry after an answer that carried Retry-After (a 429, or a 5xx that sends one) waits for it.
     const asked = retryAfterMs(prev.responseHeaders['retry-after'], at(prev));
     if (asked !== undefined && gap + TIMER_SLACK_MS < asked) {
+      blame(tried[i]);
       o.violations.push(`Retry-After not honoured: attempt ${i + 1} came ${gap} ms after a ${prev.status} that asked for ${asked / 1000} s (${seen})`);
     }
+    if (gap < minGap) blame(tried[i]);
     if (gap < minGap) o.violations.push(`tight loop: attempt ${i + 1} came ${gap} ms after a ${prev.status}; wait at least ${minGap} ms, growing (${seen})`);
     if (prev.status >= 500 && asked === undefined) gaps5xx.push(gap);
   }
-  o.violations.push(...backoffProblems(gaps5xx).map((p) => `${p} (${seen})`));
+  const backoff = backoffProblems(gaps5xx);
+  if (backoff.length) blame(tried[tried.length - 1]);
+  o.violations.push(...backoff.map((p) => `${p} (${seen})`));
   if (!o.violations.length) o.notes.push(`retried ${tried.length - 1} time(s) and succeeded; ${seen}`);
   return o;
 };
@@ -160,6 +170,7 @@ const stopped: Check<Spec<'stopped'>> = (ctx, spec) => {
   const { tl, label, seen, unmet, after } = afterFirst(ctx, spec);
   o.exchanges.push(...tl);
   if (unmet) return { ...o, violations: [unmet] };
+  o.culprit = after[0];
   if (after.length) o.violations.push(`kept calling ${label} ${after.length} more time(s) after ${spec.status}${spec.status === 404 ? ' (the user was removed)' : ''}; it must stop (${seen})`);
   else o.notes.push(`stopped after the ${spec.status}; ${seen}`);
   return o;
@@ -172,6 +183,7 @@ const refusalHandled: Check<Spec<'refusal-handled'>> = (ctx, spec) => {
   o.exchanges.push(...r.tl, ...tokens);
   const seen = `${r.seen}; PAT exchanges: ${tokens.map(describe).join('; ') || 'none'}`;
   if (r.unmet) return { ...o, violations: [r.unmet] };
+  o.culprit = r.after[1] ?? r.after[0];
   if (r.after.length > 1) o.violations.push(`called ${r.label} ${r.after.length} more times after a ${spec.status}: a refused PAT is renewed once at most, not retried in a loop (${seen})`);
   if (r.after.length === 1 && !tokens.some((t) => at(t) > at(r.refused) && at(t) < at(r.after[0]))) {
     o.violations.push(`sent ${r.label} again after a ${spec.status} without exchanging the user token for a PAT first (${seen})`);
@@ -190,6 +202,7 @@ const noRegistrationWithoutPat: Check<Spec<'no-registration-without-pat'>> = (ct
   const max = spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   if (!tokens.length) o.violations.push('the provider never asked /token for a PAT with the find’s user token: the case did not exercise the fault');
   const got = tokens.find((e) => e.status === 200);
+  o.culprit = regs[0] ?? got ?? tokens[max];
   if (got) o.violations.push(`the C&A issued a PAT (${describe(got)}), so the case did not exercise the failure (${seen})`);
   if (regs.length) o.violations.push(`sent a registration although no PAT could be obtained: ${regs.map(describe).join('; ')} (${seen})`);
   if (tokens.length > max) o.violations.push(`not bounded: ${tokens.length} /token attempts, more than ${max} (${seen})`);
@@ -209,6 +222,7 @@ const noDataOnCaFailure: Check<Spec<'no-data-on-ca-failure'>> = (ctx, spec) => {
   o.exchanges.push(...viewCalls, ...during);
   const statuses = during.map((e) => e.status).join(', ') || 'no call';
   const final = v.final;
+  o.culprit = final && (final.status === 200 || v.viewDataToken) ? viewCalls[viewCalls.length - 1] : during[0];
   if (!during.length) o.violations.push(`the provider never called ${path} while answering the view: the case did not exercise the fault`);
   else if (!during.some((e) => e.status >= 400)) o.violations.push(`${path} answered ${statuses}: the injected failure was not met`);
   if (final && (final.status === 200 || v.viewDataToken)) o.violations.push(`returned view data (${final.status}) although ${path} answered ${statuses}: fail safe, no data`);
@@ -233,6 +247,7 @@ const mtlsRefused: Check<Spec<'mtls-refused'>> = (ctx, spec) => {
     return false;
   });
   o.exchanges.push(...acted);
+  o.culprit = acted[0] ?? o.exchanges[0];
   if (status !== 401 && status !== 403) o.violations.push(`${what}: the connection was accepted and answered ${status}; the handshake must be refused (or 401/403, acting on nothing)`);
   if (acted.length) o.violations.push(`${what}: the provider acted on the request: ${acted.map(describe).join('; ')}`);
   if (!o.violations.length) o.notes.push(`${what}: answered ${status}, nothing acted on`);
@@ -246,6 +261,7 @@ const registeredOnce: Check<Spec<'registered-once'>> = (ctx, spec) => {
   const regs = registrations(ctx.entries).filter((e) => at(e) >= f.sentAt && names.includes(String(bodyOf(e).name)));
   o.exchanges.push(...regs);
   const refused = regs.filter((e) => e.status >= 300);
+  o.culprit = refused[0];
   if (refused.length) o.violations.push(`registrations were refused: ${refused.map(describe).join('; ')} (a 409 means an X-Request-ID was reused: every call needs its own)`);
   for (const name of names) {
     const live = ctx.sim.store.resources().filter((r) => r.name === name && !r.deleted_at);

@@ -103,6 +103,19 @@ export interface ExchangeSummary {
   requestId?: string;
 }
 
+/**
+ * What decided a verdict: for a failure, the first violation of the first check that failed (not
+ * the first check's words) and the exchange that broke the rule; for a pass, the note of the check
+ * the case is about (its last); otherwise the one reason there is.
+ */
+export interface Decision {
+  /** The check (scenario vocabulary) that decided, e.g. "no-view-data"; empty when no check did. */
+  check: string;
+  reason: string;
+  /** The exchange that broke the rule (or, for a pass, the one the deciding check judged last). */
+  exchange?: ExchangeSummary;
+}
+
 export interface TestCaseResult {
   id: string;
   title: string;
@@ -113,6 +126,8 @@ export interface TestCaseResult {
   verdict: Verdict;
   /** Plain-words reasons: every violation found, or what passed. */
   reasons: string[];
+  /** The reason that decided the verdict, and its exchange (absent from results of older versions). */
+  decision?: Decision;
   exchanges: ExchangeSummary[];
   startedAt: string;
   durationMs: number;
