@@ -51,7 +51,6 @@ export async function main(argv: string[]): Promise<number> {
       .command(replayCommand)
       .demandCommand(1, 'Name a command; `cda-sim --help` lists them.')
       .strict()
-      .env('CDA_SIM')
       .middleware(refuseNaN, true)
       .version(packageVersion())
       .help()

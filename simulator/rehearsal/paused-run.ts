@@ -22,6 +22,7 @@ export interface PausedRun {
     scenarios: string[];
     only?: string[];
     reporting?: boolean;
+    submitReporting?: string;
     budgets?: Record<string, number>;
     referenceFaults?: ProviderFault[];
     driverFaults?: string[];
