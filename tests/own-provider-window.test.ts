@@ -17,6 +17,10 @@ import { freePort } from './helpers/spawn-provider.js';
 import { CLI } from './helpers/spawn-sim.js';
 import { spawn } from 'node:child_process';
 import type { RunResults } from '../simulator/reports/results.js';
+import { packageRoot } from '../simulator/core/paths.js';
+
+/** The README's walk-through: the section the test plays. */
+const walkThrough = () => /## Bring your own provider\n([\s\S]*?)\n## /.exec(fs.readFileSync(path.join(packageRoot, 'README.md'), 'utf8'))?.[1] ?? '';
 
 /** `cda-sim provider` in its own process, as the README's first terminal runs it; resolves once it says it is running. */
 async function startOwnProvider(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
@@ -42,6 +46,13 @@ test('a full window against `cda-sim provider` in its own process, as the README
   // The certs dir for every command through its variable; the provider's URL for the nested calls.
   const env = { CDA_SIM_CERTS_DIR: certsDir, CDA_SIM_PROVIDER_URL: providerUrl };
 
+  // What the README tells the user to run and write is what this test runs and writes.
+  const readme = walkThrough();
+  assert.match(readme, /npx cda-sim init/);
+  assert.match(readme, /\nnpx cda-sim provider +#/);
+  assert.match(readme, /npx cda-sim rehearse --ci --config cda-sim\.config\.yaml \\\n\s+--apply-updates "npx cda-sim provider apply-updates" \\\n\s+--submit-reporting "npx cda-sim provider submit-reporting"/);
+  assert.match(readme, /clearDown:\n\s+url: https:\/\/localhost:9443\/admin\/clear-down/);
+
   const init = await cliProcess(['init'], cwd, env);
   assert.is(init.code, 0, init.stderr);
   const provider = await startOwnProvider(['--port', String(providerPort), '--ca-url', `https://localhost:${caPort}`], cwd, env);
@@ -51,6 +62,7 @@ test('a full window against `cda-sim provider` in its own process, as the README
     assert.match(banner, new RegExp(`C&A:\\s+https://localhost:${caPort} \\(issuer https://localhost:${caPort}\\), presenting \\S*provider-client\\.crt`));
     assert.match(banner, /admin:\s+https:\/\/localhost:\d+\/admin\/clear-down/);
     const holdernames = /holdername GUID\(s\) ([0-9a-f, -]+)\)/.exec(banner)![1].split(', ');
+    for (const h of holdernames) assert.ok(readme.includes(`- ${h}`), `the README lists holdername ${h}`);
 
     // The README's edits to the file `cda-sim init` wrote: the provider's URLs, its holdername GUIDs, its clear-down URL.
     const configFile = path.join(cwd, 'cda-sim.config.yaml');
