@@ -138,6 +138,7 @@ test('live during a rehearsal, then over the recorded run: overview, timeline by
     assert.equal(keptTimeline.map((e) => e.seq), recordedTimeline.map((e) => e.seq));
     assert.is((await get(base, `${kept}/exchanges/${keptTimeline[0].seq}`)).body.seq, keptTimeline[0].seq);
     assert.is((await get(base, `${kept}/exchanges/999999`)).status, 404);
+    assert.equal((await get(base, `${kept}/registrations`)).body.registrations.map(key).sort(), liveRegistrations.map(key).sort());
     assert.is((await get(base, '/console/api/runs/no-such-run')).status, 404);
     assert.is((await get(base, '/console/api/runs/no-such-run/timeline')).status, 404);
     assert.is((await get(base, '/console/api/runs/bad%20id/timeline')).status, 400);

@@ -92,11 +92,14 @@ test('console: start order, verdict colours, run badges, kept runs opened from t
       const badges = await page.$$eval('#runs tbody tr', (trs) =>
         Object.fromEntries(trs.map((tr) => {
           const b = tr.querySelector('.run-badge')!;
-          return [tr.getAttribute('data-run'), { text: b.textContent, verdict: b.getAttribute('data-verdict'), bg: getComputedStyle(b).backgroundColor, row: tr.textContent }];
+          const style = getComputedStyle(b);
+          return [tr.getAttribute('data-run'), { text: b.textContent, verdict: b.getAttribute('data-verdict'), bg: style.backgroundColor, fg: style.color, row: tr.textContent }];
         })),
       );
       assert.is(badges[ids.failed].text, 'FAILED');
       assert.is(badges[ids.failed].bg, RED);
+      // Readable: white text on every badge.
+      for (const id of Object.values(ids)) assert.is(badges[id].fg, 'rgb(255, 255, 255)', `${id} badge text colour`);
       assert.match(badges[ids.failed].row!, /FAILED \d+ of \d+ passed/);
       assert.is(badges[ids.paused].text, 'PAUSED');
       assert.not.equal(badges[ids.paused].bg, GREEN);
@@ -122,6 +125,9 @@ test('console: start order, verdict colours, run badges, kept runs opened from t
       assert.is(cp04[challenged].fill, GREEN);
       await page.screenshot({ path: artefactPath('console-truth.png'), fullPage: true });
 
+      // Its registrations are its own, rebuilt from its journal: CP01's and IT02's PeIs.
+      const passedRegistrations = (await page.$$('#registrations tbody tr')).length;
+      assert.ok(passedRegistrations >= 4, `${passedRegistrations} registrations`);
       // A failed run: the failed case's exchanges are red whatever their status.
       await openKeptRun(page, ids.failed);
       assert.match((await page.textContent('#run-state'))!, /FAILED/);
@@ -135,6 +141,8 @@ test('console: start order, verdict colours, run badges, kept runs opened from t
       await page.click('#back');
       await page.waitForSelector(`body[data-shown="${ids.paused}"]`);
       assert.match((await page.textContent('#run-state'))!, /PAUSED/);
+      // The paused run's Stage 1 finds registered every test user's pensions: more than CP's.
+      assert.ok((await page.$$('#registrations tbody tr')).length > passedRegistrations);
     } finally {
       await served.close();
     }

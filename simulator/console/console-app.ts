@@ -14,7 +14,7 @@ import { listenHttp } from '../server/listeners.js';
 import { readJournal, type JournalEntry } from '../store/journal.js';
 import { buildTimeline, recordedAttribution } from './timeline.js';
 import { progressFromResults } from './run-progress.js';
-import { TIMELINE_LIMIT, type ConsoleSource, type ConsoleUpdate } from './source.js';
+import { registrationsFromJournal, TIMELINE_LIMIT, type ConsoleSource, type ConsoleUpdate } from './source.js';
 
 /** The page's files, shipped with the package (plain HTML, CSS and ES modules: no build step). */
 export const CONSOLE_STATIC_DIR = path.join(packageRoot, 'simulator', 'console', 'static');
@@ -68,6 +68,9 @@ export function consoleHandlers(source: ConsoleSource): Record<string, Operation
     consoleKeptRunTimeline: async (req, res) => {
       const { results, entries } = await keptRun(source, decodeURIComponent(req.path.split('/')[4]));
       res.json({ entries: buildTimeline(entries, recordedAttribution(results.testCases, entries)) });
+    },
+    consoleKeptRunRegistrations: async (req, res) => {
+      res.json({ registrations: registrationsFromJournal((await keptRun(source, decodeURIComponent(req.path.split('/')[4]))).entries) });
     },
     consoleKeptRunExchange: async (req, res) => {
       const parts = req.path.split('/'); // /console/api/runs/{id}/exchanges/{seq}

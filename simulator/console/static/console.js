@@ -42,7 +42,7 @@ function toneOf(e, caseId = groupOf(e)) {
 /** A run's verdict badge: PASSED, FAILED, PAUSED, INTERRUPTED or INCOMPLETE, each its own colour. */
 function runBadge(verdict) {
   const v = verdict ?? 'INCOMPLETE';
-  return h('span', { class: `verdict run-badge ${v.toLowerCase()}`, 'data-verdict': v }, v);
+  return h('span', { class: `run-badge badge-${v.toLowerCase()}`, 'data-verdict': v }, v);
 }
 
 /** The test cases to list: the run's, in order, then any other group the timeline has. */
@@ -214,7 +214,7 @@ async function loadTimeline() {
 }
 
 async function loadRegistrations() {
-  const { registrations } = await api('registrations');
+  const { registrations } = await api(runApi('registrations'));
   clear($('registrations').tBodies[0], registrations.length
     ? registrations.map((r) =>
         h('tr', { class: r.deleted_at ? 'deleted' : '' },
@@ -245,7 +245,7 @@ async function openRun(id) {
   state.chosen = false;
   $('exchange').hidden = true;
   history.replaceState(null, '', state.viewing ? `#run=${encodeURIComponent(state.viewing)}` : '#');
-  await Promise.all([loadTimeline(), loadRuns()]);
+  await Promise.all([loadTimeline(), loadRuns(), loadRegistrations()]);
   document.body.dataset.shown = state.run?.runId ?? '';
 }
 
