@@ -42,7 +42,9 @@ test('a bad value is a usage error naming the variable and its option', async ()
 test("rehearse's C&A port: --https-port over CDA_SIM_HTTPS_PORT over the config's simulator.httpsPort", async () => {
   const { dir: certsDir } = await sharedMaterial();
   const cwd = tempDir();
-  const [fromConfig, fromEnv, fromFlag, nobody] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ports = new Set<number>();
+  while (ports.size < 4) ports.add(await freePort());
+  const [fromConfig, fromEnv, fromFlag, nobody] = [...ports];
   // A provider that is not there: the run stops (exit 3) once the C&A is up and has said where.
   const config = {
     provider: { findUrl: `https://localhost:${nobody}/find`, viewUrl: `https://localhost:${nobody}/view-data`, holdernameGuids: ['3f9a6a3e-1d2b-4c8e-9f10-2a6b7c8d9e01'], viewTokenKey: { jwksUrl: `https://localhost:${nobody}/jwks` } },

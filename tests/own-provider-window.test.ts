@@ -22,6 +22,13 @@ import { packageRoot } from '../simulator/core/paths.js';
 /** The README's walk-through: the section the test plays. */
 const walkThrough = () => /## Bring your own provider\n([\s\S]*?)\n## /.exec(fs.readFileSync(path.join(packageRoot, 'README.md'), 'utf8'))?.[1] ?? '';
 
+/** n free ports, all different (one freed port can be handed out again at once). */
+async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
 /** `cda-sim provider` in its own process, as the README's first terminal runs it; resolves once it says it is running. */
 async function startOwnProvider(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [CLI, 'provider', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,7 +48,7 @@ async function startOwnProvider(args: string[], cwd: string, env: NodeJS.Process
 test('a full window against `cda-sim provider` in its own process, as the README tells it: every case of every phase passes', async () => {
   const { dir: certsDir } = await sharedMaterial();
   const cwd = tempDir();
-  const [caPort, adminPort, providerPort] = [await freePort(), await freePort(), await freePort()];
+  const [caPort, adminPort, providerPort] = await freePorts(3);
   const providerUrl = `https://localhost:${providerPort}`;
   // The certs dir for every command through its variable; the provider's URL for the nested calls.
   const env = { CDA_SIM_CERTS_DIR: certsDir, CDA_SIM_PROVIDER_URL: providerUrl };
@@ -114,7 +121,7 @@ test('a full window against `cda-sim provider` in its own process, as the README
 test('without a reporting hook, the reporting phase says plainly that nothing was submitted', async () => {
   const { dir: certsDir } = await sharedMaterial();
   const cwd = tempDir();
-  const [caPort, providerPort] = [await freePort(), await freePort()];
+  const [caPort, providerPort] = await freePorts(2);
   const env = { CDA_SIM_CERTS_DIR: certsDir };
   const provider = await startOwnProvider(['--port', String(providerPort), '--ca-url', `https://localhost:${caPort}`], cwd, env);
   try {
@@ -125,6 +132,35 @@ test('without a reporting hook, the reporting phase says plainly that nothing wa
     const run = await cliProcess(['rehearse', '--ci', '--config', 'own.json', '--scenario', 'connection-proving', '--reporting', '--https-port', String(caPort), '--http-port', '-1', '--admin-port', '-1'], cwd, env, 120000);
     assert.is(run.code, 1, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /reporting: NOTHING was submitted for \d{4}-\d{2}-\d{2}: nobody asked your system to submit \(give --submit-reporting/);
+  } finally {
+    await provider.stop();
+  }
+});
+
+test('a run paused after Stage 1 is resumed by `cda-sim stage2` with the provider commands: updates applied, then the reports submitted and judged', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const cwd = tempDir();
+  const [caPort, providerPort] = await freePorts(2);
+  const base = `https://localhost:${providerPort}`;
+  const env = { CDA_SIM_CERTS_DIR: certsDir, CDA_SIM_PROVIDER_URL: base, CDA_SIM_HTTPS_PORT: String(caPort), CDA_SIM_HTTP_PORT: '-1', CDA_SIM_ADMIN_PORT: '-1' };
+  const provider = await startOwnProvider(['--port', String(providerPort), '--ca-url', `https://localhost:${caPort}`], cwd, env);
+  try {
+    const holdernames = /holdername GUID\(s\) ([0-9a-f, -]+)\)/.exec(provider.output())![1].split(', ');
+    const config = { provider: { findUrl: `${base}/find`, viewUrl: `${base}/view-data`, holdernameGuids: holdernames, viewTokenKey: { jwksUrl: `${base}/.well-known/jwks.json` }, clearDown: { url: `${base}/admin/clear-down` } } };
+    fs.writeFileSync(path.join(cwd, 'own.json'), JSON.stringify(config));
+    const paused = await cliProcess(['rehearse', '--ci', '--config', 'own.json', '--only', 'S1-01', 'S1-04', 'S2-01'], cwd, env, 120000);
+    assert.is(paused.code, 4, `${paused.stdout}\n${paused.stderr}`);
+    const cdaSim = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`;
+    // No port is given again: stage2 starts the C&A on the ports the paused run was started on.
+    const resumeEnv = { CDA_SIM_CERTS_DIR: certsDir, CDA_SIM_PROVIDER_URL: base };
+    const resumed = await cliProcess(['stage2', '--ci', '--apply-updates', `${cdaSim} provider apply-updates`, '--submit-reporting', `${cdaSim} provider submit-reporting`], cwd, resumeEnv, 120000);
+    const said = `${resumed.stdout}\n${resumed.stderr}`;
+    assert.is(resumed.code, 0, said);
+    assert.match(resumed.stdout, new RegExp(`^C&A: https://localhost:${caPort}$`, 'm'));
+    assert.match(resumed.stdout, /\| applied: confirm-match urn:pei:/);
+    assert.match(resumed.stdout, /reporting: asking your system to submit its daily reports/);
+    assert.match(resumed.stdout, /S2-01 .*PASS|S2-01[\s\S]*?PASS/);
+    assert.match(resumed.stdout, /REP-0\d/);
   } finally {
     await provider.stop();
   }

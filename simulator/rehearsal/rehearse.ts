@@ -176,7 +176,13 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const progress = options.progress ?? ((l: string) => console.log(l));
   // A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins.
   const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
-  const told = { ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}), ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}) };
+  const told = {
+    ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    ...(options.submitReporting ? { submitReporting: options.submitReporting } : {}),
+    // Ports told now win, one by one, over those the paused run was started on.
+    ...(paused ? { ports: { ...paused.options.ports, ...options.ports } } : {}),
+  };
   const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
   const runId = paused?.runId ?? newRunId(clock);
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
@@ -506,6 +512,7 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
       only: opts.only,
       reporting: opts.reporting,
       submitReporting: opts.submitReporting,
+      ports: opts.ports,
       budgets: opts.budgets as Record<string, number> | undefined,
       referenceFaults: opts.referenceFaults,
       driverFaults: opts.driverFaults,

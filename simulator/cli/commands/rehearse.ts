@@ -11,20 +11,19 @@ import { untilInterrupted } from '../interrupted.js';
 import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
+import { portsOf, withPorts } from '../ports.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
   describe: 'Rehearse PDP testing: with no --config, against the built-in reference provider',
   builder: (y) =>
-    withDirs(y)
+    withPorts(withDirs(y))
       .option('config', { type: 'string', describe: 'The provider under test (cda-sim.config.json or .yaml; `cda-sim init` writes one)' })
       .option('scenario', { type: 'string', array: true, describe: 'Scenario names or files (default: every phase that exists)' })
       .option('reports-dir', { type: 'string', describe: 'Also copy each run’s reports here (runs are always kept in <state-dir>/runs/<run id>/)' })
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
       .option('submit-reporting', { type: 'string', describe: 'With --config: a command that has your provider submit its daily reports, run after the last view and before the reporting phase (implies --reporting; CDA_SIM_REPORTING_DAY and CDA_SIM_REPORTING_URL in its environment)' })
-      .option('https-port', { type: 'number', describe: 'The C&A’s HTTPS (mTLS) port (over the config’s simulator.httpsPort; default 8443 with --config, else a free one)' })
-      .option('http-port', { type: 'number', describe: 'The C&A’s plain HTTP port, -1 off (over simulator.httpPort; default 8081 with --config)' })
-      .option('admin-port', { type: 'number', describe: 'The admin API and web console port, -1 off (over simulator.adminPort; default 8088 with --config)' })
+
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
@@ -91,16 +90,3 @@ export const rehearseCommand = defineCommand({
   },
 });
 
-/** The ports given as flags (or CDA_SIM_* variables): each wins over the config's; -1 turns a listener off. */
-function portsOf(args: { 'https-port'?: number; 'http-port'?: number; 'admin-port'?: number }): { https?: number | null; http?: number | null; admin?: number | null } {
-  const ports: { https?: number | null; http?: number | null; admin?: number | null } = {};
-  const take = (key: 'https' | 'http' | 'admin', flag: string, value: number | undefined) => {
-    if (value === undefined) return;
-    if (!Number.isInteger(value) || value < -1 || value > 65535) throw new CliError(`--${flag}: must be a port number (0 picks a free one, -1 turns it off), not ${value}`, EXIT.usage);
-    ports[key] = value === -1 ? null : value;
-  };
-  take('https', 'https-port', args['https-port']);
-  take('http', 'http-port', args['http-port']);
-  take('admin', 'admin-port', args['admin-port']);
-  return ports;
-}
