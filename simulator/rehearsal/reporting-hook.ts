@@ -41,5 +41,5 @@ export function submissionsLine(day: string, count: number, hook: 'reference' | 
     hook === 'none'
       ? 'nobody asked your system to submit (give --submit-reporting "<command>" or provider.submitReporting.command), and it submitted nothing of its own accord'
       : 'it was asked, and submitted nothing';
-  return `reporting: NOTHING was submitted for ${day}: ${why}; every reporting case fails for want of a submission`;
+  return `reporting: NOTHING was submitted for ${day}: ${why}; the reporting cases that need one fail for want of it`;
 }
