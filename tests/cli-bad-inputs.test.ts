@@ -75,7 +75,7 @@ const CASES: Case[] = [
     what: 'a client certificate file that does not exist',
     args: () => rehearse('--config', config('cert.json', { tls: { clientCertFile: 'missing.crt', clientKeyFile: path.join(certsDir, 'cda-client.key') } })),
     code: 2,
-    message: /config file cert\.json: provider\.tls\.clientCertFile: \S+missing\.crt does not exist$/,
+    message: /config file cert\.json: provider\.tls\.clientCertFile: \/\S+\/missing\.crt does not exist \(written "missing\.crt": relative to the config file's folder\)$/,
   },
   {
     what: 'a client key file that holds no key',
@@ -90,7 +90,7 @@ const CASES: Case[] = [
     message: /provider\.tls: give clientCertFile and clientKeyFile together \(only clientCertFile is set\)$/,
   },
   { what: 'a trust CA file that is not a certificate', args: () => rehearse('--config', config('ca.json', { tls: { trustCaFile: write('ca.txt', 'not a cert') } })), code: 2, message: /provider\.tls\.trustCaFile: \S+ca\.txt is not a PEM certificate/ },
-  { what: 'a view token key file that does not exist', args: () => rehearse('--config', config('pem.json', { viewTokenKey: { pemFile: 'gone.pem' } })), code: 2, message: /provider\.viewTokenKey\.pemFile: \S+gone\.pem does not exist$/ },
+  { what: 'a view token key file that does not exist', args: () => rehearse('--config', config('pem.json', { viewTokenKey: { pemFile: 'gone.pem' } })), code: 2, message: /provider\.viewTokenKey\.pemFile: \/\S+\/gone\.pem does not exist \(written "gone\.pem": relative to the config file's folder\)$/ },
   { what: 'a JWKS file without keys', args: () => rehearse('--config', config('jwks.json', { viewTokenKey: { jwksFile: write('empty-jwks.json', '{}') } })), code: 2, message: /provider\.viewTokenKey\.jwksFile: \S+empty-jwks\.json is not a JWKS/ },
   { what: 'a test data pack that is not JSON', args: () => rehearse('--config', config('td.json', {}, { testData: write('pack.json', 'nope') })), code: 2, message: /testData: \S+pack\.json is not valid JSON/ },
   { what: 'a test data pack without records', args: () => rehearse('--config', config('td2.json', {}, { testData: write('pack2.json', '{"holdernames": []}') })), code: 2, message: /test data pack \S+pack2\.json: field "records" must be an array$/ },

@@ -116,12 +116,32 @@ test('live during a rehearsal, then over the recorded run: overview, timeline by
     const overview = await get(base, '/console/api/overview');
     assert.equal(overview.body.source, { kind: 'recorded', label: `recorded run ${outcome.results.run.id}` });
     assert.equal(overview.body.run.summary, outcome.results.summary);
-    assert.equal((await get(base, '/console/api/timeline')).body.entries, liveTimeline);
+    // The same timeline; a call no token traces (the provider fetching the C&A's keys) is placed by
+    // the run's own record, with the test case running when it started.
+    const recordedTimeline: TimelineEntry[] = (await get(base, '/console/api/timeline')).body.entries;
+    assert.equal(recordedTimeline.map((e) => e.seq), liveTimeline.map((e) => e.seq));
+    recordedTimeline.forEach((e, i) => {
+      const live = liveTimeline[i];
+      if (live.testCase) assert.equal(e, live);
+      else assert.equal({ ...e, testCase: undefined, scenario: undefined, attributedBy: undefined }, { ...live, testCase: undefined, scenario: undefined, attributedBy: undefined });
+      if (!live.testCase && e.testCase) assert.is(e.attributedBy, 'recorded');
+    });
     // Registrations rebuilt from the journal match the C&A's store.
     const registrations: ConsoleRegistration[] = (await get(base, '/console/api/registrations')).body.registrations;
     const key = (r: ConsoleRegistration) => `${r.name}|${r.resource_id}|${r.description}|${r.match_status}|${r.inbound_request_id}`;
     assert.equal(registrations.map(key).sort(), liveRegistrations.map(key).sort());
     assert.equal((await get(base, '/console/api/runs')).body.runs.map((r: { id: string }) => r.id), [outcome.results.run.id]);
+    // A kept run opened from the Runs list: its test cases, its own journal's timeline, an exchange in full.
+    const kept = `/console/api/runs/${outcome.results.run.id}`;
+    assert.equal((await get(base, kept)).body.summary, outcome.results.summary);
+    const keptTimeline: TimelineEntry[] = (await get(base, `${kept}/timeline`)).body.entries;
+    assert.equal(keptTimeline.map((e) => e.seq), recordedTimeline.map((e) => e.seq));
+    assert.is((await get(base, `${kept}/exchanges/${keptTimeline[0].seq}`)).body.seq, keptTimeline[0].seq);
+    assert.is((await get(base, `${kept}/exchanges/999999`)).status, 404);
+    assert.equal((await get(base, `${kept}/registrations`)).body.registrations.map(key).sort(), liveRegistrations.map(key).sort());
+    assert.is((await get(base, '/console/api/runs/no-such-run')).status, 404);
+    assert.is((await get(base, '/console/api/runs/no-such-run/timeline')).status, 404);
+    assert.is((await get(base, '/console/api/runs/bad%20id/timeline')).status, 400);
     // The page and its files.
     const redirect = await get(base, '/console');
     assert.is(redirect.status, 301);

@@ -3,6 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { CliError, EXIT } from './exit-codes.js';
 import { diskCause } from '../store/disk.js';
+import { withEnvironment } from './environment.js';
 
 export interface CommandSpec<A> {
   command: string | string[];
@@ -18,7 +19,8 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandModule<object, A>
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: (spec.builder ?? ((y: Argv) => y as unknown as Argv<A>)) as CommandModule<object, A>['builder'],
+    // Each command reads the CDA_SIM_* variables of its own options, and no others (environment.ts).
+    builder: ((y: Argv) => withEnvironment((spec.builder ?? ((b: Argv) => b as unknown as Argv<A>))(y), spec.command)) as CommandModule<object, A>['builder'],
     handler: async (args) => {
       try {
         const code = await spec.run(args as unknown as A);

@@ -54,7 +54,6 @@ export async function main(argv: string[]): Promise<number> {
     await cli
       .demandCommand(1, 'Name a command; `cda-sim --help` lists them.')
       .strict()
-      .env('CDA_SIM')
       .middleware(refuseNaN, true)
       .version(packageVersion())
       .alias('v', 'version')

@@ -23,6 +23,8 @@ export interface ProviderConfig {
     viewTokenIssuer?: string;
     tls?: { trustCaFile?: string; clientCertFile?: string; clientKeyFile?: string; insecureSkipVerify?: boolean };
     clearDown?: { command?: string; url?: string };
+    /** Run after the last view, before the reporting phase: has your system submit its daily reports. */
+    submitReporting?: { command: string };
   };
   budgets: { findAckMs: number; registrationWindowMs: number; viewResponseMs: number; requestTimeoutMs: number; updateWindowMs: number; windowMs: number };
   simulator?: { host?: string; httpsPort?: number; httpPort?: number; adminPort?: number; mtls?: 'need' | 'want' | 'none'; issuer?: string; journalCapMiB?: number; strict?: boolean };
@@ -87,7 +89,15 @@ export function loadProviderConfig(file: string): ProviderConfig {
   refuseProblems(file, validate(raw));
   const cfg = raw as ProviderConfig;
   const dir = path.dirname(path.resolve(file));
-  const resolve = (p?: string) => (p ? path.resolve(dir, p) : p);
+  // A path in the config is relative to the config file's folder, not to where cda-sim runs; an
+  // error about it shows both what was written and where that led.
+  const given = new Map<string, string>();
+  const resolve = (p?: string) => {
+    if (!p) return p;
+    const full = path.resolve(dir, p);
+    if (full !== p) given.set(full, p);
+    return full;
+  };
   const k = cfg.provider.viewTokenKey;
   cfg.provider.viewTokenKey = { ...k, jwksFile: resolve(k.jwksFile), pemFile: resolve(k.pemFile) };
   if (cfg.provider.tls) {
@@ -99,7 +109,7 @@ export function loadProviderConfig(file: string): ProviderConfig {
   cfg.specDir = resolve(cfg.specDir);
   cfg.budgets = { ...DEFAULT_BUDGETS, ...cfg.budgets };
   // Every file the run will read is checked now, before anything is started or cleared down.
-  refuseProblems(file, namedFileProblems(cfg));
+  refuseProblems(file, namedFileProblems(cfg, (f) => (given.has(f) ? `(written "${given.get(f)}": relative to the config file's folder)` : '')));
   return cfg;
 }
 
@@ -122,7 +132,7 @@ function refuseProblems(file: string, problems: string[]): void {
 type FileKind = 'certificate' | 'private key' | 'public key' | 'jwks' | 'json';
 
 /** The files a config names, each read and parsed as what it must be: a problem per file, naming the field and the rule. */
-export function namedFileProblems(cfg: ProviderConfig): string[] {
+export function namedFileProblems(cfg: ProviderConfig, written: (file: string) => string = () => ''): string[] {
   const t = cfg.provider.tls ?? {};
   const k = cfg.provider.viewTokenKey;
   const named: [string, string | undefined, FileKind][] = [
@@ -136,7 +146,8 @@ export function namedFileProblems(cfg: ProviderConfig): string[] {
   ];
   const problems = named.flatMap(([field, file, kind]) => {
     const problem = file ? fileProblem(file, kind) : undefined;
-    return problem ? [`${field}: ${problem}`] : [];
+    const as = file && problem ? written(file) : '';
+    return problem ? [`${field}: ${problem}${as ? ` ${as}` : ''}`] : [];
   });
   // A client certificate is of no use without its key, nor a key without its certificate.
   if (!t.clientCertFile !== !t.clientKeyFile) problems.push(`provider.tls: give clientCertFile and clientKeyFile together (only ${t.clientCertFile ? 'clientCertFile' : 'clientKeyFile'} is set)`);
@@ -194,6 +205,8 @@ export function configDigest(cfg: unknown): string {
 
 export const EXAMPLE_CONFIG = `# cda-sim configuration for the provider under test.
 # Run the rehearsal against your provider with:  npx cda-sim rehearse --config cda-sim.config.yaml
+# File paths in this file (pemFile, jwksFile, trustCaFile, testData…) are relative to this file's folder.
+# A flag (--https-port) wins over its CDA_SIM_* variable (CDA_SIM_HTTPS_PORT), which wins over this file.
 provider:
   name: Example Pensions (test)
   # Where cda-sim, playing the pension finder service, POSTs find requests.
@@ -215,6 +228,10 @@ provider:
     # clientCertFile: ./certs/cda-client.crt
     # clientKeyFile: ./certs/cda-client.key
     insecureSkipVerify: false
+  # Optional: a command run after the last view, before the reporting phase, that has your system
+  # submit its daily reports (as --submit-reporting; implies --reporting).
+  # submitReporting:
+  #   command: ./scripts/submit-daily-reports.sh
   # Optional: how cda-sim clears your test data before a rehearsal.
   # clearDown:
   #   command: ./scripts/clear-test-data.sh

@@ -8,11 +8,13 @@ import path from 'node:path';
 import { openapiDir, packageRoot } from '../core/paths.js';
 import { HttpProblem } from '../http/problems.js';
 import { finalHandlers, loadApi, specRouter, type OperationHandler } from '../http/spec-app.js';
-import { listRuns, runDir } from '../runs/run-store.js';
-import { runVerdict } from '../reports/results.js';
+import { listRuns, readResults, runDir } from '../runs/run-store.js';
+import { runVerdict, type RunResults } from '../reports/results.js';
 import { listenHttp } from '../server/listeners.js';
-import { buildTimeline } from './timeline.js';
-import type { ConsoleSource, ConsoleUpdate } from './source.js';
+import { readJournal, type JournalEntry } from '../store/journal.js';
+import { buildTimeline, recordedAttribution } from './timeline.js';
+import { progressFromResults } from './run-progress.js';
+import { registrationsFromJournal, TIMELINE_LIMIT, type ConsoleSource, type ConsoleUpdate } from './source.js';
 
 /** The page's files, shipped with the package (plain HTML, CSS and ES modules: no build step). */
 export const CONSOLE_STATIC_DIR = path.join(packageRoot, 'simulator', 'console', 'static');
@@ -32,6 +34,23 @@ function runFilesOf(dir: string): string[] {
   return Object.keys(RUN_FILES).filter((f) => fs.existsSync(path.join(dir, f)));
 }
 
+/** A kept run's folder, from the `{id}` of /console/api/runs/{id}/…: a bad id is a 400 naming it. */
+function keptRunDir(source: ConsoleSource, id: string): string {
+  try {
+    return runDir(source.stateDir, id);
+  } catch (err) {
+    throw new HttpProblem('invalid-request', [{ code: 'INVALID_FORMAT', field: 'id', detail: (err as Error).message }]);
+  }
+}
+
+/** A kept run with its results and its own journal (every exchange of the run, kept beside its reports). */
+async function keptRun(source: ConsoleSource, id: string): Promise<{ results: RunResults; entries: JournalEntry[] }> {
+  const dir = keptRunDir(source, id);
+  const results = fs.existsSync(dir) ? readResults(dir) : undefined;
+  if (!results) throw new HttpProblem('not-found', [{ code: 'UNKNOWN_RUN', field: 'id', detail: `no kept run ${id} with results in ${path.join(source.stateDir, 'runs')}` }]);
+  return { results, entries: await readJournal(path.join(dir, 'journal.ndjson'), { limit: TIMELINE_LIMIT }) };
+}
+
 /** The console's operations of openapi/admin.yaml, by operationId. */
 export function consoleHandlers(source: ConsoleSource): Record<string, OperationHandler> {
   return {
@@ -40,7 +59,25 @@ export function consoleHandlers(source: ConsoleSource): Record<string, Operation
       res.json({ source: { kind: source.kind, label: source.label }, ...(run ? { run } : {}) });
     },
     consoleTimeline: async (_req, res) => {
-      res.json({ entries: buildTimeline(await source.entries()) });
+      res.json({ entries: buildTimeline(await source.entries(), source.recorded) });
+    },
+    consoleKeptRun: async (req, res) => {
+      const { results } = await keptRun(source, decodeURIComponent(req.path.split('/')[4]));
+      res.json(progressFromResults(results));
+    },
+    consoleKeptRunTimeline: async (req, res) => {
+      const { results, entries } = await keptRun(source, decodeURIComponent(req.path.split('/')[4]));
+      res.json({ entries: buildTimeline(entries, recordedAttribution(results.testCases, entries)) });
+    },
+    consoleKeptRunRegistrations: async (req, res) => {
+      res.json({ registrations: registrationsFromJournal((await keptRun(source, decodeURIComponent(req.path.split('/')[4]))).entries) });
+    },
+    consoleKeptRunExchange: async (req, res) => {
+      const parts = req.path.split('/'); // /console/api/runs/{id}/exchanges/{seq}
+      const seq = Number(parts[6]);
+      const entry = (await keptRun(source, decodeURIComponent(parts[4]))).entries.find((e) => e.seq === seq);
+      if (!entry) throw new HttpProblem('not-found', [{ code: 'UNKNOWN_EXCHANGE', field: 'seq', detail: `no journal entry ${seq} in run ${parts[4]}` }]);
+      res.json(entry);
     },
     consoleExchange: async (req, res) => {
       const seq = Number(req.path.split('/').pop());
@@ -64,12 +101,7 @@ export function consoleHandlers(source: ConsoleSource): Record<string, Operation
     },
     consoleRunFile: (req, res) => {
       const [, , , , id, , file] = req.path.split('/').map(decodeURIComponent); // /console/api/runs/{id}/files/{file}
-      let dir: string;
-      try {
-        dir = runDir(source.stateDir, id);
-      } catch (err) {
-        throw new HttpProblem('invalid-request', [{ code: 'INVALID_FORMAT', field: 'id', detail: (err as Error).message }]);
-      }
+      const dir = keptRunDir(source, id);
       const full = path.join(dir, file);
       if (!RUN_FILES[file] || !fs.existsSync(full)) throw new HttpProblem('not-found', [{ code: 'UNKNOWN_RUN_FILE', field: 'file', detail: `run ${id} has no ${file}` }]);
       res.setHeader('Content-Type', RUN_FILES[file]);

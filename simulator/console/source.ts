@@ -12,6 +12,7 @@ import { listRuns, readResults, runDir } from '../runs/run-store.js';
 import { bearerOf, bodyOf, responseOf, tokenParams, JWT_BEARER } from '../scenarios/correlation.js';
 import { decodeUnverified } from '../crypto/jose.js';
 import { applyRunEvent, progressFromResults, type RunProgress } from './run-progress.js';
+import { recordedAttribution } from './timeline.js';
 
 /** The journal entries a page loads at most: a console is for a run, not for a bench's million calls. */
 export const TIMELINE_LIMIT = 5000;
@@ -32,6 +33,8 @@ export interface ConsoleSource {
   run(): RunProgress | undefined;
   /** Live updates; returns the unsubscribe. A recorded source never changes. */
   subscribe(listener: (u: ConsoleUpdate) => void): () => void;
+  /** A finished run's own correlation of its exchanges to test cases (timeline.ts), when there is one. */
+  recorded?: (e: JournalEntry) => { testCase?: string; scenario?: string } | undefined;
 }
 
 function withUserIds(resources: ConsoleRegistration[], users: TestUser[]): ConsoleRegistration[] {
@@ -145,5 +148,6 @@ export async function recordedSource(opts: { stateDir: string; runId?: string; u
     registrations: () => registrations,
     run: () => (results ? progressFromResults(results) : undefined),
     subscribe: () => () => {},
+    ...(results ? { recorded: recordedAttribution(results.testCases, entries) } : {}),
   };
 }

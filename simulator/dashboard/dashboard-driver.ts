@@ -17,6 +17,8 @@ export interface DashboardDeps {
   journal: Journal;
   /** cda-sim's own token endpoint, reached over the network so the exchange is journalled. */
   caTokenUrl: () => string;
+  /** TLS to that endpoint when it is HTTPS (cda-sim's CA, and its own client certificate for mTLS). */
+  caTls?: TlsClientOptions;
   /** The audience of RQPs: the C&A token endpoint as the C&A names itself. */
   rqpAudience: () => string;
   rqpSigner: Signer;
@@ -103,6 +105,7 @@ export class DashboardDriver {
     return call({
       method: 'POST',
       url: this.deps.caTokenUrl(),
+      tls: this.deps.caTls,
       headers: { 'X-Request-ID': randomUUID(), 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',

@@ -29,6 +29,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not found',
   413: 'Payload too large',
+  415: 'Unsupported media type',
   500: 'Internal error',
   503: 'Service unavailable',
 };

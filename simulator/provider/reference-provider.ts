@@ -27,7 +27,8 @@ import { ProviderStore } from './store.js';
 import { viewHandler } from './view.js';
 import { buildDailyReports, ServedViewLedger, submitReports } from './reporting.js';
 import { createViewTokenIssuer, DEFAULT_VIEW_KEY_KID } from './view-token.js';
-import { applyUpdate, applyUpdateFile, type AppliedUpdate, type UpdateInstruction } from './updates.js';
+import { applyUpdate, applyUpdateDocument, applyUpdateFile, type AppliedUpdate, type UpdateInstruction } from './updates.js';
+import { adminEndpoints } from './admin-endpoints.js';
 
 export type { ProviderFault } from './faults.js';
 export { PROVIDER_FAULTS } from './faults.js';
@@ -72,9 +73,16 @@ export interface ReferenceProviderOptions {
   publicUrl?: string;
   /** Time source for token checks and view data token claims (default the system clock). */
   clock?: Clock;
+  /**
+   * Serve the test-support endpoints (admin-endpoints.ts: clear-down, apply-updates,
+   * submit-reporting) for `cda-sim provider`; only over mutual TLS ('need').
+   */
+  adminEndpoints?: boolean;
 }
 
 export interface ReferenceProvider {
+  /** `${base}/admin`, when the test-support endpoints are served (admin-endpoints.ts). */
+  adminUrl?: string;
   /** `${base}/find` */
   findUrl: string;
   /** `${base}/view-data`; views are GET `${viewUrl}/{assetGuid}?scope=owner`. */
@@ -147,6 +155,23 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(issuer.publicJwks);
   });
+  const reportDay = (day?: string) => day ?? new Date(now()).toISOString().slice(0, 10);
+  const submitDailyReporting = (day?: string) =>
+    submitReports(buildDailyReports(reportDay(day), records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep });
+  const withAdmin = !!opts.adminEndpoints && !!opts.tls && (opts.tls.mtls ?? 'need') === 'need';
+  if (withAdmin) {
+    app.use(
+      adminEndpoints({
+        clearDown: () => {
+          store.clear();
+          ledger.views.length = 0;
+        },
+        applyUpdates: (doc) => applyUpdateDocument({ ca, store, faults, log }, doc, 'update file (POST /admin/apply-updates)'),
+        submitReporting: submitDailyReporting,
+        log,
+      }),
+    );
+  }
   app.use((req, res) => {
     sendProblem(res, 404, [{ code: 'NO_SUCH_ENDPOINT', detail: `${req.method} ${req.path} is not an endpoint of this provider (POST /find, GET /view-data/{assetGuid}?scope=owner, GET /.well-known/jwks.json)` }]);
   });
@@ -177,6 +202,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
 
   let closed = false;
   return {
+    ...(withAdmin ? { adminUrl: `${base}/admin` } : {}),
     findUrl: `${base}/find`,
     viewUrl: `${base}/view-data`,
     jwksUrl: `${base}/.well-known/jwks.json`,
@@ -185,8 +211,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
     idle: () => background.idle(),
     applyUpdate: (instruction) => applyUpdate({ ca, store, log, faults }, instruction),
     // Reports go to the CDA, where the C&A is (the reporting endpoints sit beside it).
-    submitDailyReporting: (day = new Date(now()).toISOString().slice(0, 10)) =>
-      submitReports(buildDailyReports(day, records.holdernameGuids, ledger, records), { baseUrl: opts.ca.baseUrl, tls: caTls, log, sleep: background.sleep }),
+    submitDailyReporting,
     applyUpdates: (file) => applyUpdateFile({ ca, store, faults, log }, file),
     close: async () => {
       if (closed) return;

@@ -105,6 +105,12 @@ export class ProviderStore {
     return Object.values(this.data.peis);
   }
 
+  /** Clear-down before a rehearsal: every PAT and PeI forgotten, as the C&A's own reset forgets them. */
+  clear(): void {
+    this.data = empty();
+    this.save();
+  }
+
   /** The C&A deleted the PeI: it is no longer ours to serve. */
   forgetPei(assetGuid: string): void {
     delete this.data.peis[assetGuid.toLowerCase()];

@@ -69,18 +69,22 @@ export interface AppliedUpdate {
 
 /** Apply every instruction of an update file (JSON: {instructions: [{pei, resource_id, action, …}]}). */
 export async function applyUpdateFile(deps: UpdateDeps, file: string): Promise<AppliedUpdate[]> {
-  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { instructions?: unknown };
-  if (!Array.isArray(doc.instructions)) throw new Error(`${file}: "instructions" must be an array`);
-  const instructions = doc.instructions as { pei?: unknown; resource_id?: unknown; action?: unknown }[];
+  return applyUpdateDocument(deps, JSON.parse(fs.readFileSync(file, 'utf8')), file);
+}
+
+/** Apply every instruction of an update file already read (`label` names it in the log). */
+export async function applyUpdateDocument(deps: UpdateDeps, doc: unknown, label: string): Promise<AppliedUpdate[]> {
+  const instructions = (doc as { instructions?: unknown })?.instructions;
+  if (!Array.isArray(instructions)) throw new Error(`${label}: "instructions" must be an array`);
   // FAULT (for cda-sim's own tests): the file is received and ignored.
   if (deps.faults?.has('ignore-update-file')) {
-    deps.log(`update file ${file}: ${instructions.length} instruction(s) IGNORED`);
+    deps.log(`update file ${label}: ${instructions.length} instruction(s) IGNORED`);
     return [];
   }
   const done: AppliedUpdate[] = [];
-  for (const i of instructions) {
-    const name = String(i.pei ?? '');
-    const action = String(i.action ?? '');
+  for (const i of instructions as { pei?: unknown; resource_id?: unknown; action?: unknown }[]) {
+    const name = String(i?.pei ?? '');
+    const action = String(i?.action ?? '');
     const pei = deps.store.peis().find((p) => p.name === name);
     if (!pei) done.push({ pei: name, action, ok: false, why: 'no such PeI is registered here' });
     else if (!(UPDATE_ACTIONS as readonly string[]).includes(action)) done.push({ pei: name, action, ok: false, why: `unknown action "${action}"` });

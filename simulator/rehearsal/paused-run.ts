@@ -23,6 +23,9 @@ export interface PausedRun {
     scenarios: string[];
     only?: string[];
     reporting?: boolean;
+    submitReporting?: string;
+    /** The simulator's ports the run was started on: your provider calls the C&A there. */
+    ports?: { https?: number | null; http?: number | null; admin?: number | null };
     budgets?: Record<string, number>;
     referenceFaults?: ProviderFault[];
     driverFaults?: string[];

@@ -42,6 +42,8 @@ import { applyModeFor, updateByCommand, updateFilePhase, type ApplyMode } from '
 import { finishPausedRun, loadPausedRun, savePausedRun, type PausedRun } from './paused-run.js';
 import { startRunRecord } from '../runs/run-record.js';
 import { waitLines, watched, type WaitListener } from '../core/waiting.js';
+import { runReportingHook, submissionsLine } from './reporting-hook.js';
+import { receivedOnUtcDay } from '../reporting/submissions.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
@@ -65,6 +67,11 @@ export interface RehearseOptions {
   referenceFaults?: ProviderFault[];
   /** Judge the day's reporting submissions too (always with the reference provider, which submits them). */
   reporting?: boolean;
+  /**
+   * A command that has your provider submit its daily reports, run after the last view and before
+   * the reporting phase (over the config's `provider.submitReporting.command`); implies `reporting`.
+   */
+  submitReporting?: string;
   /** Called once the simulator is up, before the first phase (the reference provider starts after clear-down): the web console is at `${sim.endpoints.admin}/console/`. */
   onReady?: (sim: Simulator) => void | Promise<void>;
   /** Awaited after the run, before the simulator stops: keeps it, and its console, up until it resolves. */
@@ -195,7 +202,13 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const progress = options.progress ?? ((l: string) => console.log(l));
   // A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins.
   const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
-  const told = { ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}), ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}) };
+  const told = {
+    ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    ...(options.submitReporting ? { submitReporting: options.submitReporting } : {}),
+    // Ports told now win, one by one, over those the paused run was started on.
+    ...(paused ? { ports: { ...paused.options.ports, ...options.ports } } : {}),
+  };
   const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
   const runId = paused?.runId ?? newRunId(clock);
   const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
@@ -267,9 +280,14 @@ function usableStateDir(dir: string): void {
   }
 }
 
-/** Whether a whole run plays reporting after the stages: always with the reference provider, which submits; with yours on --reporting. */
+/** Whether a whole run plays reporting after the stages: always with the reference provider, which submits; with yours on --reporting or a reporting hook. */
 function reportingExpected(run: Pick<RunSetup, 'userConfig' | 'opts'>): boolean {
-  return !run.userConfig || !!run.opts.reporting;
+  return !run.userConfig || !!run.opts.reporting || !!reportingHookOf(run);
+}
+
+/** The command that has your provider submit its reports: the flag, else the config's. */
+function reportingHookOf(run: Pick<RunSetup, 'userConfig' | 'opts'>): string | undefined {
+  return run.userConfig ? (run.opts.submitReporting ?? run.userConfig.provider.submitReporting?.command) : undefined;
 }
 
 /** Whether nobody will apply the update file, so the run pauses after Stage 1 (said at the start, in one line). */
@@ -513,6 +531,8 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
       clock,
       journal: sim.journal,
       caTokenUrl: () => caTokenUrl,
+      // With the plain HTTP port off, the RPT is asked for over HTTPS with mTLS, as any client must.
+      caTls: { ca: sim.material.ca.cert, cert: sim.material.cdaClient.cert, key: sim.material.cdaClient.key },
       rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
       rqpSigner: await createSigner(sim.material.keys.dashboard),
       dashboardIssuer: DASHBOARD_ISSUER,
@@ -555,10 +575,16 @@ async function playPhases(run: RunSetup, ctx: RunContext, sim: Simulator, provid
 /** The reporting phase: the provider's daily submissions, judged as PDP's pipeline judges them. */
 async function reportingPhase(run: RunSetup, ctx: RunContext, provider: ReferenceProvider | undefined): Promise<void> {
   const day = utcDay(run.clock.now());
+  const hook = reportingHookOf(run);
   if (provider) {
     run.progress(`reporting: the reference provider submits its daily reports for ${day}`);
     await provider.submitDailyReporting(day);
+  } else if (hook) {
+    const reportingUrl = ctx.sim.endpoints.https ?? ctx.sim.endpoints.http!;
+    const code = await runReportingHook(hook, { day, reportingUrl, runId: run.runId, runDir: run.folder }, ctx);
+    if (code !== 0) run.progress(`the --submit-reporting command exited with ${code}; the reporting phase judges what was submitted`);
   }
+  run.progress(submissionsLine(day, receivedOnUtcDay(ctx.sim.submissions.all(), day).length, provider ? 'reference' : hook ? 'command' : 'none'));
   const holderOf = new Map(run.testData.records.map((r) => [r.assetGuid, expectedPei(ctx, r).split(':')[2]]));
   const rep = runReportingPipeline({ day, submissions: ctx.sim.submissions.all(), journal: ctx.entries, holdernameGuids: ctx.config.provider.holdernameGuids, holdernameOfAsset: (a) => holderOf.get(a), strict: run.strict });
   for (const t of rep) run.progress(`  ${t.id} ${t.title}: ${t.verdict.toUpperCase()}${t.verdict === 'pass' ? '' : `: ${t.reasons.join(' | ')}`}`);
@@ -581,6 +607,8 @@ async function pauseAfterStage1(run: RunSetup, ctx: RunContext, sim: Simulator, 
       scenarios: opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS,
       only: opts.only,
       reporting: opts.reporting,
+      submitReporting: opts.submitReporting,
+      ports: opts.ports,
       budgets: opts.budgets as Record<string, number> | undefined,
       referenceFaults: opts.referenceFaults,
       driverFaults: opts.driverFaults,

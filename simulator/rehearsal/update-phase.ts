@@ -4,11 +4,10 @@
 //   command    `--apply-updates "<command>"`: run with the JSON file's path as its last argument (CI)
 //   prompt     on a terminal: apply it by hand, then press Enter (or type "stop")
 //   stop       persist the run and exit; `cda-sim stage2` resumes it later
-import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { CliError, EXIT } from '../cli/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
-import { watched } from '../core/waiting.js';
+import { runUserCommand } from './user-command.js';
 import type { ScenarioFile } from '../scenarios/types.js';
 import path from 'node:path';
 import { buildUpdateFile, instructionFor, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
@@ -45,39 +44,9 @@ function shellQuote(s: string): string {
 type CommandContext = Pick<RunContext, 'progress' | 'waiting' | 'signal'>;
 
 function runCommand(command: string, round: Pick<UpdateRound, 'paths'>, ctx: CommandContext): Promise<number> {
-  const { progress } = ctx;
   const line = `${command} ${shellQuote(round.paths.json)}`;
-  progress(`applying the updates: ${line}`);
-  const finished = new Promise<number>((resolve, reject) => {
-    const child = spawn(line, {
-      shell: true,
-      // Its own process group, so an interrupted run can stop the command and everything it started.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CDA_SIM_UPDATE_FILE: round.paths.json, CDA_SIM_UPDATE_FILE_CSV: round.paths.csv },
-    });
-    const relay = (prefix: string) => (chunk: Buffer) => {
-      for (const l of chunk.toString('utf8').split(/\r?\n/)) if (l) progress(`  ${prefix}${l}`);
-    };
-    child.stdout.on('data', relay('| '));
-    child.stderr.on('data', relay('! '));
-    // An interrupted run does not leave the command running behind it.
-    const stop = () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    };
-    ctx.signal?.addEventListener('abort', stop, { once: true });
-    child.on('error', (err) => reject(new CliError(`the --apply-updates command could not be started: ${err.message}`, EXIT.environment)));
-    child.on('close', (code) => {
-      ctx.signal?.removeEventListener('abort', stop);
-      if (ctx.signal?.aborted) reject(ctx.signal.reason);
-      else resolve(code ?? 1);
-    });
-  });
-  return watched(ctx.waiting, 'the --apply-updates command to finish', undefined, () => finished);
+  ctx.progress(`applying the updates: ${line}`);
+  return runUserCommand({ line, option: '--apply-updates', env: { CDA_SIM_UPDATE_FILE: round.paths.json, CDA_SIM_UPDATE_FILE_CSV: round.paths.csv } }, ctx);
 }
 
 function ask(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<string> {

@@ -9,16 +9,19 @@ import type { RehearsalOutcome } from '../../rehearsal/rehearse.js';
 import { liveProgressFor } from '../progress.js';
 import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
+import { portsOf, withPorts } from '../ports.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
   describe: 'Rehearse PDP testing: with no --config, against the built-in reference provider',
   builder: (y) =>
-    withDirs(y)
+    withPorts(withDirs(y))
       .option('config', { type: 'string', describe: 'The provider under test (cda-sim.config.json or .yaml; `cda-sim init` writes one)' })
       .option('scenario', { type: 'string', array: true, describe: `Scenario names (${scenarioNames().join(', ')}) or scenario files (default: connection-proving, stage1, stage2)` })
       .option('reports-dir', { type: 'string', describe: 'Also copy each run’s reports here (runs are always kept in <state-dir>/runs/<run id>/)' })
       .option('reporting', { type: 'boolean', default: false, describe: 'With --config: also judge the reporting submissions your provider sent today' })
+      .option('submit-reporting', { type: 'string', describe: 'With --config: a command that has your provider submit its daily reports, run after the last view and before the reporting phase (implies --reporting; CDA_SIM_REPORTING_DAY and CDA_SIM_REPORTING_URL in its environment)' })
+
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here (for your CI’s test report)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run' })
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts, plain progress lines (also when CI is set or output is not a terminal)' })
@@ -33,6 +36,7 @@ export const rehearseCommand = defineCommand({
       .option('journal-cap-mib', journalCapOption)
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
+    if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
     // Loaded here, not at the top: `rehearse --help` needs only the options above.
     const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
@@ -60,6 +64,8 @@ export const rehearseCommand = defineCommand({
       scenarios: args.scenario,
       reportsDir: args['reports-dir'],
       reporting: args.reporting,
+      submitReporting: args['submit-reporting'],
+      ports: portsOf(args),
       only: args.only,
       driverFaults: args.fault,
       compat: args.compat,
@@ -95,3 +101,4 @@ export const rehearseCommand = defineCommand({
     return outcome.exitCode;
   },
 });
+

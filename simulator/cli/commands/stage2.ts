@@ -2,6 +2,7 @@
 // The simulator starts again on the same state directory, Stage 2 judges what the provider did with
 // the file, then reporting; the run's reports (in its run folder, and copied where the paused run said) then cover both stages.
 import { defineCommand, withDirs } from '../command.js';
+import { portsOf, withPorts } from '../ports.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { latestPausedRun } from '../../rehearsal/paused-run.js';
 import { interruptOnCtrlC } from '../interrupted.js';
@@ -10,9 +11,10 @@ export const stage2Command = defineCommand({
   command: 'stage2',
   describe: 'Resume a rehearsal paused after Stage 1: judge the update file’s changes (Stage 2), then reporting',
   builder: (y) =>
-    withDirs(y)
+    withPorts(withDirs(y))
       .option('run', { type: 'string', describe: 'The paused run’s id (default: the most recently paused run)' })
       .option('apply-updates', { type: 'string', describe: 'A command that applies the update file first; run with the file’s path as its last argument' })
+      .option('submit-reporting', { type: 'string', describe: 'A command that has your provider submit its daily reports before the reporting phase (default: the paused run’s)' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here' })
       .option('reports-dir', { type: 'string', describe: 'Also copy the run’s reports here (default: where the paused run said, if anywhere)' })
       .option('expected-failures', { type: 'string', describe: 'A file of test ids (one a line) known to fail: reported, but not failing the run (default: the paused run’s list)' })
@@ -31,6 +33,8 @@ export const stage2Command = defineCommand({
       resumeRunId: runId,
       reportsDir: args['reports-dir'],
       expectedFailures,
+      submitReporting: args['submit-reporting'],
+      ports: portsOf(args),
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
       progress: (line) => console.log(line),
       signal: interrupt.signal,

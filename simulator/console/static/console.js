@@ -5,7 +5,8 @@ import { clear, h, time } from './dom.js';
 import { sequenceDiagram } from './diagram.js';
 
 const OUTSIDE = '(outside any test case)';
-const state = { source: undefined, run: undefined, timeline: [], selectedCase: undefined, selectedSeq: undefined, liveCount: 0, chosen: false };
+// `viewing`: a kept run opened from the Runs list (its own results and journal), or undefined for the source's own run.
+const state = { source: undefined, run: undefined, ownRun: undefined, viewing: undefined, timeline: [], selectedCase: undefined, selectedSeq: undefined, liveCount: 0, chosen: false };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -15,6 +16,34 @@ async function api(path) {
 }
 
 const groupOf = (e) => e.testCase ?? e.scenario ?? OUTSIDE;
+
+/** Where the shown run's timeline and exchanges are read: the source's own, or a kept run's. */
+const runApi = (p) => (state.viewing ? `runs/${encodeURIComponent(state.viewing)}/${p}` : p);
+
+/** Start time order, as the server sends them: a view before the /perm it caused. */
+const byStart = (a, b) => a.time.localeCompare(b.time) || a.seq - b.seq;
+
+const citedKey = (x) => `${x.time}|${x.direction}|${x.method}|${x.path}|${x.status}`;
+
+/**
+ * An exchange's colour is its test case's verdict, not its HTTP status (an expected 401 is green):
+ * pass, or fail for the exchanges a failed case cites (all of them when it cites none); none while
+ * unjudged or outside any test case.
+ */
+function toneOf(e, caseId = groupOf(e)) {
+  const t = state.run?.testCases.find((x) => x.id === caseId);
+  if (!t?.verdict) return 'none';
+  if (t.verdict === 'pass' || t.verdict === 'not-applicable') return 'pass';
+  if (t.verdict !== 'fail' && t.verdict !== 'error') return 'none';
+  const cited = new Set((t.exchanges ?? []).map(citedKey));
+  return !cited.size || cited.has(citedKey(e)) ? 'fail' : 'none';
+}
+
+/** A run's verdict badge: PASSED, FAILED, PAUSED, INTERRUPTED or INCOMPLETE, each its own colour. */
+function runBadge(verdict) {
+  const v = verdict ?? 'INCOMPLETE';
+  return h('span', { class: `run-badge badge-${v.toLowerCase()}`, 'data-verdict': v }, v);
+}
 
 /** The test cases to list: the run's, in order, then any other group the timeline has. */
 function caseList() {
@@ -34,10 +63,8 @@ function caseList() {
 function entriesOf(id) {
   const own = state.timeline.filter((e) => groupOf(e) === id);
   if (own.length) return own;
-  const cited = state.run?.testCases.find((t) => t.id === id)?.exchanges ?? [];
-  const key = (x) => `${x.time}|${x.direction}|${x.method}|${x.path}|${x.status}`;
-  const wanted = new Set(cited.map(key));
-  return state.timeline.filter((e) => wanted.has(key(e)));
+  const wanted = new Set((state.run?.testCases.find((t) => t.id === id)?.exchanges ?? []).map(citedKey));
+  return state.timeline.filter((e) => wanted.has(citedKey(e)));
 }
 
 function verdictBadge(t) {
@@ -48,12 +75,14 @@ function verdictBadge(t) {
 function renderHeader() {
   $('source').textContent = state.source ? `${state.source.label}${state.source.kind === 'live' ? '' : ' (recorded)'}` : '';
   const r = state.run;
-  $('run-state').textContent = r
-    ? `run ${r.runId}: ${r.state === 'running' ? `running, ${r.testCases.filter((t) => t.state === 'done').length} of ${r.planned ?? '?'} judged` : `${r.verdict ?? ''} ${r.summary.passed} of ${r.summary.total} passed${r.summary.notRun ? `, ${r.summary.notRun} not run` : ''}`}`
-    : '';
+  const judged = r?.testCases.filter((t) => t.state === 'done').length ?? 0;
+  clear($('run-state'), r
+    ? [`run ${r.runId}: `, ...(r.state === 'running' ? [`running, ${judged} of ${r.planned ?? '?'} judged`] : [runBadge(r.verdict), ` ${r.summary.passed} of ${r.summary.total} passed${r.summary.notRun ? `, ${r.summary.notRun} not run` : ''}`])]
+    : h('span', { class: 'muted hint' }, 'No run yet: `cda-sim rehearse --console` follows one here; the Runs list below opens any kept run.'));
   $('run-state').className = r?.verdict ? `run-${r.verdict.toLowerCase()}` : '';
+  $('viewing').hidden = !state.viewing;
   $('live-count').textContent = String(state.liveCount);
-  $('live').hidden = state.source?.kind !== 'live';
+  $('live').hidden = state.source?.kind !== 'live' || !!state.viewing;
 }
 
 function renderCases() {
@@ -61,10 +90,12 @@ function renderCases() {
   if (!state.chosen && !cases.some((c) => c.id === state.selectedCase)) {
     state.selectedCase = cases.find((c) => entriesOf(c.id).length)?.id;
   }
-  clear($('test-cases'), cases.map((t) =>
-    h('li', { class: t.id === state.selectedCase ? 'selected' : '', 'data-test-case': t.id },
-      h('button', { type: 'button', onclick: () => selectCase(t.id, true) },
-        h('span', { class: 'case-id' }, t.id), ' ', h('span', { class: 'case-title' }, t.title ?? ''), ' ', verdictBadge(t)))));
+  clear($('test-cases'), cases.length
+    ? cases.map((t) =>
+        h('li', { class: t.id === state.selectedCase ? 'selected' : '', 'data-test-case': t.id },
+          h('button', { type: 'button', onclick: () => selectCase(t.id, true) },
+            h('span', { class: 'case-id' }, t.id), ' ', h('span', { class: 'case-title' }, t.title ?? ''), ' ', verdictBadge(t))))
+    : h('li', { class: 'muted hint' }, 'No test cases yet. They appear here as a rehearsal plays them (`cda-sim rehearse --console`), or open a kept run from the Runs list.'));
 }
 
 function renderTimeline() {
@@ -74,12 +105,16 @@ function renderTimeline() {
     if (!groups.has(g)) groups.set(g, []);
     groups.get(g).push(e);
   }
+  if (!groups.size) {
+    clear($('timeline'), h('p', { class: 'muted hint' }, 'No exchanges yet. Every call cda-sim sends or receives lands here as it happens, grouped by the test case that caused it.'));
+    return;
+  }
   clear($('timeline'), [...groups].map(([g, entries]) =>
     h('details', { class: 'group', 'data-test-case': g, open: true },
       h('summary', {}, `${g} · ${entries.length} exchange${entries.length === 1 ? '' : 's'}`),
       h('ol', {}, entries.map((e) =>
-        h('li', { class: `entry${e.status >= 400 || !e.status ? ' failed' : ''}`, 'data-seq': e.seq },
-          h('button', { type: 'button', onclick: () => { selectCase(g, true); showExchange(e.seq); } },
+        h('li', { class: `entry tone-${toneOf(e, g)}`, 'data-seq': e.seq, 'data-tone': toneOf(e, g), 'data-time': e.time },
+          h('button', { type: 'button', title: 'started at', onclick: () => { selectCase(g, true); showExchange(e.seq); } },
             h('span', { class: 'muted' }, time(e.time)), ' ', `${e.from} → ${e.to} `, h('b', {}, `${e.method} ${e.path}`), ` ${e.status || e.error || ''}`)))))));
 }
 
@@ -90,8 +125,8 @@ function renderDiagram() {
   $('diagram-rule').textContent = t?.rule ? `${t.title}. Rule: ${t.rule}${t.reasons?.length ? ` — ${t.reasons.join(' | ')}` : ''}` : '';
   const entries = id ? entriesOf(id) : [];
   clear($('diagram'), entries.length
-    ? sequenceDiagram(entries, { selected: state.selectedSeq, onSelect: (e) => showExchange(e.seq) })
-    : h('p', { class: 'muted' }, id ? 'No exchange for this test case yet.' : 'Choose a test case.'));
+    ? sequenceDiagram(entries, { selected: state.selectedSeq, onSelect: (e) => showExchange(e.seq), toneOf: (e) => toneOf(e, id) })
+    : h('p', { class: 'muted hint' }, id ? 'No exchange for this test case yet: it may still be waiting, or judge what earlier cases sent.' : 'Choose a test case on the left: its finds, views and the provider’s C&A calls are drawn here, in the order they started; click an arrow for the full exchange.'));
 }
 
 function render() {
@@ -157,7 +192,7 @@ async function showExchange(seq) {
   clear(panel, h('p', { class: 'muted' }, 'loading…'));
   let e;
   try {
-    e = await api(`exchanges/${seq}`);
+    e = await api(runApi(`exchanges/${seq}`));
   } catch (err) {
     clear(panel, h('p', { class: 'failed' }, `could not load exchange ${seq}: ${err.message}`));
     return;
@@ -174,28 +209,44 @@ async function showExchange(seq) {
 }
 
 async function loadTimeline() {
-  state.timeline = (await api('timeline')).entries;
+  state.timeline = (await api(runApi('timeline'))).entries;
   render();
 }
 
 async function loadRegistrations() {
-  const { registrations } = await api('registrations');
-  clear($('registrations').tBodies[0], registrations.map((r) =>
-    h('tr', { class: r.deleted_at ? 'deleted' : '' },
-      h('td', { class: 'mono' }, r.name), h('td', {}, r.description ?? ''), h('td', {}, r.match_status ?? ''),
-      h('td', {}, r.owner_user_id ?? r.owner), h('td', {}, r.created_at ?? ''), h('td', {}, r.deleted_at ? `${r.deleted_at} (${r.deletion_reason ?? ''})` : ''))));
+  const { registrations } = await api(runApi('registrations'));
+  clear($('registrations').tBodies[0], registrations.length
+    ? registrations.map((r) =>
+        h('tr', { class: r.deleted_at ? 'deleted' : '' },
+          h('td', { class: 'mono' }, r.name), h('td', {}, r.description ?? ''), h('td', {}, r.match_status ?? ''),
+          h('td', {}, r.owner_user_id ?? r.owner), h('td', {}, r.created_at ?? ''), h('td', {}, r.deleted_at ? `${r.deleted_at} (${r.deletion_reason ?? ''})` : '')))
+    : h('tr', {}, h('td', { colspan: 6, class: 'muted hint' }, 'No PeI registered yet: the provider’s POST /rreguri calls fill this table.')));
 }
 
 async function loadRuns() {
   const { runs } = await api('runs');
-  clear($('runs').tBodies[0], runs.map((r) => {
-    // The server judges the run (a paused or stopped run is never a pass); the badge only shows it.
-    const tone = { PASSED: 'pass', FAILED: 'fail', PAUSED: 'paused', INCOMPLETE: 'incomplete' }[r.verdict] ?? 'incomplete';
-    return h('tr', { 'data-run': r.id },
-      h('td', { class: 'mono' }, r.id), h('td', {}, r.startedAt ?? ''), h('td', {}, r.provider ?? ''),
-      h('td', {}, h('span', { class: `verdict ${tone}` }, r.verdict ?? 'INCOMPLETE'), r.summary ? ` ${r.summary.passed}/${r.summary.total} passed` : ''),
-      h('td', {}, r.files.map((f) => h('a', { href: `api/runs/${encodeURIComponent(r.id)}/files/${encodeURIComponent(f)}`, download: '' }, f))));
-  }));
+  clear($('runs').tBodies[0], runs.length
+    ? runs.map((r) =>
+        // The server judges the run (a paused or stopped run is never a pass); the badge only shows it.
+        h('tr', { 'data-run': r.id, class: r.id === (state.viewing ?? state.ownRun?.runId) ? 'shown' : '' },
+          h('td', { class: 'mono' }, !r.summary ? r.id : h('button', { type: 'button', class: 'open-run', title: 'open this run', onclick: () => openRun(r.id) }, r.id)),
+          h('td', {}, r.startedAt ?? ''), h('td', {}, r.provider ?? ''),
+          h('td', {}, runBadge(r.verdict), r.summary ? h('span', { class: 'muted count' }, ` ${r.summary.passed} of ${r.summary.total} passed`) : ''),
+          h('td', {}, r.files.map((f) => h('a', { href: `api/runs/${encodeURIComponent(r.id)}/files/${encodeURIComponent(f)}`, download: '' }, f)))))
+    : h('tr', {}, h('td', { colspan: 5, class: 'muted hint' }, 'No runs kept yet: every `cda-sim rehearse` keeps its run in <state-dir>/runs/, listed here.')));
+}
+
+/** Show a kept run: its test cases, verdicts and own journal; `undefined` goes back to the source's own run. */
+async function openRun(id) {
+  state.viewing = id === state.ownRun?.runId ? undefined : id;
+  state.run = state.viewing ? await api(`runs/${encodeURIComponent(id)}`) : state.ownRun;
+  state.selectedCase = undefined;
+  state.selectedSeq = undefined;
+  state.chosen = false;
+  $('exchange').hidden = true;
+  history.replaceState(null, '', state.viewing ? `#run=${encodeURIComponent(state.viewing)}` : '#');
+  await Promise.all([loadTimeline(), loadRuns(), loadRegistrations()]);
+  document.body.dataset.shown = state.run?.runId ?? '';
 }
 
 /** Several events often come together: act once they settle. */
@@ -216,10 +267,12 @@ function follow() {
   events.addEventListener('entry', (msg) => {
     const e = JSON.parse(msg.data);
     state.liveCount++;
+    if (state.viewing) return; // a kept run is shown: the live stream is not its own
     // Until the reload below traces it, a call nobody tagged sits with the test case now running.
     const running = state.run?.testCases.find((t) => t.state === 'running');
     if (!e.testCase && !e.scenario && running) e.testCase = running.id;
     if (!state.timeline.some((x) => x.seq === e.seq)) state.timeline.push(e);
+    state.timeline.sort(byStart);
     renderHeader();
     renderTimeline();
     if (e.testCase === state.selectedCase) renderDiagram();
@@ -228,7 +281,8 @@ function follow() {
   });
   events.addEventListener('run', (msg) => {
     const { event, run } = JSON.parse(msg.data);
-    state.run = run;
+    state.ownRun = run;
+    if (!state.viewing) state.run = run;
     render();
     if (event === 'run-start') reloadTimeline();
     if (event === 'run-end') {
@@ -243,7 +297,10 @@ function follow() {
 async function main() {
   const overview = await api('overview');
   state.source = overview.source;
-  state.run = overview.run;
+  state.run = state.ownRun = overview.run;
+  $('back').addEventListener('click', () => openRun(state.ownRun?.runId));
+  const asked = /^#run=(.+)$/.exec(location.hash)?.[1];
+  if (asked) await openRun(decodeURIComponent(asked)).catch(() => (state.viewing = undefined));
   await Promise.all([loadTimeline(), loadRegistrations(), loadRuns()]);
   if (state.source.kind === 'live') follow();
   document.body.dataset.ready = 'true';

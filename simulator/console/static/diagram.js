@@ -1,5 +1,6 @@
 // The sequence diagram of one test case: a lane per party, and for each exchange a request arrow
-// (method and path) and a dashed answer arrow (status) back. Drawn as SVG with our own code.
+// (method and path) and a dashed answer arrow (status) back, top to bottom in the order they started,
+// coloured by their test case's verdict. Drawn as SVG with our own code.
 import { s } from './dom.js';
 
 export const LANES = [
@@ -21,7 +22,8 @@ function lanesFor(entries) {
   return LANES.filter((l) => ['pfs', 'dashboard', 'provider', 'ca'].includes(l.id) || used.has(l.id));
 }
 
-export function sequenceDiagram(entries, { selected, onSelect }) {
+/** `toneOf(e)`: the verdict colour of an exchange (pass, fail or none), from its test case, never from its status. */
+export function sequenceDiagram(entries, { selected, onSelect, toneOf = () => 'none' }) {
   const lanes = lanesFor(entries);
   const x = (id) => LANE_W / 2 + LANE_W * lanes.findIndex((l) => l.id === id);
   const width = LANE_W * lanes.length;
@@ -41,11 +43,14 @@ export function sequenceDiagram(entries, { selected, onSelect }) {
     const x1 = x(e.from);
     const x2 = x(e.to);
     const mid = (x1 + x2) / 2;
-    const ok = e.status >= 200 && e.status < 400;
+    const tone = toneOf(e);
     svg.append(
       s('g', {
-        class: `arrow${e.seq === selected ? ' selected' : ''}${ok ? '' : ' failed'}`,
+        class: `arrow tone-${tone}${e.seq === selected ? ' selected' : ''}`,
         'data-seq': e.seq,
+        'data-tone': tone,
+        'data-status': e.status,
+        'data-time': e.time,
         'data-path': e.path,
         'data-method': e.method,
         'data-from': e.from,
@@ -54,7 +59,7 @@ export function sequenceDiagram(entries, { selected, onSelect }) {
         onclick: () => onSelect(e),
         onkeydown: (ev) => (ev.key === 'Enter' ? onSelect(e) : undefined),
       },
-        s('title', {}, `${e.method} ${e.path} → ${e.status} (${e.durationMs} ms)`),
+        s('title', {}, `${e.time.slice(11, 23)} ${e.method} ${e.path} → ${e.status} (${e.durationMs} ms)${tone === 'pass' ? ', as its test case expects' : tone === 'fail' ? ', judged a failure' : ''}`),
         s('rect', { class: 'hit', x: Math.min(x1, x2), y: y - 16, width: Math.max(Math.abs(x2 - x1), 1), height: ROW - 8 }),
         s('line', { class: 'request', x1, y1: y, x2, y2: y, 'marker-end': 'url(#head)' }),
         s('text', { x: mid, y: y - 5, 'text-anchor': 'middle' }, `${e.method} ${e.path}`),
