@@ -34,9 +34,15 @@ test('the documented CI setup plays the whole window and fails the job on a paus
   const docs = path.join(packageRoot, 'docs');
   const workflow = fs.readFileSync(path.join(docs, 'github-actions-cda-sim.yml'), 'utf8');
   const step = /- name: Rehearse[^\n]*\n([\s\S]*?)(?=\n\s*- name:)/.exec(workflow)?.[1] ?? '';
-  assert.match(step, /npx cda-sim rehearse --ci[\s\S]*--apply-updates \S+/);
+  assert.match(step, /(?:^|\s)(?:npx )?cda-sim rehearse --ci[\s\S]*--apply-updates \S+/);
   // Nothing in the step swallows a non-zero exit (4 for a paused run must fail the job).
   assert.not.match(step, /continue-on-error|\|\| true|set \+e/);
+  // It installs from a source that exists (the git checkout, packed), not a registry version.
+  assert.match(workflow, /npm pack --pack-destination/);
+  assert.not.match(workflow, /npm install[^\n]*cda-sim@\d/);
+  // The JUnit file is published and the run bundled, whatever the verdict.
+  assert.match(workflow, /report_paths: reports\/junit\.xml/);
+  assert.match(workflow, /cda-sim export latest --out reports\//);
   const guide = fs.readFileSync(path.join(docs, 'ci.md'), 'utf8');
   const command = /```sh\n(npx cda-sim rehearse --ci[\s\S]*?)```/.exec(guide)?.[1] ?? '';
   assert.match(command, /--apply-updates \S+/);

@@ -77,7 +77,7 @@ export function currentVersions(profile?: ProfileRecord): Versions {
   const openapi: Record<string, string> = {};
   for (const f of filesUnder(openapiDir).sort()) openapi[f] = digest(fs.readFileSync(path.join(openapiDir, f)));
   const dependencies: Record<string, string> = {};
-  for (const dep of ['express', 'node-jose', 'openapi-backend', 'pdfkit', 'selfsigned']) {
+  for (const dep of ['express', 'jose', 'openapi-backend', 'pdfkit', 'selfsigned']) {
     // Installed with npx the dependencies may sit elsewhere; then they are simply not listed.
     try {
       dependencies[dep] = JSON.parse(fs.readFileSync(path.join(packageRoot, 'node_modules', dep, 'package.json'), 'utf8')).version;
