@@ -2,7 +2,9 @@
 // scenario at its C&A, plays driver faults and wrong client certificates, and judges the reference
 // provider (HTTPS with mTLS both ways) from the journal. The deliberately broken providers are
 // played by defect-detection.test.ts.
-// Timings are shortened (Retry-After 1 s, 1.5 s of quiet counts as "settled") to keep the suite fast.
+// Timings are shortened (Retry-After 1 s, 2.5 s of quiet counts as "settled") to keep the suite fast.
+// The quiet must outlast the reference provider's longest backoff gap these cases meet (the fourth
+// attempt comes 1–2 s after the third 5xx), or a slow machine calls a retrying provider settled.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
@@ -11,7 +13,7 @@ import type { RunResults } from '../simulator/reports/results.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
-const FAST = { retryAfterSeconds: 1, settleQuietMs: 1500 };
+const FAST = { retryAfterSeconds: 1, settleQuietMs: 2500 };
 
 async function run(opts: { faults?: ProviderFault[]; only?: string[]; scenarios?: string[]; driverFaults?: string[] } = {}): Promise<{ results: RunResults; exitCode: number }> {
   const { dir } = await sharedMaterial();
