@@ -79,7 +79,7 @@ test('--version and --help import no command module, and a command’s --help no
     assert.equal(heavy, [], `${args.join(' ')} loaded ${heavy.join(', ')}`);
   }
   // A command's --help loads that command's options, not what it runs (no server, no crypto, no reports).
-  for (const command of ['rehearse', 'stage2', 'replay', 'inspect', 'export', 'reporting', 'runs', 'journal', 'users']) {
+  for (const command of ['rehearse', 'stage2', 'replay', 'inspect', 'export', 'reporting', 'runs', 'journal', 'users', 'start', 'provider']) {
     fs.rmSync(log, { force: true });
     const r = run([command, '--help'], importing);
     assert.is(r.code, 0, r.stderr);

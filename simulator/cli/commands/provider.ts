@@ -9,12 +9,14 @@ import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { systemClock } from '../../core/clock.js';
-import { ensureMaterial } from '../../crypto/material.js';
 import { defaultCaConfig } from '../../ca/config.js';
 import { call, type CallFailed } from '../../http/client.js';
 import { loadTestData, TESTDATA_FILE, type TestDataPack } from '../../testdata/records.js';
-import { PROVIDER_FAULTS, startReferenceProvider, type ProviderFault } from '../../provider/reference-provider.js';
-import { loadOrCreateSigningKey } from '../../provider/signing-key.js';
+import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/faults.js';
+import type { ReferenceProvider } from '../../provider/reference-provider.js';
+
+/** What running or asking a provider needs, loaded then: `provider --help` needs only the options. */
+const loadMaterial = async (certsDir: string) => (await import('../../crypto/material.js')).ensureMaterial(certsDir, { clock: systemClock });
 
 const ACTIONS = ['clear-down', 'apply-updates', 'submit-reporting'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -73,11 +75,15 @@ async function runProvider(args: ProviderArgs): Promise<number> {
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
   }
-  const { material } = await ensureMaterial(args['certs-dir'], { clock: systemClock });
+  const [{ material }, { startReferenceProvider }, { loadOrCreateSigningKey }] = await Promise.all([
+    loadMaterial(args['certs-dir']),
+    import('../../provider/reference-provider.js'),
+    import('../../provider/signing-key.js'),
+  ]);
   const dir = path.join(args['state-dir'], 'reference-provider');
   const toCa = caUrl.startsWith('https:') ? { ca: material.ca.cert, cert: material.providerClient.cert, key: material.providerClient.key } : undefined;
 
-  let provider: Awaited<ReturnType<typeof startReferenceProvider>>;
+  let provider: ReferenceProvider;
   try {
     provider = await startReferenceProvider({
       host: args.host,
@@ -144,14 +150,14 @@ function requestFor(args: ProviderArgs, action: Action): { body?: unknown } {
 
 async function askProvider(args: ProviderArgs, action: Action): Promise<number> {
   const { body } = requestFor(args, action);
-  const { material } = await ensureMaterial(args['certs-dir'], { clock: systemClock });
+  const { material: m } = await loadMaterial(args['certs-dir']);
   const url = `${args['provider-url'].replace(/\/$/, '')}/admin/${action}`;
   const res = await call({
     method: 'POST',
     url,
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
-    tls: { ca: material.ca.cert, cert: material.cdaClient.cert, key: material.cdaClient.key },
+    tls: { ca: m.ca.cert, cert: m.cdaClient.cert, key: m.cdaClient.key },
     timeoutMs: 120000,
   }).catch((err: CallFailed) => {
     throw new CliError(`the reference provider at ${url} cannot be reached (${err.code}): ${err.message}. Is \`cda-sim provider\` running there?`, EXIT.environment);

@@ -1,9 +1,7 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
 import { defineCommand, strictOption, withDirs } from '../command.js';
 import { asUsageError, EXIT } from '../exit-codes.js';
-import { startSimulator, type Simulator } from '../../server/simulator.js';
-import { BUILT_IN_PROFILE, describeProfile, loadSpecProfile, profileRecord } from '../../http/spec-profile.js';
-import { expiryWarnings } from '../../crypto/material.js';
+import type { Simulator } from '../../server/simulator.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
 import type { MtlsMode } from '../../server/listeners.js';
@@ -39,6 +37,12 @@ export const startCommand = defineCommand({
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation' })
       .option('journal-cap-mib', journalCapOption),
   run: async (args) => {
+    // Loaded here, not at the top: `start --help` needs only the options above.
+    const [{ startSimulator }, { BUILT_IN_PROFILE, describeProfile, loadSpecProfile, profileRecord }, { expiryWarnings }] = await Promise.all([
+      import('../../server/simulator.js'),
+      import('../../http/spec-profile.js'),
+      import('../../crypto/material.js'),
+    ]);
     // Read before anything starts: a file that cannot be parsed is a usage error (exit 2).
     const specDir = args['spec-dir'];
     const profile = specDir ? asUsageError(() => loadSpecProfile(specDir)) : undefined;
