@@ -97,4 +97,12 @@ test('engines and the licence are declared, and the lock file agrees with engine
   assert.ok(manifest.license === 'MIT' && fs.readFileSync(path.join(packageRoot, 'LICENSE'), 'utf8').startsWith('MIT License'), 'the MIT licence text is there');
 });
 
+test('docs/Dockerfile copies every source the package ships (what npm pack needs inside the image)', () => {
+  const copied = [...fs.readFileSync(path.join(packageRoot, 'docs', 'Dockerfile'), 'utf8').matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
+  // dist/ is built inside the image; "!" entries only leave files out.
+  const shipped = (manifest.files as string[]).filter((f) => !f.startsWith('!') && !f.startsWith('dist/'));
+  const missing = shipped.filter((f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)));
+  assert.equal(missing, [], `docs/Dockerfile does not COPY ${missing.join(', ')}`);
+});
+
 test.run();
