@@ -127,6 +127,27 @@ test('C&A and reporting validation follow the supplied files: a field, a length 
   }
 });
 
+test("a supplied operation's violations name its file, not the built-in document's plain-words rules", async () => {
+  // A document with its own rules: a 40-character description with no minimum, any urn:pei: name.
+  const dir = writeSpecSet(tempDir('cda-sim-spec-'), {
+    ca: (doc) => {
+      const reg = doc.components.schemas.PeiRegistration;
+      reg.properties.description = { type: 'string', maxLength: 40 };
+      reg.properties.name = { type: 'string', pattern: '^urn:pei:' };
+    },
+  });
+  const custom = await simWith(loadSpecProfile(dir));
+  try {
+    const refused = await register(custom, registration({ name: 'pei:x', description: 'x'.repeat(41) }));
+    assert.is(refused.status, 400);
+    const details = (refused.json.errors as { field: string; detail: string }[]).map((e) => `${e.field}: ${e.detail}`);
+    assert.ok(details.includes('description: must be at most 40 character(s) long (official-token-and-rreguri.yaml)'), details.join(' | '));
+    assert.ok(details.includes('name: does not match the required pattern (official-token-and-rreguri.yaml)'), details.join(' | '));
+  } finally {
+    await custom.close();
+  }
+});
+
 test('the view data schema follows the supplied file', () => {
   const dir = writeSpecSet(tempDir('cda-sim-spec-'), { viewData: (s) => s.definitions.definiteMatchArrangement.required.push('dataProvenance') });
   const profile = loadSpecProfile(dir);

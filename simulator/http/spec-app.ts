@@ -158,6 +158,8 @@ export type CheckedViolation = Violation & { ownRule?: string };
 /** Turn ajv's errors into violations that name the field and the rule; an own rule's violation says it is one. */
 export function toViolations(errors: ErrorObject[], op: Operation | undefined, rules: Record<string, string> = {}, strict = true): CheckedViolation[] {
   const names = declaredNames(op);
+  // An operation taken from --spec-dir: the built-in plain-words rules may not be its rules.
+  const supplied = (op as Record<string, unknown> | undefined)?.['x-cda-sim-supplied'];
   const seen = new Set<string>();
   const out: CheckedViolation[] = [];
   for (const e of errors) {
@@ -226,7 +228,8 @@ export function toViolations(errors: ErrorObject[], op: Operation | undefined, r
       if (declared) field = declared + field.slice(top.length);
     }
     const rule = rules[field] ?? rules[field.replace(/\[\d+\]$/, '')];
-    if (rule && code !== 'MISSING_FIELD' && code !== 'MISSING_HEADER' && code !== 'UNKNOWN_FIELD') detail = `${detail} (${rule})`;
+    if (typeof supplied === 'string') detail = `${detail} (${supplied})`;
+    else if (rule && code !== 'MISSING_FIELD' && code !== 'MISSING_HEADER' && code !== 'UNKNOWN_FIELD') detail = `${detail} (${rule})`;
     if (!field) field = where === 'requestBody' ? 'body' : where;
     const ownRule = ownRuleOf(e);
     if (ownRule) detail = `${detail} (${ownRuleNote(ownRule, strict)})`;

@@ -416,7 +416,7 @@ function graft(c: Collected): void {
     const mine = [...c.operations.values()].filter((o) => o.builtIn.api === api);
     if (!mine.length) continue;
     const doc = builtInDoc(api);
-    for (const { builtIn, op } of mine) {
+    for (const { builtIn, op, file } of mine) {
       const item = (doc.paths as Obj)[builtIn.path] as Obj;
       const original = item[builtIn.method] as Obj;
       // The handler is found by the built-in operationId; the path's parameters keep their built-in names.
@@ -424,7 +424,8 @@ function graft(c: Collected): void {
       const grafted: Obj = { ...op, operationId: original.operationId, parameters: [...builtInPathParams, ...((op.parameters as Obj[]) ?? []).filter((p) => p.in !== 'path')] };
       // Who may call is cda-sim's own rule (PATs, mTLS), so the document's security schemes are not needed.
       delete grafted.security;
-      grafted['x-cda-sim-supplied'] = true;
+      // The file it came from: its violations name it, and not the built-in document's plain-words rules.
+      grafted['x-cda-sim-supplied'] = file;
       item[builtIn.method] = grafted;
     }
     c.profile.documents[api] = doc;
