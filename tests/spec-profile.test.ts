@@ -134,6 +134,7 @@ test("a supplied operation's violations name its file, not the built-in document
       const reg = doc.components.schemas.PeiRegistration;
       reg.properties.description = { type: 'string', maxLength: 40 };
       reg.properties.name = { type: 'string', pattern: '^urn:pei:' };
+      delete doc.paths['/token'].post.requestBody; // parameters in the query only
     },
   });
   const custom = await simWith(loadSpecProfile(dir));
@@ -143,6 +144,8 @@ test("a supplied operation's violations name its file, not the built-in document
     const details = (refused.json.errors as { field: string; detail: string }[]).map((e) => `${e.field}: ${e.detail}`);
     assert.ok(details.includes('description: must be at most 40 character(s) long (official-token-and-rreguri.yaml)'), details.join(' | '));
     assert.ok(details.includes('name: does not match the required pattern (official-token-and-rreguri.yaml)'), details.join(' | '));
+    const form = await fetch(`${custom.endpoints.http}/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-ID': uuid() }, body: 'grant_type=x' });
+    assert.equal(await form.json(), { error: 'invalid_request', error_description: 'body: POST /token takes no request body (official-token-and-rreguri.yaml declares no requestBody)' });
   } finally {
     await custom.close();
   }

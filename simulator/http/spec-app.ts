@@ -272,7 +272,9 @@ function refuseBeforeParsing(req: Request, op: Operation, matched: RouteMatch): 
   const charset = checkCharset(req.headers['content-type']);
   if (charset) return guardProblem(charset);
   if (hasBody(req) && !op.requestBody) {
-    return new HttpProblem('invalid-request', [{ code: 'BODY_NOT_ALLOWED', field: 'body', detail: `${req.method} ${op.path} takes no request body` }]);
+    const supplied = (op as Record<string, unknown>)['x-cda-sim-supplied'];
+    const source = typeof supplied === 'string' ? ` (${supplied} declares no requestBody)` : '';
+    return new HttpProblem('invalid-request', [{ code: 'BODY_NOT_ALLOWED', field: 'body', detail: `${req.method} ${op.path} takes no request body${source}` }]);
   }
   return undefined;
 }
