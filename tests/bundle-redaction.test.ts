@@ -15,6 +15,7 @@ import { unwrapToken, wrapToken } from '../simulator/ca/compat.js';
 import { buildTimeline } from '../simulator/console/timeline.js';
 import { createTarGz, readTarGz } from '../simulator/runs/tar.js';
 import { DEFAULT_BUDGETS } from '../simulator/config/provider-config.js';
+import { loadScenario, validateScenario } from '../simulator/scenarios/engine.js';
 import type { JournalEntry } from '../simulator/store/journal.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { withInspectConsole } from './helpers/inspect-console.js';
@@ -262,6 +263,16 @@ test('a file that is not a bundle, or a damaged one, is refused with what is wro
     assert.throws(() => readBundle(f), (e: Error) => e.message.startsWith(`${f} is not a readable cda-sim bundle: `) && why.test(e.message), name);
   }
   assert.throws(() => readBundle(path.join(dir, 'nowhere.tar.gz')), /the file does not exist/);
+});
+
+test('every built-in scenario file stays playable once redacted: a step naming which token to send is no secret', () => {
+  // S1-FT-* steps say "token": "user_token"; a bundle that replaced it could not be replayed.
+  for (const name of ['connection-proving', 'stage1', 'stage2', 'system-test', 'oat']) {
+    const redacted = redactValue(loadScenario(name)) as ReturnType<typeof loadScenario>;
+    validateScenario(redacted, `${name}.json`);
+  }
+  assert.equal(redactValue({ token: 'user_token', access_token: 'find_request_token' }), { token: 'user_token', access_token: 'find_request_token' });
+  assert.match(String((redactValue({ token: 'opaque-secret-value' }) as { token: string }).token), PLACEHOLDER);
 });
 
 test.run();

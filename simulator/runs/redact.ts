@@ -120,7 +120,9 @@ export class Redactor {
   private string(value: string, field?: string): string {
     const kind = field && CREDENTIAL_FIELDS.get(field.toLowerCase());
     // A whole JWS keeps its claims in a credential field too, so it reads the same wherever it appears.
-    if (!kind || WHOLE_JWS.test(value) || /^(Bearer|Basic)\s/i.test(value)) return this.text(value);
+    // A value that is itself a credential field's name ("token": "user_token" in a scenario step) says which
+    // token to use, and is no secret: replaced, the bundle's scenario files could not be played again.
+    if (!kind || CREDENTIAL_FIELDS.has(value) || WHOLE_JWS.test(value) || /^(Bearer|Basic)\s/i.test(value)) return this.text(value);
     // A whole JWE in a named field takes the field's kind (a ticket), so its placeholder says what it was.
     if (WHOLE_JWE.test(value)) return this.placeholder(value, kind);
     const text = this.text(value);
