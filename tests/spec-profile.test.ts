@@ -237,6 +237,9 @@ test('a run paused after Stage 1 resumes under the same spec folder', async () =
 test('a file that cannot be parsed is an error naming it', () => {
   const dir = writeSpecSet(tempDir('cda-sim-spec-'), { extra: { 'broken.yaml': 'openapi: 3.0.3\npaths:\n  /token: [unclosed\n' } });
   assert.throws(() => loadSpecProfile(dir), (err: Error) => err instanceof SpecDirError && /broken\.yaml cannot be parsed as YAML/.test(err.message));
+  // The parser's first line, without the colon that introduced its code excerpt.
+  const implicitKey = writeSpecSet(tempDir('cda-sim-spec-'), { extra: { 'broken.yaml': 'openapi: 3.0.3\ninfo: {title: x\n  bad: [\n' } });
+  assert.throws(() => loadSpecProfile(implicitKey), (err: Error) => /^--spec-dir: broken\.yaml cannot be parsed as YAML: .*line 2, column \d+$/.test(err.message));
   assert.throws(() => loadSpecProfile(path.join(dir, 'nope')), /no such folder/);
   assert.throws(() => loadSpecProfile(tempDir('cda-sim-empty-')), /holds no \.yaml, \.yml or \.json file/);
 });

@@ -135,7 +135,7 @@ function readFolder(dir: string): ParsedFile[] {
     try {
       doc = /\.json$/i.test(file) ? JSON.parse(bytes.toString('utf8')) : YAML.parse(bytes.toString('utf8'), { maxAliasCount: 1000 });
     } catch (err) {
-      throw new SpecDirError(`--spec-dir: ${file} cannot be parsed as ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+      throw new SpecDirError(`--spec-dir: ${file} cannot be parsed as ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`);
     }
     const info = isObj(doc) && isObj(doc.info) ? doc.info : isObj(doc) ? doc : {};
     return {
@@ -238,7 +238,7 @@ function checkSchema(schema: unknown): SchemaCheck {
     ajv.compile(schema as object);
     return { unchecked: [...new Set(unchecked)] };
   } catch (err) {
-    return { problem: `a schema cda-sim cannot compile: ${(err as Error).message.split('\n')[0]}`, unchecked };
+    return { problem: `a schema cda-sim cannot compile: ${(err as Error).message.split('\n')[0].replace(/:\s*$/, '')}`, unchecked };
   }
 }
 
