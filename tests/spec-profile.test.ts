@@ -221,6 +221,17 @@ test('specDir in the config file is relative to the config file', () => {
   assert.is(loadSpecProfile(loaded.specDir!).files.length, 4);
 });
 
+test('a config file whose specDir is not a folder: exit 2 naming specDir, not an option that was not given', async () => {
+  const dir = tempDir();
+  const { dir: certs } = await sharedMaterial();
+  const config = path.join(dir, 'cda-sim.config.yaml');
+  fs.writeFileSync(config, `provider:\n  findUrl: https://localhost:9443/find\n  viewUrl: https://localhost:9443/view\n  holdernameGuids: [${uuid()}]\n  viewTokenKey: {jwksUrl: https://localhost:9443/jwks}\nspecDir: ./no-such-folder\n`);
+  const r = await cliProcess(['rehearse', '--ci', '--config', config, '--state-dir', path.join(dir, 'state'), '--certs-dir', certs], dir);
+  assert.is(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /specDir \(config file\) \S*no-such-folder: no such folder/);
+  assert.not.match(r.stderr, /--spec-dir/);
+});
+
 test('a run paused after Stage 1 resumes under the same spec folder', async () => {
   const { dir: certsDir } = await sharedMaterial();
   const stateDir = tempDir();

@@ -10,7 +10,7 @@ import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
 import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
 import { startSimulator, type Simulator } from '../server/simulator.js';
-import { builtInProfile, describeProfile, loadSpecProfile, profileRecord, BUILT_IN_PROFILE, type SpecProfile } from '../http/spec-profile.js';
+import { builtInProfile, describeProfile, loadSpecProfile, profileRecord, BUILT_IN_PROFILE, SpecDirError, type SpecProfile } from '../http/spec-profile.js';
 import { tokenEndpoint } from '../ca/config.js';
 import { loadTestData, type TestDataPack } from '../testdata/records.js';
 import { PfsDriver } from '../pfs/pfs-driver.js';
@@ -221,7 +221,9 @@ function prepareRun(options: RehearseOptions): RunSetup {
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
   const specDir = opts.specDir ? path.resolve(opts.specDir) : userConfig?.specDir;
   // A spec file that cannot be parsed is a usage error, before anything starts.
-  const profile = specDir ? asUsageError(() => loadSpecProfile(specDir)) : builtInProfile();
+  // Given by the config file's specDir, the error names that key, not an option the user did not type.
+  const specDirSource = opts.specDir ? undefined : 'specDir (config file)';
+  const profile = specDir ? asUsageError(() => loadSpecProfileNamed(specDir, specDirSource)) : builtInProfile();
   checkMatchingPolicy(matchingPolicy, [...new Set([...DEFAULT_SCENARIOS, ...(opts.scenarios ?? [])])].map(loadScenario));
   const run: RunSetup = {
     opts,
@@ -646,4 +648,14 @@ async function finishRun(run: RunSetup, sim: Simulator, results: RunResults, rep
   const outcome: RehearsalOutcome = { results, resultsFile: reports.json, reports, exitCode, ...(paused ? { paused } : {}) };
   await run.opts.beforeClose?.(sim, outcome);
   return outcome;
+}
+
+/** Load a spec folder; its errors name where the folder was given (`--spec-dir` unless told otherwise). */
+function loadSpecProfileNamed(dir: string, source?: string): SpecProfile {
+  try {
+    return loadSpecProfile(dir);
+  } catch (err) {
+    if (source && err instanceof SpecDirError) throw new SpecDirError(err.message.replace(/^--spec-dir/, source));
+    throw err;
+  }
 }
