@@ -171,10 +171,15 @@ test('--strict=false still refuses a request that breaks an official rule beside
   assert.is(res.status, 400);
   assert.match(res.body.detail, /match_status: must be one of/);
   assert.match(res.body.detail, new RegExp(`registration_reason: [^;]*${OWN_RULE_WORDS}`));
+  // Refused whole: the own rule's note says so, not that it was accepted.
+  assert.not.match(res.body.detail, /accepted \(--strict=false\)/);
+  assert.match(res.body.detail, /--strict=false accepts it alone, but this request also breaks a rule of the official document, so it is refused whole/);
   assert.is(e.ca.store.resources().length, before);
   const sub = await e.reporting.request.post('/service-availability/find').set('X-Request-ID', randomUUID()).send(availability({ record_id: '6ba7b810-9dad-11d1-80b4-00c04fd430c8', submission_status: 'early' }));
   assert.is(sub.status, 400);
   assert.equal(sub.body.errors.map((x: { code: string }) => x.code), ['INVALID_RECORD_ID', 'INVALID_SUBMISSION_STATUS']);
+  assert.not.match(sub.body.detail, /accepted \(--strict=false\)/);
+  assert.match(sub.body.detail, /record_id: .*so it is refused whole/);
   assert.is(e.reporting.submissions.all().length, 0);
   await e.ca.close();
   e.reporting.close();

@@ -65,5 +65,13 @@ export function ownRuleOf(error: ErrorObject): string | undefined {
 
 /** The words every own-rule violation carries, in strict mode and as a warning. */
 export function ownRuleNote(why: string, strict: boolean): string {
-  return `cda-sim's own rule, stricter than the official document: ${why}; ${strict ? '--strict=false accepts it with a warning' : 'accepted (--strict=false), PDP may answer differently'}`;
+  return `cda-sim's own rule, stricter than the official document: ${why}; ${strict ? '--strict=false accepts it with a warning' : OWN_RULE_ACCEPTED}`;
+}
+
+const OWN_RULE_ACCEPTED = 'accepted (--strict=false), PDP may answer differently';
+const OWN_RULE_REFUSED_WITH_OTHERS = '--strict=false accepts it alone, but this request also breaks a rule of the official document, so it is refused whole';
+
+/** An own rule's violation in a refusal under --strict=false: its note must not say it was accepted. */
+export function refusedWithOthers<V extends { detail?: string; ownRule?: string }>(v: V): V {
+  return v.ownRule && v.detail ? { ...v, detail: v.detail.replace(OWN_RULE_ACCEPTED, OWN_RULE_REFUSED_WITH_OTHERS) } : v;
 }

@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HttpProblem, OAuthProblem, sendOAuthError, sendProblem, type Violation } from './problems.js';
 import { checkCharset, decodeComponent, verifyBody, type BodyViolation } from './body-guards.js';
-import { ownRuleNote, ownRuleOf } from './own-rules.js';
+import { ownRuleNote, ownRuleOf, refusedWithOthers } from './own-rules.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -251,7 +251,7 @@ const plain = ({ code, field, detail }: CheckedViolation): Violation => (field =
 function judge(found: CheckedViolation[], strict: boolean, relaxedErrors: () => ErrorObject[]): { refuse?: HttpProblem; warnings?: Violation[] } {
   const own = found.filter((v) => v.ownRule);
   if (!strict && own.length > 0 && relaxedErrors().length === 0) return { warnings: own.map(plain) };
-  return { refuse: new HttpProblem('invalid-request', found.map(plain)) };
+  return { refuse: new HttpProblem('invalid-request', (strict ? found : found.map(refusedWithOthers)).map(plain)) };
 }
 
 function hasBody(req: Request): boolean {

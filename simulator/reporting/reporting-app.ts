@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
-import { withoutOwnRules } from '../http/own-rules.js';
+import { refusedWithOthers, withoutOwnRules } from '../http/own-rules.js';
 import type { Journal } from '../store/journal.js';
 import { titleCase } from './injection.js';
 import { harnessViolations } from './harness-compat.js';
@@ -210,7 +210,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       }
       if (violations.length) {
         res.locals.ownRuleWarnings = undefined; // refused: nothing was accepted with a warning
-        return problem(res, 400, violations);
+        return problem(res, 400, strict ? violations : violations.map(refusedWithOthers));
       }
 
       // Step 9: an injected answer, only for a call that passed validation; nothing is stored.
