@@ -422,6 +422,7 @@ function graft(c: Collected): void {
       // The handler is found by the built-in operationId; the path's parameters keep their built-in names.
       const builtInPathParams = Array.isArray(item.parameters) ? [] : ((original.parameters as Obj[] | undefined) ?? []).filter((p) => isObj(p) && p.in === 'path');
       const grafted: Obj = { ...op, operationId: original.operationId, parameters: [...builtInPathParams, ...((op.parameters as Obj[]) ?? []).filter((p) => p.in !== 'path')] };
+      if (original.operationId === 'token') tokenParamsAlsoInBody(c, grafted, file);
       // Who may call is cda-sim's own rule (PATs, mTLS), so the document's security schemes are not needed.
       delete grafted.security;
       // The file it came from: its violations name it, and not the built-in document's plain-words rules.
@@ -430,6 +431,29 @@ function graft(c: Collected): void {
     }
     c.profile.documents[api] = doc;
   }
+}
+
+/**
+ * /token takes its parameters in the query or in a form body, the body winning (the v1_2 document
+ * lists query parameters; MaPS's dashboard and providers send a form body). A supplied token
+ * operation that lists them only in the query keeps that rule: its query parameters are taken as a
+ * form body too, and none is required in the query. Said at start-up, as a place not followed to the letter.
+ */
+function tokenParamsAlsoInBody(c: Collected, op: Obj, file: string): void {
+  if (isObj(op.requestBody)) return;
+  const params = ((op.parameters as Obj[]) ?? []).filter(isObj);
+  const query = params.filter((p) => p.in === 'query' && typeof p.name === 'string');
+  if (!query.length) return;
+  const properties = Object.fromEntries(query.map((p) => [p.name as string, isObj(p.schema) ? p.schema : { type: 'string' }]));
+  const required = query.filter((p) => p.required === true).map((p) => p.name as string);
+  op.requestBody = { required: false, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties } } } };
+  op.parameters = params.map((p) => (p.in === 'query' ? { ...p, required: false } : p));
+  const names = query.map((p) => p.name as string).join(', ');
+  c.profile.notHonoured.push({
+    file,
+    where: 'POST /token',
+    reason: `its query parameters (${names}) are also taken as an application/x-www-form-urlencoded body, as MaPS's dashboard and providers send them (the body wins)${required.length ? `; ${required.join(', ')} must be given in one or the other, as the handler checks, not in the query alone` : ''}`,
+  });
 }
 
 function labelFor(files: SpecFileInfo[], supplied: Supplied[]): string {
