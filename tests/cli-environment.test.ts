@@ -61,4 +61,20 @@ test("rehearse's C&A port: --https-port over CDA_SIM_HTTPS_PORT over the config'
   assert.is(await caPort({ CDA_SIM_HTTPS_PORT: String(fromEnv) }, '--https-port', String(fromFlag)), fromFlag);
 });
 
+test("the config's simulator.httpPort and adminPort of -1 turn those listeners off, as the flags' -1 does", async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const cwd = tempDir();
+  const [https, nobody] = [await freePort(), await freePort()];
+  const config = {
+    provider: { findUrl: `https://localhost:${nobody}/find`, viewUrl: `https://localhost:${nobody}/view-data`, holdernameGuids: ['3f9a6a3e-1d2b-4c8e-9f10-2a6b7c8d9e01'], viewTokenKey: { jwksUrl: `https://localhost:${nobody}/jwks` } },
+    simulator: { httpsPort: https, httpPort: -1, adminPort: -1 },
+  };
+  fs.writeFileSync(path.join(cwd, 'own.json'), JSON.stringify(config));
+  // The provider is not there: with the listeners off the C&A still starts and the run stops on that (exit 3).
+  const r = await cliProcess(['rehearse', '--ci', '--config', 'own.json', '--scenario', 'connection-proving', '--certs-dir', certsDir], cwd, {});
+  assert.is(r.code, 3, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`^C&A: https://localhost:${https}$`, 'm'));
+  assert.not.match(r.stderr, /RangeError|\n\s+at /);
+});
+
 test.run();

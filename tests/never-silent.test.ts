@@ -38,7 +38,7 @@ test('a failed --apply-updates command ends Stage 2’s wait at once and names t
     fs.writeFileSync(cfg, JSON.stringify({ provider: ownProviderSection(provider), simulator }));
     const failing = `${JSON.stringify(process.execPath)} -e "process.exit(3)"`;
     const started = Date.now();
-    const r = await cliProcess(['rehearse', '--ci', '--config', cfg, '--apply-updates', failing, '--only', 'S1-01', 'S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', '--certs-dir', certsDir, '--state-dir', path.join(work, 'state')], work, {}, 90000);
+    const r = await cliProcess(['rehearse', '--ci', '--config', cfg, '--apply-updates', failing, '--only', 'S1-01', 'S2-01', 'S2-02', 'S2-03', 'S2-04', 'S2-05', 'S2-07', '--certs-dir', certsDir, '--state-dir', path.join(work, 'state')], work, {}, 90000);
     const out = `${r.stdout}\n${r.stderr}`;
     assert.is(r.code, 1, out);
     assert.match(out, /the --apply-updates command exited with 3; Stage 2 judges what reached the C&A without waiting for the rest/);
@@ -51,6 +51,10 @@ test('a failed --apply-updates command ends Stage 2’s wait at once and names t
     const s201 = results.testCases.find((t) => t.id === 'S2-01')!;
     assert.is(s201.verdict, 'fail');
     assert.match(s201.reasons.join(' '), /no PATCH \/rreguri\/\S+ \{"match_status":"match-yes"\} reached the C&A \(confirm-match\): the --apply-updates command exited with 3, so Stage 2 did not wait for it/);
+    // The view of the match never confirmed fails, and says the C&A still holds it as possible: not as if it were confirmed.
+    const s207 = results.testCases.find((t) => t.id === 'S2-07')!;
+    assert.is(s207.verdict, 'fail');
+    assert.match(s207.reasons.join(' '), /possibleMatch: .*\(the test data expects match-yes here; the C&A holds the PeI as match-possible\) \[POSSIBLE_MATCH_NOT_EXPECTED\]/);
   });
 });
 

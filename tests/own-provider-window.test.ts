@@ -68,6 +68,8 @@ test('a full window against `cda-sim provider` in its own process, as the README
     // HTTPS with mTLS to the C&A by default, and the admin endpoints the README's commands call.
     assert.match(banner, new RegExp(`C&A:\\s+https://localhost:${caPort} \\(issuer https://localhost:${caPort}\\), presenting \\S*provider-client\\.crt`));
     assert.match(banner, /admin:\s+https:\/\/localhost:\d+\/admin\/clear-down/);
+    // On a port of its own, the banner's commands carry the URL they must call.
+    assert.ok(banner.includes(`submit-reporting --provider-url ${providerUrl}\``), banner);
     const holdernames = /holdername GUID\(s\) ([0-9a-f, -]+)\)/.exec(banner)![1].split(', ');
     for (const h of holdernames) assert.ok(readme.includes(`- ${h}`), `the README lists holdername ${h}`);
 

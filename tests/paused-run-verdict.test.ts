@@ -49,6 +49,8 @@ test('a paused --ci run exits 4: Stage 2 skipped in JUnit, PAUSED in the PDF, th
   assert.ok(warning >= 0 && warning < r.stdout.indexOf('== clear-down'), all);
   assert.match(r.stdout, /Stage 2 will not run: .*--apply-updates "<command>".*--stage1-only/);
   const runId = /cda-sim stage2 --run (\S+)/.exec(r.stdout)![1];
+  // The last word says the C&A is needed to apply the file, and how to have it up.
+  assert.match(r.stdout, new RegExp(`^PAUSED after Stage 1 \\(exit 4\\): .*stopped with the run: \`cda-sim stage2 --run ${runId} --apply-updates "<your command>"\` starts it`, 'm'));
 
   const xml = fs.readFileSync(path.join(work, 'out', 'junit.xml'), 'utf8');
   assert.match(xml, /<testsuites [^>]*tests="4" failures="0" errors="0" skipped="2"/);

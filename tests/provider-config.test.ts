@@ -1,6 +1,7 @@
 // The provider under test's configuration, and a rehearsal driven by one, as a user runs it:
 // `cda-sim provider` in one process, `cda-sim rehearse --config …` in another.
 import { test } from 'uvu';
+import YAML from 'yaml';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,6 +40,14 @@ test('`cda-sim init` writes an annotated example that loads as a valid config', 
   const again = spawnSync(process.execPath, [CLI, 'init'], { cwd, encoding: 'utf8' });
   assert.is(again.status, 2);
   assert.match(again.stderr, /already exists/);
+});
+
+test("the init config's top-level optional setting can be uncommented as written: specDir, without breaking simulator's block", () => {
+  const uncommented = EXAMPLE_CONFIG.replace(/^# specDir: /m, 'specDir: ');
+  assert.is.not(uncommented, EXAMPLE_CONFIG);
+  const parsed = YAML.parse(uncommented);
+  assert.is(parsed.specDir, './pdp-specs');
+  assert.is(parsed.simulator.strict, true);
 });
 
 test('a bad config names every field at fault and exits 2', () => {

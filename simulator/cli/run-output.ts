@@ -22,7 +22,8 @@ export function printRunOutcome(o: RehearsalOutcome, junit?: string): void {
   console.log(`\n${summaryTable(o.results, process.stdout.columns ?? 120)}`);
   console.log(`results: ${o.reports.json}\nreports: ${o.reports.pdf}, ${o.reports.html}, ${o.reports.junit}`);
   printExpectedFailures(o.results);
-  if (o.paused && o.results.run.status === 'paused') console.log(`PAUSED after Stage 1 (exit ${o.exitCode}): apply ${o.paused.updateFile.json} (or .csv), then run: cda-sim stage2 --run ${o.paused.runId}`);
+  // The C&A stops with the run, and applying the file means calling it: say how to have it up.
+  if (o.paused && o.results.run.status === 'paused') console.log(`PAUSED after Stage 1 (exit ${o.exitCode}): the update file is ${o.paused.updateFile.json} (or .csv). Applying it calls the C&A, which stopped with the run: \`cda-sim stage2 --run ${o.paused.runId} --apply-updates "<your command>"\` starts it and runs the command with the file; or apply it while \`cda-sim start\` runs, then run: cda-sim stage2 --run ${o.paused.runId}`);
   else if (o.paused) console.log(`Stage 1 only, as asked (--stage1-only): the update file is ${o.paused.updateFile.json}; \`cda-sim stage2 --run ${o.paused.runId}\` plays Stage 2 later`);
   if (o.aborted) console.error(`cda-sim: ${o.aborted.reason}`);
   console.log(`run ${id} is kept; \`cda-sim export ${id} --out run.tar.gz\` bundles it for someone else`);

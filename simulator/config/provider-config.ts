@@ -252,11 +252,11 @@ simulator:
   adminPort: 8088
   mtls: need
   journalCapMiB: 256        # disk space the journal may take, in MiB: the oldest exchanges rotate out beyond it
+  strict: true              # false: requests breaking only cda-sim's own rules are accepted, each a warning in the reports (README "Strictness")
 # Optional: a folder of OpenAPI files (YAML or JSON), for example the official ones from PDP's
 # download, that validation follows instead of cda-sim's built-in documents, operation by operation
 # (README "Spec profiles"). Relative to this file; --spec-dir wins.
 # specDir: ./pdp-specs
-  strict: true              # false: requests breaking only cda-sim's own rules are accepted, each a warning in the reports (README "Strictness")
 # Optional: test cases whose expected outcome rests on a matching rule your written matching policy
 # does not follow (only the cases marked policy-dependent; README "Matching rules the test data assumes").
 # matchingPolicy:

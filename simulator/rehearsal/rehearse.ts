@@ -373,7 +373,9 @@ function simulatorOptions(run: RunSetup): Parameters<typeof startSimulator>[0] {
   const { opts, userConfig } = run;
   const s = userConfig?.simulator ?? {};
   // The user's provider needs the C&A where its config says; the reference provider takes free ports.
-  const port = (given: number | null | undefined, configured: number | undefined, fixed: number) => (given !== undefined ? given : (configured ?? (userConfig ? fixed : 0)));
+  // -1 turns a listener off, in the config as on the command line.
+  const port = (given: number | null | undefined, configured: number | undefined, fixed: number) =>
+    given !== undefined ? given : configured === -1 ? null : (configured ?? (userConfig ? fixed : 0));
   return {
     stateDir: opts.stateDir,
     certsDir: opts.certsDir,

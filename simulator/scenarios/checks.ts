@@ -298,8 +298,11 @@ const viewDataValid: Check<{ view: string }> = (ctx, spec) => {
   const schemeName = registered?.description ?? v.record.schemeName;
   // Judged against the test data's expectation, not what the provider registered (which may be wrong).
   const possible = v.expectedStatus === 'match-possible';
+  // When the C&A holds another status (an update that never arrived, a wrong registration), a match
+  // violation says so: the expectation alone reads as if the C&A agreed with it.
+  const heldAs = registered?.match_status && registered.match_status !== v.expectedStatus ? ` (the test data expects ${v.expectedStatus} here; the C&A holds the PeI as ${registered.match_status})` : '';
   if (c.view_data !== undefined) {
-    for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible }, undefined, ctx.sim.profile.viewDataSchema)) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail} [${p.code}]`);
+    for (const p of checkViewData(c.view_data, { schemeName, possibleMatch: possible }, undefined, ctx.sim.profile.viewDataSchema)) o.violations.push(`view_data ${p.path || '(root)'}: ${p.detail}${p.code.startsWith('POSSIBLE_MATCH_') ? heldAs : ''} [${p.code}]`);
   }
   const slowAfter = ctx.config.budgets.viewResponseMs;
   if (final.durationMs > slowAfter) o.notes.push(`REPORTABLE: the view took ${final.durationMs.toFixed(0)} ms, over ${slowAfter} ms: it must be reported on /view-response/response-time`);

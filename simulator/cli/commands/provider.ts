@@ -21,6 +21,7 @@ const loadMaterial = async (certsDir: string) => (await import('../../crypto/mat
 const ACTIONS = ['clear-down', 'apply-updates', 'submit-reporting'] as const;
 type Action = (typeof ACTIONS)[number];
 const DEFAULT_CA_URL = 'https://localhost:8443';
+const DEFAULT_PROVIDER_URL = 'https://localhost:9443';
 
 interface ProviderArgs {
   action?: Action;
@@ -57,7 +58,7 @@ export const providerCommand = defineCommand({
       .option('tls', { type: 'boolean', default: true, describe: 'HTTPS with mTLS (the certs dir’s server certificate; clients must present a certificate from its CA); --no-tls for plain HTTP (no /admin endpoints then)' })
       .option('testdata', { type: 'string', describe: 'The test data pack to load (default: the shipped scenarios/testdata.json)' })
       .option('provider-id', { type: 'string', default: 'cda-sim-reference-provider', describe: 'iss of the view data tokens' })
-      .option('provider-url', { type: 'string', default: 'https://localhost:9443', describe: 'With an action: where the running provider listens (cda-sim presents certs/cda-client.crt)' })
+      .option('provider-url', { type: 'string', default: DEFAULT_PROVIDER_URL, describe: 'With an action: where the running provider listens (cda-sim presents certs/cda-client.crt)' })
       .option('day', { type: 'string', describe: 'submit-reporting: the UTC day to report (default $CDA_SIM_REPORTING_DAY, else today)' })
       .option('fault', { type: 'string', array: true, choices: PROVIDER_FAULTS as ProviderFault[], hidden: true, describe: 'Deliberate defects, for cda-sim’s own tests only' }),
   run: async (args) => {
@@ -118,7 +119,7 @@ async function runProvider(args: ProviderArgs): Promise<number> {
       `  JWKS:     ${provider.jwksUrl}`,
       `  C&A:      ${caUrl} (issuer ${caIssuer})${toCa ? `, presenting ${path.join(args['certs-dir'], 'provider-client.crt')}` : ' over plain HTTP'}`,
       args.tls ? `  mTLS: callers must present a certificate issued by ${path.join(args['certs-dir'], 'ca.crt')} (cda-client.crt)` : '  plain HTTP (no TLS)',
-      provider.adminUrl ? `  admin:    ${provider.adminUrl}/clear-down, /apply-updates, /submit-reporting (\`cda-sim provider clear-down|apply-updates FILE|submit-reporting\`)` : '  admin:    off (only over mTLS)',
+      provider.adminUrl ? `  admin:    ${provider.adminUrl}/clear-down, /apply-updates, /submit-reporting (\`${adminCommand(provider.adminUrl)}\`)` : '  admin:    off (only over mTLS)',
       'Press Ctrl+C to stop.',
     ].join('\n'),
   );
@@ -183,4 +184,11 @@ function reportAnswer(action: Action, answer: unknown): number {
   for (const s of submitted) console.log(`${s.endpoint}: ${s.status}${s.status === 202 ? '' : ' (not accepted)'}`);
   console.log(`the daily reports for ${day}: ${submitted.filter((s) => s.status === 202).length} of ${submitted.length} accepted`);
   return submitted.every((s) => s.status === 202) ? EXIT.ok : EXIT.checkFailed;
+}
+
+/** The commands that ask this provider, with --provider-url when it is not where they look by default. */
+function adminCommand(adminUrl: string): string {
+  const origin = new URL(adminUrl).origin;
+  const where = origin === DEFAULT_PROVIDER_URL ? '' : ` --provider-url ${origin}`;
+  return `cda-sim provider clear-down|apply-updates FILE|submit-reporting${where}`;
 }
