@@ -8,57 +8,24 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { CLI, patFor, spawnSim } from './helpers/spawn-sim.js';
-import { freePort } from './helpers/spawn-provider.js';
+import { patFor, spawnSim } from './helpers/spawn-sim.js';
+import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { pdfText } from './helpers/pdf.js';
 
 /** `cda-sim provider --fault register-extra-field`: the reference provider in its own process, sending registration_reason. */
-async function providerSendingExtraField(httpsPort: number, httpPort: number, certsDir: string) {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${httpPort}`, '--ca-issuer', `https://localhost:${httpsPort}`, '--certs-dir', certsDir, '--state-dir', tempDir(), '--fault', 'register-extra-field'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 15000;
-  while (!out.includes('Press Ctrl+C') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-  const url = (label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(out)?.[1];
-  if (!url('find URL')) {
-    child.kill('SIGKILL');
-    throw new Error(`the reference provider did not start:\n${out}`);
-  }
-  return { findUrl: url('find URL')!, viewUrl: url('view URL')!, jwksUrl: url('JWKS')!, output: () => out, stop: () => child.kill('SIGTERM') };
-}
+const providerSendingExtraField = (httpsPort: number, httpPort: number, certsDir: string) =>
+  spawnProvider({ httpsPort, httpPort, certsDir, stateDir: tempDir(), faults: ['register-extra-field'] });
 
 function configFile(p: { findUrl: string; viewUrl: string; jwksUrl: string }, ports: number[]): string {
-  const file = path.join(tempDir(), 'cda-sim.config.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'provider:',
-      '  name: a provider built to the official rreguri document',
-      `  findUrl: ${p.findUrl}`,
-      `  viewUrl: ${p.viewUrl}`,
-      '  holdernameGuids:',
-      ...loadTestData().holdernames.map((h) => `    - ${h.holdernameGuid}`),
-      '  viewTokenKey:',
-      `    jwksUrl: ${p.jwksUrl}`,
-      'budgets:',
-      '  registrationWindowMs: 5000',
-      'simulator:',
-      `  httpsPort: ${ports[0]}`,
-      `  httpPort: ${ports[1]}`,
-      `  adminPort: ${ports[2]}`,
-      '  strict: false',
-      '',
-    ].join('\n'),
-  );
+  const file = path.join(tempDir(), 'cda-sim.config.json');
+  const config = {
+    provider: ownProviderSection(p, { name: 'a provider built to the official rreguri document' }),
+    budgets: { registrationWindowMs: 5000 },
+    simulator: { httpsPort: ports[0], httpPort: ports[1], adminPort: ports[2], strict: false },
+  };
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
 

@@ -23,11 +23,12 @@ export interface SpawnedProvider {
   stop(): void;
 }
 
-/** `cda-sim provider --port 0 …` against a C&A on these ports; resolves once it prints its URLs. */
-export async function spawnProvider(opts: { httpsPort: number; httpPort: number; certsDir: string; stateDir: string }, timeoutMs = 15000): Promise<SpawnedProvider> {
+/** `cda-sim provider --port 0 …` against a C&A on these ports (with deliberate defects, `faults`); resolves once it prints its URLs. */
+export async function spawnProvider(opts: { httpsPort: number; httpPort: number; certsDir: string; stateDir: string; faults?: string[] }, timeoutMs = 15000): Promise<SpawnedProvider> {
+  const faults = (opts.faults ?? []).flatMap((f) => ['--fault', f]);
   const child = spawn(
     process.execPath,
-    [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${opts.httpPort}`, '--ca-issuer', `https://localhost:${opts.httpsPort}`, '--certs-dir', opts.certsDir, '--state-dir', opts.stateDir],
+    [CLI, 'provider', '--port', '0', '--ca-url', `http://localhost:${opts.httpPort}`, '--ca-issuer', `https://localhost:${opts.httpsPort}`, '--certs-dir', opts.certsDir, '--state-dir', opts.stateDir, ...faults],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
