@@ -63,15 +63,25 @@ export function ownRuleOf(error: ErrorObject): string | undefined {
   return tagOf(error.parentSchema)?.[error.keyword];
 }
 
-/** The words every own-rule violation carries, in strict mode and as a warning. */
-export function ownRuleNote(why: string, strict: boolean): string {
-  return `cda-sim's own rule, stricter than the official document: ${why}; ${strict ? '--strict=false accepts it with a warning' : OWN_RULE_ACCEPTED}`;
+/**
+ * What became of a request that broke an own rule, which the note's words follow: refused under
+ * --strict, accepted with a warning without it, or refused whole for a rule of the official document
+ * it broke as well.
+ */
+export type OwnRuleOutcome = 'refused' | 'accepted' | 'refused-whole';
+
+const OUTCOME_WORDS: Record<OwnRuleOutcome, string> = {
+  refused: '--strict=false accepts it with a warning',
+  accepted: 'accepted (--strict=false), PDP may answer differently',
+  'refused-whole': '--strict=false accepts it alone, but this request also breaks a rule of the official document, so it is refused whole',
+};
+
+/** The words an own-rule violation carries once its request's outcome is known. */
+export function ownRuleNote(why: string, outcome: OwnRuleOutcome): string {
+  return `cda-sim's own rule, stricter than the official document: ${why}; ${OUTCOME_WORDS[outcome]}`;
 }
 
-const OWN_RULE_ACCEPTED = 'accepted (--strict=false), PDP may answer differently';
-const OWN_RULE_REFUSED_WITH_OTHERS = '--strict=false accepts it alone, but this request also breaks a rule of the official document, so it is refused whole';
-
-/** An own rule's violation in a refusal under --strict=false: its note must not say it was accepted. */
-export function refusedWithOthers<V extends { detail?: string; ownRule?: string }>(v: V): V {
-  return v.ownRule && v.detail ? { ...v, detail: v.detail.replace(OWN_RULE_ACCEPTED, OWN_RULE_REFUSED_WITH_OTHERS) } : v;
+/** Violations as answered or recorded: each own rule's violation ends with its note, in the words of the outcome. */
+export function withOwnRuleNotes<V extends { detail?: string; ownRule?: string }>(violations: V[], outcome: OwnRuleOutcome): V[] {
+  return violations.map((v) => (v.ownRule && v.detail !== undefined ? { ...v, detail: `${v.detail} (${ownRuleNote(v.ownRule, outcome)})` } : v));
 }

@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HttpProblem, OAuthProblem, sendOAuthError, sendProblem, type Violation } from './problems.js';
 import { checkCharset, decodeComponent, verifyBody, type BodyViolation } from './body-guards.js';
-import { ownRuleNote, ownRuleOf, refusedWithOthers } from './own-rules.js';
+import { ownRuleOf, withOwnRuleNotes } from './own-rules.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
@@ -155,8 +155,8 @@ function declaredNames(op: Operation | undefined): Map<string, string> {
 /** A violation, and the why of the own rule it breaks when it breaks one. */
 export type CheckedViolation = Violation & { ownRule?: string };
 
-/** Turn ajv's errors into violations that name the field and the rule; an own rule's violation says it is one. */
-export function toViolations(errors: ErrorObject[], op: Operation | undefined, rules: Record<string, string> = {}, strict = true): CheckedViolation[] {
+/** Turn ajv's errors into violations that name the field and the rule; an own rule's violation carries its why (the note is added once the outcome is known). */
+export function toViolations(errors: ErrorObject[], op: Operation | undefined, rules: Record<string, string> = {}): CheckedViolation[] {
   const names = declaredNames(op);
   // An operation taken from --spec-dir: the built-in plain-words rules may not be its rules.
   const supplied = (op as Record<string, unknown> | undefined)?.['x-cda-sim-supplied'];
@@ -232,7 +232,6 @@ export function toViolations(errors: ErrorObject[], op: Operation | undefined, r
     else if (rule && code !== 'MISSING_FIELD' && code !== 'MISSING_HEADER' && code !== 'UNKNOWN_FIELD') detail = `${detail} (${rule})`;
     if (!field) field = where === 'requestBody' ? 'body' : where;
     const ownRule = ownRuleOf(e);
-    if (ownRule) detail = `${detail} (${ownRuleNote(ownRule, strict)})`;
     const key = `${code}|${field}`;
     if (seen.has(key)) continue; // ajv reports some failures twice (e.g. enum inside arrays)
     seen.add(key);
@@ -250,8 +249,8 @@ const plain = ({ code, field, detail }: CheckedViolation): Violation => (field =
  */
 function judge(found: CheckedViolation[], strict: boolean, relaxedErrors: () => ErrorObject[]): { refuse?: HttpProblem; warnings?: Violation[] } {
   const own = found.filter((v) => v.ownRule);
-  if (!strict && own.length > 0 && relaxedErrors().length === 0) return { warnings: own.map(plain) };
-  return { refuse: new HttpProblem('invalid-request', (strict ? found : found.map(refusedWithOthers)).map(plain)) };
+  if (!strict && own.length > 0 && relaxedErrors().length === 0) return { warnings: withOwnRuleNotes(own, 'accepted').map(plain) };
+  return { refuse: new HttpProblem('invalid-request', withOwnRuleNotes(found, strict ? 'refused' : 'refused-whole').map(plain)) };
 }
 
 function hasBody(req: Request): boolean {
@@ -344,7 +343,7 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
       const errors = validateWith(route, req, params);
       if (errors.length) {
         const relaxed = relaxedRoutes.get(op.operationId);
-        const { refuse, warnings } = judge(toViolations(errors, op, options.rules, strict), strict, () => (relaxed ? validateWith(relaxed, req, params) : errors));
+        const { refuse, warnings } = judge(toViolations(errors, op, options.rules), strict, () => (relaxed ? validateWith(relaxed, req, params) : errors));
         if (refuse) throw refuse;
         res.locals.ownRuleWarnings = warnings; // the journal records them with the exchange
       }

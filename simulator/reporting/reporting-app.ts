@@ -12,7 +12,7 @@ import type { Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
 import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
-import { refusedWithOthers, withoutOwnRules } from '../http/own-rules.js';
+import { withOwnRuleNotes, withoutOwnRules } from '../http/own-rules.js';
 import type { Journal } from '../store/journal.js';
 import { titleCase } from './injection.js';
 import { harnessViolations } from './harness-compat.js';
@@ -189,13 +189,13 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       const requestId = req.get('x-request-id');
       let violations: RuleViolation[] = [
         ...checkRequestId(requestId),
-        ...(body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON object' }] : validateSubmission(endpoint, body, strict)),
+        ...(body === undefined ? [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'is required: a JSON object' }] : validateSubmission(endpoint, body)),
       ];
       if (deps.compat === 'maps-harness') violations = harnessViolations(endpoint, body, violations);
       // Without --strict, own-rule violations are warnings when nothing else is wrong (the journal records them).
       const own = strict ? [] : violations.filter((v) => v.ownRule);
       if (own.length && own.length === violations.length) {
-        res.locals.ownRuleWarnings = own.map(({ code, field, detail }) => ({ code, field, detail }));
+        res.locals.ownRuleWarnings = withOwnRuleNotes(own, 'accepted').map(({ code, field, detail }) => ({ code, field, detail }));
         violations = [];
       }
       if (violations.length === 0) {
@@ -210,7 +210,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       }
       if (violations.length) {
         res.locals.ownRuleWarnings = undefined; // refused: nothing was accepted with a warning
-        return problem(res, 400, strict ? violations : violations.map(refusedWithOthers));
+        return problem(res, 400, withOwnRuleNotes(violations, strict ? 'refused' : 'refused-whole'));
       }
 
       // Step 9: an injected answer, only for a call that passed validation; nothing is stored.

@@ -5,7 +5,6 @@
 //   2 empty body · 3 null-submission rules · 4 required top-level fields · 5 formats (UUIDs, enums,
 //   date-times, types) · 6 unexpected fields · 7 required fields inside items · 8 remaining limits.
 import type { ReportingEndpoint } from './submissions.js';
-import { ownRuleNote } from '../http/own-rules.js';
 
 export interface RuleViolation {
   /** INVALID_<FIELD>, INVALID_UNEXPECTED_FIELD or INVALID_REQUEST_BODY. */
@@ -108,13 +107,12 @@ const isInt32 = (x: unknown): x is number => typeof x === 'number' && Number.isI
 
 class Collector {
   private list: { step: Step; n: number; v: RuleViolation }[] = [];
-  constructor(private readonly strict = true) {}
   add(step: Step, code: string, field: string | undefined, detail: string): void {
     this.list.push({ step, n: this.list.length, v: field === undefined ? { code, detail } : { code, field, detail } });
   }
-  /** A violation of one of cda-sim's own rules: its detail says so, and why. */
+  /** A violation of one of cda-sim's own rules, with why (its note is added where the outcome is known: withOwnRuleNotes). */
   addOwn(step: Step, code: string, field: string, detail: string, why: string): void {
-    this.list.push({ step, n: this.list.length, v: { code, field, detail: `${detail} (${ownRuleNote(why, this.strict)})`, ownRule: why } });
+    this.list.push({ step, n: this.list.length, v: { code, field, detail, ownRule: why } });
   }
   sorted(): RuleViolation[] {
     return this.list.sort((a, b) => a.step - b.step || a.n - b.n).map((x) => x.v);
@@ -125,12 +123,13 @@ const DT_RULE = 'an RFC 3339 date-time, e.g. 2026-05-01T00:00:00.000Z (any offse
 
 /**
  * Check one reporting body. An empty list means valid. Codes are the spec's INVALID_<FIELD> codes,
- * with the harness's structural codes INVALID_REQUEST_BODY and INVALID_UNEXPECTED_FIELD.
+ * with the harness's structural codes INVALID_REQUEST_BODY and INVALID_UNEXPECTED_FIELD. An own
+ * rule's violation carries `ownRule`; its note is added where the outcome is known (withOwnRuleNotes).
  */
-export function validateSubmission(endpoint: ReportingEndpoint, body: unknown, strict = true): RuleViolation[] {
+export function validateSubmission(endpoint: ReportingEndpoint, body: unknown): RuleViolation[] {
   if (!isObj(body)) return [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: `the body must be a JSON object, not ${Array.isArray(body) ? 'an array' : show(body)}` }];
   if (Object.keys(body).length === 0) return [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: 'the body is an empty object' }];
-  const c = new Collector(strict);
+  const c = new Collector();
   const reason = body.submission_reason;
   const nullAllowed = NULL_SUBMISSION_ALLOWED[endpoint];
   const reasonValid = typeof reason === 'string' && (SUBMISSION_REASONS as readonly string[]).includes(reason) && (nullAllowed || reason !== 'null submission');
