@@ -11,7 +11,7 @@ import { CLI } from './helpers/spawn-sim.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { pdfText } from './helpers/pdf.js';
 import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 
 /** Run the CLI; once its output matches `when`, send it SIGINT. Resolves with what it printed, its exit code and how long it took to stop. */
 function interruptWhen(args: string[], cwd: string, when: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; stopMs: number }> {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../simulator/provider/faults.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { packageRoot } from '../simulator/core/paths.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 

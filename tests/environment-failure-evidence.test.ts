@@ -9,7 +9,8 @@ import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { freePort } from './helpers/spawn-provider.js';
 import { loadTestData } from '../simulator/testdata/records.js';
-import { runResults, writeResults, type RunResults } from '../simulator/reports/results.js';
+import { runResults, writeResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { runDir } from '../simulator/runs/run-store.js';
 import { readBundle } from '../simulator/runs/bundle.js';
 

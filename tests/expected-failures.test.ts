@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { applyExpectedFailures, loadExpectedFailures } from '../simulator/reports/expected-failures.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { CLI } from './helpers/spawn-sim.js';

@@ -9,7 +9,7 @@ import { checkMatchingPolicy } from '../simulator/scenarios/matching-policy.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { loadProviderConfig } from '../simulator/config/provider-config.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import { CliError, EXIT } from '../simulator/cli/exit-codes.js';
+import { CliError, EXIT } from '../simulator/core/exit-codes.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
 const shipped = () => ['connection-proving', 'stage1', 'stage2'].map(loadScenario);

@@ -10,7 +10,7 @@ import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { freePort, ownProviderSection, spawnProvider, type SpawnedProvider } from './helpers/spawn-provider.js';
 import { waitLines, waitText, WAIT_NOTICE_MS } from '../simulator/core/waiting.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 
 async function withProvider(body: (p: SpawnedProvider, ports: { httpsPort: number; httpPort: number; adminPort: number }, certsDir: string) => Promise<void>) {
   const { dir: certsDir } = await sharedMaterial();

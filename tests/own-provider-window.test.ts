@@ -16,7 +16,7 @@ import { cliProcess } from './helpers/cli-process.js';
 import { freePort } from './helpers/spawn-provider.js';
 import { CLI } from './helpers/spawn-sim.js';
 import { spawn } from 'node:child_process';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { packageRoot } from '../simulator/core/paths.js';
 
 /** The README's walk-through: the section the test plays. */

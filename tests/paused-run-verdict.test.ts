@@ -13,7 +13,7 @@ import { freePort, ownProviderSection, spawnProvider, type SpawnedProvider } fro
 import { pdfText } from './helpers/pdf.js';
 import { startConsole } from '../simulator/console/console-app.js';
 import { recordedSource } from '../simulator/console/source.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 
 const ONLY = ['--only', 'S1-01', 'S1-02', 'S2-01', 'S2-06'];
 

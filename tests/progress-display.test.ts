@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { clock, DEFAULT_BUDGET_MS, initialProgress, LiveProgress, nextProgress, renderProgress, type ProgressState } from '../simulator/cli/progress.js';
 import type { RunEvent } from '../simulator/scenarios/events.js';
 import type { TestCaseResult } from '../simulator/scenarios/types.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import type { ProviderFault } from '../simulator/provider/reference-provider.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import path from 'node:path';
 import type { RunEvent } from '../simulator/scenarios/events.js';
 import { listRuns, readRun } from '../simulator/runs/run-store.js';

@@ -12,7 +12,8 @@ import { loadApi } from '../simulator/http/spec-app.js';
 import { Journal } from '../simulator/store/journal.js';
 import { createReportingApp, REPORTING_SPEC } from '../simulator/reporting/reporting-app.js';
 import { validateSubmission } from '../simulator/reporting/rules.js';
-import { SubmissionStore, type ReportingEndpoint } from '../simulator/reporting/submissions.js';
+import { SubmissionStore } from '../simulator/reporting/submissions.js';
+import type { ReportingEndpoint } from '../simulator/wire/reporting-api.js';
 import { ContractChecker } from './helpers/contract.js';
 import { tempDir } from './helpers/fixtures.js';
 

@@ -8,7 +8,7 @@ import { ManualClock } from '../simulator/core/clock.js';
 import { Journal, type JournalEntry } from '../simulator/store/journal.js';
 import { createReportingApp } from '../simulator/reporting/reporting-app.js';
 import { SubmissionStore, type StoredSubmission } from '../simulator/reporting/submissions.js';
-import { runReportingPipeline } from '../simulator/reporting/pipeline.js';
+import { runReportingPipeline } from '../simulator/scenarios/reporting-pipeline.js';
 import { listRuns } from '../simulator/runs/run-store.js';
 import { tempDir } from './helpers/fixtures.js';
 import fs from 'node:fs';

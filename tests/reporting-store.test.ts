@@ -10,7 +10,8 @@ import { ManualClock } from '../simulator/core/clock.js';
 import { Journal } from '../simulator/store/journal.js';
 import { createReportingApp, REPORTING_SPEC } from '../simulator/reporting/reporting-app.js';
 import { loadApi } from '../simulator/http/spec-app.js';
-import { REPORTING_ENDPOINTS, SUBMISSIONS_FILE, SubmissionStore } from '../simulator/reporting/submissions.js';
+import { SUBMISSIONS_FILE, SubmissionStore } from '../simulator/reporting/submissions.js';
+import { REPORTING_ENDPOINTS } from '../simulator/wire/reporting-api.js';
 import { ContractChecker } from './helpers/contract.js';
 import { tempDir } from './helpers/fixtures.js';
 

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import type { TestCaseResult } from '../simulator/scenarios/types.js';
 import { toJUnitXml } from '../simulator/reports/junit.js';
 import { toHtml } from '../simulator/reports/html.js';

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ManualClock } from '../simulator/core/clock.js';
 import { listRuns, newRunId, readRun, runDir } from '../simulator/runs/run-store.js';
-import { writeResults, type RunResults } from '../simulator/reports/results.js';
+import { writeResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { tempDir } from './helpers/fixtures.js';
 
 function results(id: string): RunResults {

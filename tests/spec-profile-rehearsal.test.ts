@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { readBundle } from '../simulator/runs/bundle.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../simulator/core/paths.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 
 const ft = (...n: number[]) => n.map((i) => `S1-FT-${String(i).padStart(2, '0')}`);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runCli as cli } from './helpers/cli-in-process.js';
 import { loadTestData } from '../simulator/testdata/records.js';
-import { readUpdateFile } from '../simulator/rehearsal/update-file.js';
+import { readUpdateFile } from '../simulator/scenarios/update-file.js';
 import { checkViewData } from '../simulator/dashboard/view-data-check.js';
 import { tempDir } from './helpers/fixtures.js';
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PassThrough } from 'node:stream';
 import { applyUpdates } from '../simulator/rehearsal/update-phase.js';
-import type { UpdateRound } from '../simulator/rehearsal/update-file.js';
+import type { UpdateRound } from '../simulator/scenarios/update-file.js';
 
 const round = { paths: { json: '/runs/r1/update-file.json', csv: '/runs/r1/update-file.csv' } } as UpdateRound;
 

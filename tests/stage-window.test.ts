@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { rehearse, type RehearsalOutcome } from '../simulator/rehearsal/rehearse.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
-import { readUpdateFile } from '../simulator/rehearsal/update-file.js';
+import { readUpdateFile } from '../simulator/scenarios/update-file.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { pdfText } from './helpers/pdf.js';
 

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import type { ProviderFault } from '../simulator/provider/reference-provider.js';
-import type { RunResults } from '../simulator/reports/results.js';
+import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 

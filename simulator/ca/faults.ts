@@ -4,7 +4,7 @@
 // be made to meet a failure. This file renders what the C&A sends for a rule. Test use only.
 import { decodeUnverified } from '../crypto/jose.js';
 import { PROBLEM_DEFAULT, type ErrorFault, type FaultRegistry, type FaultStatus, type IntrospectionFixture } from '../faults/registry.js';
-import { titleCase } from '../reporting/injection.js';
+import { titleCase } from '../faults/problem-title.js';
 
 /** What the C&A sends for an injected error. */
 export interface FaultAnswer {

@@ -1,7 +1,7 @@
 // A CLI command is a value: its yargs shape plus a `run` that returns an exit code.
 // main.ts collects them; nothing here calls process.exit, so commands are testable in-process.
 import type { Argv, CommandModule } from 'yargs';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { diskCause } from '../store/disk.js';
 import { withEnvironment } from './environment.js';
 

@@ -4,7 +4,7 @@
 // --apply-updates), never breaks a nested `cda-sim` call. Precedence: a flag on the command line,
 // then the variable, then the config file (where the command reads one), then the default.
 import type { Argv } from 'yargs';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 
 export const ENV_PREFIX = 'CDA_SIM_';
 

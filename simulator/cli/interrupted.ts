@@ -1,6 +1,6 @@
 // Ctrl+C (SIGINT), two ways: commands that keep servers up until the user stops them wait for it;
 // a run stops at once on the first one and keeps what it played, and a second one quits outright.
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../core/exit-codes.js';
 
 // Resolves on Ctrl+C or SIGTERM: for commands that keep servers up until the user stops them.
 export function untilInterrupted(): Promise<void> {

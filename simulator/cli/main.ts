@@ -2,7 +2,7 @@
 // imported only when it is the command being run.
 import yargs, { type Argv } from 'yargs';
 import { outcome } from './command.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { packageVersion } from '../core/paths.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import { commandFor, COMMANDS, commandName } from './command-list.js';

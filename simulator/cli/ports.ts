@@ -1,7 +1,7 @@
 // The simulator's ports as flags on `rehearse` and `stage2`: each wins over its CDA_SIM_* variable,
 // which wins over the config's `simulator.httpsPort`/`httpPort`/`adminPort`.
 import type { Argv } from 'yargs';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 
 export type Ports = { https?: number | null; http?: number | null; admin?: number | null };
 

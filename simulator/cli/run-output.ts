@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RehearsalOutcome } from '../rehearsal/rehearse.js';
-import { summaryTable, type RunResults } from '../reports/results.js';
+import { summaryTable } from '../reports/results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { applyExpectedFailures } from '../reports/expected-failures.js';
 import { writeFileAtomic } from '../runs/run-record.js';
 

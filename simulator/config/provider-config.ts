@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { openapiDir } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as typeof AjvModule;
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: unknown) => unknown;

@@ -1,7 +1,8 @@
 // A run as the console shows it: its test cases in order, each waiting, running or judged. Built
 // from the run's lifecycle events while it is under way, or from its results.json once finished,
 // so a page opened in the middle of a run and one opened on a recorded run look alike.
-import { runVerdict, type RunResults, type RunVerdict } from '../reports/results.js';
+import { runVerdict } from '../reports/results.js';
+import type { RunResults, RunVerdict } from '../scenarios/run-results.js';
 import type { RunEvent } from '../scenarios/events.js';
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';
 

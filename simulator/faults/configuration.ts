@@ -4,8 +4,7 @@
 // count ≥ 0, errors at least one {code}, other fields allowed. MaPS's harness takes the six
 // reporting endpoints; cda-sim takes the C&A endpoints too, in the same shape, and feeds the one
 // fault registry. Posting a list replaces every rule; an empty list clears them all.
-import { REPORTING_ENDPOINTS, type ReportingEndpoint } from '../reporting/submissions.js';
-import type { RuleViolation } from '../reporting/rules.js';
+import { REPORTING_ENDPOINTS, type ReportingEndpoint, type RuleViolation } from '../wire/reporting-api.js';
 import { FAULT_STATUSES, REPORTING_STATUS_RANGE, type CaFaultEndpoint, type ErrorFault, type FaultStatus, type FaultTarget } from './registry.js';
 
 /** How the C&A endpoints are named in a configuration entry (POST is the default for /rreguri). */

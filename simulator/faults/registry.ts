@@ -3,7 +3,7 @@
 // and scenario steps. The C&A and the reporting service both read it. Test use only.
 import type { Clock } from '../core/clock.js';
 import type { Violation } from '../http/problems.js';
-import { REPORTING_ENDPOINTS, type ReportingEndpoint } from '../reporting/submissions.js';
+import { REPORTING_ENDPOINTS, type ReportingEndpoint } from '../wire/reporting-api.js';
 
 export const CA_FAULT_ENDPOINTS = ['token', 'rreguri-post', 'rreguri-get', 'rreguri-patch', 'rreguri-delete', 'perm', 'introspect'] as const;
 export type CaFaultEndpoint = (typeof CA_FAULT_ENDPOINTS)[number];

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { systemClock, type Clock } from '../core/clock.js';
 import { generateKeyPair, type Jwk, type KeyPair } from '../crypto/jose.js';
-import { listenHttp, listenHttps, type Listener } from '../server/listeners.js';
+import { listenHttp, listenHttps, type Listener } from '../http/listeners.js';
 import type { TestDataPack } from '../testdata/records.js';
 import { Background } from './background.js';
 import { CaClient, fetchJwks } from './ca-client.js';

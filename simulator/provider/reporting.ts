@@ -11,8 +11,7 @@ import type { Request, Response, NextFunction } from 'express';
 import { call } from '../http/client.js';
 import type { RecordBook } from './records.js';
 // The reporting API's vocabulary (endpoint paths, counter names), shared with cda-sim's reporting service.
-import type { ReportingEndpoint } from '../reporting/submissions.js';
-import { UNAVAILABLE_COUNTERS } from '../reporting/rules.js';
+import { UNAVAILABLE_COUNTERS, type ReportingEndpoint } from '../wire/reporting-api.js';
 import type { ProviderStore } from './store.js';
 
 export interface ServedView {

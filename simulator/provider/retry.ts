@@ -11,6 +11,7 @@
 //
 // and never more than `maxAttempts` calls in all. Time and randomness are passed in, so the policy
 // is tested without waiting (tests/reference-provider-retry.test.ts).
+import { retryAfterMs } from '../http/retry-after.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -45,15 +46,6 @@ const RETRY_WITH_BACKOFF = new Set([500, 502, 503, 504]);
 export function backoffMs(failure: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failure - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(header: string | undefined, now: number): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Decide what to do after one attempt. */

@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { call, type TlsClientOptions } from '../http/client.js';
-import type { Simulator } from '../server/simulator.js';
+import type { SimulatedCda } from '../scenarios/context.js';
 import { watched, type WaitListener } from '../core/waiting.js';
 
 export interface ClearDownTarget {
@@ -25,7 +25,7 @@ export interface ClearDownTarget {
  * What `cda-sim reset` clears. Reporting submissions are kept when they are what the run judges
  * (`--reporting` against your own provider: what it sent today, before the rehearsal).
  */
-async function clearSimulator(sim: Simulator, keepSubmissions: boolean): Promise<string> {
+async function clearSimulator(sim: SimulatedCda, keepSubmissions: boolean): Promise<string> {
   sim.store.reset();
   sim.journal.clear();
   if (!keepSubmissions) sim.submissions.clear();
@@ -62,7 +62,7 @@ function runClearDownCommand(command: string, progress: (line: string) => void, 
   });
 }
 
-export async function clearDown(sim: Simulator, target: ClearDownTarget, progress: (line: string) => void, run: { waiting?: WaitListener; signal?: AbortSignal } = {}): Promise<void> {
+export async function clearDown(sim: SimulatedCda, target: ClearDownTarget, progress: (line: string) => void, run: { waiting?: WaitListener; signal?: AbortSignal } = {}): Promise<void> {
   const { waiting } = run;
   progress(await clearSimulator(sim, target.keepSubmissions === true));
   if (target.referenceStateFile && fs.existsSync(target.referenceStateFile)) {

@@ -3,13 +3,13 @@
 // then rename): a crash never leaves half a file, and what was written is never lost.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import type { ProviderFault } from '../provider/faults.js';
 import type { CompatMode } from '../ca/compat.js';
 import type { TestCaseResult } from '../scenarios/types.js';
-import type { OwnRuleWarningRecord } from '../reports/results.js';
-import type { UpdateRound } from './update-file.js';
-import type { PhaseTiming } from './window.js';
+import type { OwnRuleWarningRecord } from '../scenarios/run-results.js';
+import type { UpdateRound } from '../scenarios/update-file.js';
+import type { PhaseTiming } from '../scenarios/run-results.js';
 import { runsDir } from '../runs/run-store.js';
 
 export interface PausedRun {

@@ -1,8 +1,9 @@
 // How a run ends when it did not play everything it was asked to: the cases left unplayed, listed
 // as not-run with why, and the exit code its results come to (DESIGN section 4).
-import { EXIT } from '../cli/exit-codes.js';
-import { failsTheRun, runVerdict, type RunResults } from '../reports/results.js';
-import { reportingTestCases } from '../reporting/pipeline.js';
+import { EXIT } from '../core/exit-codes.js';
+import { failsTheRun, runVerdict } from '../reports/results.js';
+import type { RunResults } from '../scenarios/run-results.js';
+import { reportingTestCases } from '../scenarios/reporting-pipeline.js';
 import type { ScenarioFile, TestCaseResult } from '../scenarios/types.js';
 
 /** The test cases of these scenarios (and of reporting, when the run plays it), each not-run for `reason`. */

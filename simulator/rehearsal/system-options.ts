@@ -1,6 +1,6 @@
 // Rehearsal options the system-test phase brings: run only some test cases (--only), and play
 // driver faults on every find of the run (--fault).
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { parseDriverFault, playDriverFault, slowCa, DEFAULT_DELAY_MS, type DriverFault } from '../pfs/driver-faults.js';
 import type { RunContext } from '../scenarios/context.js';
 import type { ScenarioFile } from '../scenarios/types.js';

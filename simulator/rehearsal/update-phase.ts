@@ -5,12 +5,13 @@
 //   prompt     on a terminal: apply it by hand, then press Enter (or type "stop")
 //   stop       persist the run and exit; `cda-sim stage2` resumes it later
 import readline from 'node:readline';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
 import { runUserCommand } from './user-command.js';
 import type { ScenarioFile } from '../scenarios/types.js';
 import path from 'node:path';
-import { buildUpdateFile, instructionFor, snapshotRegistrations, writeUpdateFile, type UpdateAction, type UpdateRound } from './update-file.js';
+import { buildUpdateFile, instructionFor, snapshotRegistrations, writeUpdateFile } from './update-file.js';
+import type { UpdateAction, UpdateRound } from '../scenarios/update-file.js';
 
 export type ApplyMode =
   | { kind: 'reference'; apply: (jsonFile: string) => Promise<unknown> }

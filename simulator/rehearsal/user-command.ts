@@ -2,7 +2,7 @@
 // shell, its output relayed as progress lines, the wait reported while it lasts, and stopped with
 // everything it started when the run is interrupted.
 import { spawn } from 'node:child_process';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { watched, type WaitListener } from '../core/waiting.js';
 
 export interface UserCommand {

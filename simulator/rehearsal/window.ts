@@ -4,21 +4,8 @@
 import type { Clock } from '../core/clock.js';
 import type { RunEventListener } from '../scenarios/events.js';
 import { fmtHms as hms } from '../reports/model.js';
+import type { PhaseTiming, WindowSummary } from '../scenarios/run-results.js';
 
-export interface PhaseTiming {
-  name: string;
-  startedAt: string;
-  finishedAt: string;
-  elapsedMs: number;
-}
-
-export interface WindowSummary {
-  budgetMs: number;
-  /** The sum of the phases' times (a pause between Stage 1 and a later `cda-sim stage2` is not counted). */
-  elapsedMs: number;
-  overBudget: boolean;
-  phases: PhaseTiming[];
-}
 
 export class IntegrationWindow {
   private readonly timings: PhaseTiming[];

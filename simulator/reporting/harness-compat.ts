@@ -1,8 +1,7 @@
 // `--compat maps-harness` on the reporting endpoints: where MaPS's harness v2.0.x judges a
 // submission differently from the reporting API v2.1 document (reporting-api.md §2.2, §7.3).
 // Each difference is a row of scenarios/maps-harness.json.
-import type { RuleViolation } from './rules.js';
-import type { ReportingEndpoint } from './submissions.js';
+import type { ReportingEndpoint, RuleViolation } from '../wire/reporting-api.js';
 
 /** The harness's unavail_reason pattern: the spec's `^[a-zA-Z0-9_ .-]*$` without the '-'. */
 const HARNESS_UNAVAIL_REASON = /^[a-zA-Z0-9_ .]*$/;

@@ -14,12 +14,13 @@ import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
 import { withOwnRuleNotes, withoutOwnRules } from '../http/own-rules.js';
 import type { Journal } from '../store/journal.js';
-import { titleCase } from './injection.js';
+import { titleCase } from '../faults/problem-title.js';
 import { harnessViolations } from './harness-compat.js';
 import { FaultRegistry, isError, isSlow, OAUTH_ERROR_CODES, PROBLEM_DEFAULT } from '../faults/registry.js';
 import { configurationRules, validateConfiguration } from '../faults/configuration.js';
-import { UNAVAILABLE_COUNTERS, validateSubmission, type RuleViolation } from './rules.js';
-import { REPORTING_ENDPOINTS, type ReportingEndpoint, type SubmissionStore } from './submissions.js';
+import { validateSubmission } from './rules.js';
+import type { SubmissionStore } from './submissions.js';
+import { REPORTING_ENDPOINTS, UNAVAILABLE_COUNTERS, type ReportingEndpoint, type RuleViolation } from '../wire/reporting-api.js';
 
 export interface ReportingDeps {
   clock: Clock;

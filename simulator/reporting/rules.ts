@@ -4,17 +4,7 @@
 // stops at the first) would return:
 //   2 empty body · 3 null-submission rules · 4 required top-level fields · 5 formats (UUIDs, enums,
 //   date-times, types) · 6 unexpected fields · 7 required fields inside items · 8 remaining limits.
-import type { ReportingEndpoint } from './submissions.js';
-
-export interface RuleViolation {
-  /** INVALID_<FIELD>, INVALID_UNEXPECTED_FIELD or INVALID_REQUEST_BODY. */
-  code: string;
-  /** Where, e.g. "items[0].<guid>[3].unavail_reason". */
-  field?: string;
-  detail: string;
-  /** Set when the rule broken is cda-sim's own (stricter than the reporting API document): why. */
-  ownRule?: string;
-}
+import { UNAVAILABLE_COUNTERS, type ReportingEndpoint, type RuleViolation } from '../wire/reporting-api.js';
 
 /**
  * Where these rules are stricter than the reporting API v2.1 document: why, as
@@ -41,19 +31,6 @@ const INT32_MAX = 2_147_483_647;
 export const SUBMISSION_STATUSES = ['on time', 'correction', 'late'] as const;
 export const SUBMISSION_REASONS = ['initial submission', 'resubmission', 'null submission'] as const;
 const COMMON_FIELDS = ['record_id', 'submission_status', 'reporting_period_start', 'submission_reason', 'submission_id'];
-
-export const UNAVAILABLE_COUNTERS: Record<string, string> = {
-  contact_count: 'INVALID_CONTACT_COUNT',
-  missingadmin_count: 'INVALID_MISSINGADMIN_COUNT',
-  temperror_count: 'INVALID_TEMPERROR_COUNT',
-  eri_unavail_ano_count: 'INVALID_ERI_UNAVAIL_ANO_COUNT',
-  eri_unavail_ppf_count: 'INVALID_ERI_UNAVAIL_PPF_COUNT',
-  eri_unavail_trn_count: 'INVALID_ERI_UNAVAIL_TRN_COUNT',
-  accrued_unavail_ano_count: 'INVALID_ACCRUED_UNAVAIL_ANO_COUNT',
-  // Spec quirk, kept: not INVALID_ACCRUED_UNAVAIL_PPF_COUNT.
-  accrued_unavail_ppf_count: 'INVALID_UNAVAIL_PPF_COUNT',
-  accrued_unavail_trn_count: 'INVALID_ACCRUED_UNAVAIL_TRN_COUNT',
-};
 
 /** The top-level keys each endpoint accepts (the harness's allow-lists). */
 export const ALLOWED_FIELDS: Record<ReportingEndpoint, string[]> = {

@@ -8,23 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommitGroup, CommitMember } from '../store/commit-group.js';
 import { appendAll, cutBack, disk, makePrivateDir, openPrivateAppend } from '../store/disk.js';
-
-export type ReportingEndpoint =
-  | 'service-availability/find'
-  | 'service-availability/view'
-  | 'view-response/request-number'
-  | 'view-response/response-time'
-  | 'view-response/calculations'
-  | 'view-response/unavailable';
-
-export const REPORTING_ENDPOINTS: ReportingEndpoint[] = [
-  'service-availability/find',
-  'service-availability/view',
-  'view-response/request-number',
-  'view-response/response-time',
-  'view-response/calculations',
-  'view-response/unavailable',
-];
+import type { ReportingEndpoint } from '../wire/reporting-api.js';
 
 export interface StoredSubmission {
   seq: number;

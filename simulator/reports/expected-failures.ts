@@ -3,11 +3,11 @@
 // so the list stays honest. File format: one test id per line; `#` starts a comment.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { scenariosDir } from '../core/paths.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import { reportingTestCases } from '../reporting/pipeline.js';
-import type { RunResults } from './results.js';
+import { reportingTestCases } from '../scenarios/reporting-pipeline.js';
+import type { RunResults } from '../scenarios/run-results.js';
 
 export function loadExpectedFailures(file: string): Set<string> {
   let text: string;

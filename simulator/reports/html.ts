@@ -1,7 +1,7 @@
 // The evidence report as one self-contained HTML page: inline CSS and an inline SVG chart, no
 // scripts, fonts or images fetched from anywhere, so it can be mailed, archived and opened offline.
 // Everything from the results is escaped: reasons quote what the provider sent.
-import type { RunResults } from './results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { exchangeLabel } from '../scenarios/decision.js';
 import { xmlSafe } from './junit.js';

@@ -1,7 +1,7 @@
 // JUnit XML for CI: one <testsuite> per phase, one <testcase> per test case. CI systems read
 // failures and errors from it, so it must stay well-formed whatever the reasons say (markup, control
 // characters, broken unicode) and must never throw: a report writer that crashes hides the failure.
-import type { RunResults } from './results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { outcomeLine, toModel, verdictWord, type ReportCase, type ReportExchange, type ReportModel } from './model.js';
 
 /** Drop what XML 1.0 cannot carry at all (most control characters, lone surrogates, U+FFFE/FFFF). */

@@ -1,7 +1,8 @@
 // What every evidence report (JUnit, HTML, PDF) is drawn from: the run results made safe to print.
 // Results files are read back from disk and later phases add test cases, so nothing here trusts the
 // shape of its input: a missing field becomes an empty one, never an exception in a report writer.
-import { outcomeLine, runNotes, runVerdict, verdictLabel, warningsSuffix, type OwnRuleWarningRecord, type RunResults, type RunVerdict } from './results.js';
+import { outcomeLine, runNotes, runVerdict, verdictLabel, warningsSuffix } from './results.js';
+import type { OwnRuleWarningRecord, RunResults, RunVerdict } from '../scenarios/run-results.js';
 
 export { outcomeLine };
 import type { ExchangeSummary, Verdict } from '../scenarios/types.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import { packageRoot } from '../core/paths.js';
 import { exchangeLabel } from '../scenarios/decision.js';
-import type { RunResults } from './results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 const FONT_FILES = { Body: 'DejaVuSans.ttf', Bold: 'DejaVuSans-Bold.ttf' } as const;

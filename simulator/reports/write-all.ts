@@ -2,7 +2,8 @@
 // report is drawn from), junit.xml for CI, report.html and report.pdf for people.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeResults, type RunResults } from './results.js';
+import { writeResults } from './results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { toJUnitXml } from './junit.js';
 import { toHtml } from './html.js';
 import { writePdf } from './pdf.js';

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { packageVersion } from '../core/paths.js';
-import type { RunResults } from '../reports/results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 import { writePdf } from '../reports/pdf.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ScenarioFile } from '../scenarios/types.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import type { RunResults } from '../reports/results.js';
+import type { RunResults } from '../scenarios/run-results.js';
 
 export function runsDir(stateDir: string): string {
   return path.join(stateDir, 'runs');

@@ -7,15 +7,19 @@ import { createVerifier, decodeUnverified, type Jwk, type Verifier } from '../cr
 import type { ProviderConfig } from '../config/provider-config.js';
 import { call } from '../http/client.js';
 import type { TlsClientOptions } from '../http/client.js';
-import type { Simulator } from '../server/simulator.js';
+import type { Material } from '../crypto/material.js';
+import type { FaultRegistry } from '../faults/registry.js';
+import type { SpecProfile } from '../http/spec-profile.js';
+import type { SubmissionStore } from '../reporting/submissions.js';
+import type { Journal } from '../store/journal.js';
+import type { Store } from '../store/state.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ExpectedOutcome, PensionRecord, TestDataPack } from '../testdata/records.js';
 import type { TestUser } from '../testdata/users.js';
 import type { PfsDriver, SentFind } from '../pfs/pfs-driver.js';
 import type { DashboardDriver, ViewOutcome } from '../dashboard/dashboard-driver.js';
-import type { UpdateRound } from '../rehearsal/update-file.js';
+import type { UpdateAction, UpdateRound } from './update-file.js';
 import type { SystemTestTiming } from './system-timing.js';
-import type { UpdateInstruction } from '../provider/updates.js';
 import type { RunEventListener } from './events.js';
 import { watched, type WaitListener } from '../core/waiting.js';
 
@@ -30,9 +34,30 @@ export interface ViewRecord extends ViewOutcome {
   rptFrom?: string;
 }
 
+/**
+ * What the scenarios use of the running simulated CDA (server/simulator.ts starts it and its
+ * Simulator has all of this): named here so the scenarios need not know how it is wired.
+ */
+export interface SimulatedCda {
+  endpoints: { https?: string; http?: string; admin?: string; issuer: string };
+  adminHeaders: Record<string, string>;
+  store: Store;
+  journal: Journal;
+  submissions: SubmissionStore;
+  material: Material;
+  profile: SpecProfile;
+  faults: FaultRegistry;
+}
+
+/** One update the system test asks the provider to make at once (not through the file): the PeI's asset and the action. */
+export interface SingleUpdate {
+  assetGuid: string;
+  action: UpdateAction;
+}
+
 export interface RunContext {
   clock: Clock;
-  sim: Simulator;
+  sim: SimulatedCda;
   config: ProviderConfig;
   users: TestUser[];
   testData: TestDataPack;
@@ -50,7 +75,7 @@ export interface RunContext {
   /** System-test timings (default DEFAULT_SYSTEM_TIMING). */
   systemTest?: SystemTestTiming;
   /** Have the provider apply a Stage 2 update instruction (the reference provider can; a user's own cannot be asked). */
-  applyUpdate?: (instruction: UpdateInstruction) => Promise<{ ok: boolean; why?: string }>;
+  applyUpdate?: (instruction: SingleUpdate) => Promise<{ ok: boolean; why?: string }>;
   /** Lifecycle events for whoever follows the run live (progress display, web console). */
   emit?: RunEventListener;
   /** Told of every wait that lasts over 5 s (what, how long so far, how long at most), and of its end. */

@@ -3,9 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { scenariosDir } from '../core/paths.js';
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import { ACTIONS } from './actions.js';
-import { CHECKS, type CheckOutcome } from './checks.js';
+import { CHECKS } from './checks.js';
+import type { CheckOutcome } from './check-kit.js';
 import { summarise } from './correlation.js';
 import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import { notApplicableReason } from './matching-policy.js';

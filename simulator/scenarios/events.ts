@@ -1,7 +1,7 @@
 // Lifecycle events of a run, as values (MSW's lifecycle events are the model): the seam for
 // anything that follows a run live — the terminal progress display, the web console, a journal of
 // the run — without the engine knowing who listens.
-import type { RunResults } from '../reports/results.js';
+import type { RunResults } from './run-results.js';
 import type { TestCaseResult } from './types.js';
 
 export type RunEvent =

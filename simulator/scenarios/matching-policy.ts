@@ -4,7 +4,7 @@
 // choice is marked `policyDependent` in the scenario data. A provider whose written policy differs
 // names the case in its config with its reason; the case is then reported not-applicable, with
 // that reason, in every report. Any other case stays judged: a config cannot waive it.
-import { CliError, EXIT } from '../cli/exit-codes.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
 import type { ProviderConfig } from '../config/provider-config.js';
 import type { ScenarioFile, TestCaseSpec } from './types.js';
 

@@ -1,9 +1,9 @@
 // The checks integration Stage 1 and Stage 2 add (test-phases §3.5–3.7). As in checks.ts, each
 // collects every violation, says in plain words what passed, and names the exchanges it judged.
-import { CALL_FOR, type UpdateInstruction, type UpdateRound } from '../rehearsal/update-file.js';
+import { CALL_FOR, type UpdateInstruction, type UpdateRound } from './update-file.js';
 import type { JournalEntry } from '../store/journal.js';
 import { at, bearerOf, bodyOf, caCalls, describe, registrations, tokenParams } from './correlation.js';
-import { duringCall, outcome, patOf, viewEntries, whyNoData, type Check } from './checks.js';
+import { duringCall, outcome, patOf, viewEntries, whyNoData, type Check } from './check-kit.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import { updateCallsOn } from './stage-actions.js';
 import type { StageExpectSpec } from './types.js';

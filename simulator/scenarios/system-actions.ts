@@ -7,28 +7,12 @@ import { validateFaultRule, type FaultRule } from '../faults/registry.js';
 import { call, CallFailed, type CallResult, type TlsClientOptions } from '../http/client.js';
 import { checkDriverFault, playDriverFault } from '../pfs/driver-faults.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
-import { UPDATE_ACTIONS, type UpdateAction } from '../provider/updates.js';
+import { UPDATE_ACTIONS, type UpdateAction } from './update-file.js';
 import type { TestUser } from '../testdata/users.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
 import { at, bodyOf, caCalls, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
-
-export type SystemStepSpec =
-  /** Add a C&A fault rule (as the admin API takes it); `user` is a test user id, `forMs` a time span from now. */
-  | { do: 'fault'; endpoint: string; status?: number; fixture?: string; delayMs?: number; count?: number; forMs?: number; user?: string; retryAfterSeconds?: number; code?: string }
-  /** Remove every fault rule. */
-  | { do: 'clear-faults' }
-  /** Wait until the find's registrations arrived, or the provider has been quiet long enough to have given up. */
-  | { do: 'await-settled'; find: string; quietMs?: number }
-  /** Send finds for a person the broken way a fault names; the first is named `as`, the others `as-2`, `as-3`… */
-  | { do: 'driver-fault'; fault: string; user: string; as: string; delayMs?: number; count?: number }
-  /** Connect with an expired, foreign-CA or no client certificate to the provider's find or view endpoint, or to cda-sim's own C&A. */
-  | { do: 'tls-probe'; target: 'find' | 'view' | 'ca'; cert: ClientCertChoice; as: string; user?: string }
-  /** Have the provider apply Stage 2 update instructions (for a user's first pension), all at once, and wait until it has. */
-  | { do: 'update'; updates: { user: string; action: string; as: string }[] };
-
-export type ClientCertChoice = 'expired' | 'foreign' | 'no-client-auth' | 'rsa-1024' | 'none';
-export const CLIENT_CERT_CHOICES: readonly ClientCertChoice[] = ['expired', 'foreign', 'no-client-auth', 'rsa-1024', 'none'];
+import { CLIENT_CERT_CHOICES, type ClientCertChoice, type SystemStepSpec } from './types.js';
 
 /** How a probe's certificate reads in a reason. */
 export function describeClientCert(cert: ClientCertChoice): string {

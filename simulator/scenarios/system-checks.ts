@@ -2,33 +2,13 @@
 // the journal (every call it made, with its time and answer). Each states the observed timeline in
 // its reason, so a failure shows what the provider actually did. Registered in CHECKS (checks.ts).
 import type { JournalEntry } from '../store/journal.js';
-import { retryAfterMs } from '../provider/retry.js';
+import { retryAfterMs } from '../http/retry-after.js';
 import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrations, tokenParams, within } from './correlation.js';
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
 import { describeClientCert, probeByName, updateByName } from './system-actions.js';
-import type { CheckOutcome } from './checks.js';
-
-export type RetryEndpoint = 'token' | 'rreguri-post' | 'rreguri-patch' | 'rreguri-delete';
-
-/** What caused the calls judged: a find (token, registration) or a Stage 2 update (PATCH, DELETE). */
-type Cause = { find: string; update?: undefined } | { update: string; find?: undefined };
-
-export type SystemExpectSpec =
-  /** After the injected `status`, the provider retried: spacing grows (5xx), Retry-After honoured (429), bounded, then success. */
-  | ({ check: 'retried'; endpoint: RetryEndpoint; status: number; maxAttempts?: number; minGapMs?: number } & Cause)
-  /** After the first `status`, the provider made no further call to the endpoint for this find or update. */
-  | ({ check: 'stopped'; endpoint: RetryEndpoint; status: number } & Cause)
-  /** After a 401, at most one more attempt, and only with a PAT exchanged again in between. */
-  | ({ check: 'refusal-handled'; endpoint: RetryEndpoint; status: number } & Cause)
-  /** No PAT could be had for the find's user token, and nothing was registered from the find. */
-  | { check: 'no-registration-without-pat'; find: string; maxAttempts?: number }
-  /** /perm or /introspect failed while the view was answered, and the view returned no data. */
-  | { check: 'no-data-on-ca-failure'; view: string; endpoint: 'perm' | 'introspect' }
-  /** A connection with a bad client certificate was refused (handshake, or 401/403 with nothing done). */
-  | { check: 'mtls-refused'; probe: string }
-  /** Every registration since the find succeeded, and the C&A holds one live PeI per expected name. */
-  | { check: 'registered-once'; find: string };
+import type { CheckOutcome } from './check-kit.js';
+import type { Cause, RetryEndpoint, SystemExpectSpec } from './types.js';
 
 type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
 type Spec<K extends SystemExpectSpec['check']> = Extract<SystemExpectSpec, { check: K }>;

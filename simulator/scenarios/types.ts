@@ -1,8 +1,6 @@
 // Scenario files (scenarios/*.json) are data: test cases with stable ids, the rule each checks and
 // where the rule comes from, the steps to play and the expectations to judge. The vocabulary of
 // steps and checks is fixed in actions.ts and checks.ts.
-import type { SystemStepSpec } from './system-actions.js';
-import type { SystemExpectSpec } from './system-checks.js';
 
 export interface ScenarioFile {
   id: string;
@@ -132,3 +130,43 @@ export interface TestCaseResult {
   startedAt: string;
   durationMs: number;
 }
+
+// The system test's steps (played in system-actions.ts) and checks (judged in system-checks.ts).
+
+export type SystemStepSpec =
+  /** Add a C&A fault rule (as the admin API takes it); `user` is a test user id, `forMs` a time span from now. */
+  | { do: 'fault'; endpoint: string; status?: number; fixture?: string; delayMs?: number; count?: number; forMs?: number; user?: string; retryAfterSeconds?: number; code?: string }
+  /** Remove every fault rule. */
+  | { do: 'clear-faults' }
+  /** Wait until the find's registrations arrived, or the provider has been quiet long enough to have given up. */
+  | { do: 'await-settled'; find: string; quietMs?: number }
+  /** Send finds for a person the broken way a fault names; the first is named `as`, the others `as-2`, `as-3`… */
+  | { do: 'driver-fault'; fault: string; user: string; as: string; delayMs?: number; count?: number }
+  /** Connect with an expired, foreign-CA or no client certificate to the provider's find or view endpoint, or to cda-sim's own C&A. */
+  | { do: 'tls-probe'; target: 'find' | 'view' | 'ca'; cert: ClientCertChoice; as: string; user?: string }
+  /** Have the provider apply Stage 2 update instructions (for a user's first pension), all at once, and wait until it has. */
+  | { do: 'update'; updates: { user: string; action: string; as: string }[] };
+
+export type ClientCertChoice = 'expired' | 'foreign' | 'no-client-auth' | 'rsa-1024' | 'none';
+export const CLIENT_CERT_CHOICES: readonly ClientCertChoice[] = ['expired', 'foreign', 'no-client-auth', 'rsa-1024', 'none'];
+
+export type RetryEndpoint = 'token' | 'rreguri-post' | 'rreguri-patch' | 'rreguri-delete';
+
+/** What caused the calls judged: a find (token, registration) or a Stage 2 update (PATCH, DELETE). */
+export type Cause = { find: string; update?: undefined } | { update: string; find?: undefined };
+
+export type SystemExpectSpec =
+  /** After the injected `status`, the provider retried: spacing grows (5xx), Retry-After honoured (429), bounded, then success. */
+  | ({ check: 'retried'; endpoint: RetryEndpoint; status: number; maxAttempts?: number; minGapMs?: number } & Cause)
+  /** After the first `status`, the provider made no further call to the endpoint for this find or update. */
+  | ({ check: 'stopped'; endpoint: RetryEndpoint; status: number } & Cause)
+  /** After a 401, at most one more attempt, and only with a PAT exchanged again in between. */
+  | ({ check: 'refusal-handled'; endpoint: RetryEndpoint; status: number } & Cause)
+  /** No PAT could be had for the find's user token, and nothing was registered from the find. */
+  | { check: 'no-registration-without-pat'; find: string; maxAttempts?: number }
+  /** /perm or /introspect failed while the view was answered, and the view returned no data. */
+  | { check: 'no-data-on-ca-failure'; view: string; endpoint: 'perm' | 'introspect' }
+  /** A connection with a bad client certificate was refused (handshake, or 401/403 with nothing done). */
+  | { check: 'mtls-refused'; probe: string }
+  /** Every registration since the find succeeded, and the C&A holds one live PeI per expected name. */
+  | { check: 'registered-once'; find: string };

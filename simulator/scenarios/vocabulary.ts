@@ -7,8 +7,8 @@ import { FIND_VARIANTS, findVariantProblems } from '../pfs/find-request.js';
 import { DRIVER_FAULTS } from '../pfs/driver-faults.js';
 import { FIND_TOKENS, TOKEN_FLAWS } from '../pfs/token-flaws.js';
 import { INTROSPECTION_FIXTURES, validateFaultRule } from '../faults/registry.js';
-import { UPDATE_ACTIONS } from '../rehearsal/update-file.js';
-import { CLIENT_CERT_CHOICES } from './system-actions.js';
+import { UPDATE_ACTIONS } from './update-file.js';
+import { CLIENT_CERT_CHOICES } from './types.js';
 
 /** A field's rule: a type (a trailing ? makes it optional), or the list of allowed values. */
 type Rule = 'string' | 'string?' | 'number' | 'number?' | 'boolean?' | 'number[]' | 'updates' | { oneOf: readonly (string | number)[]; optional?: boolean };

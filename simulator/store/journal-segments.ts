@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { JournalEntry, JournalFilter } from './journal.js';
+import type { JournalEntry, JournalFilter } from './journal-entry.js';
 
 export const ACTIVE_JOURNAL = 'journal.ndjson';
 const SEGMENT = /^journal-(\d{12})\.ndjson$/;

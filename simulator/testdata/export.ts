@@ -4,7 +4,7 @@
 // three files (users, records, expectations), a view data column holding the view data as JSON.
 import fs from 'node:fs';
 import path from 'node:path';
-import { csvField } from '../rehearsal/update-file.js';
+import { csvField } from '../core/csv.js';
 import { peiNameOf, type TestDataPack } from './records.js';
 import type { TestUser } from './users.js';
 

@@ -11,7 +11,7 @@ import {
   type Material,
 } from '../../crypto/material.js';
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 
 const ACTIONS = ['create', 'show', 'rotate'] as const;
 const ROTATE_SCOPES = ['tls', 'keys', 'all'] as const;

@@ -1,6 +1,6 @@
 // `cda-sim export <run> --out FILE`: one kept run as a bundle file, redacted, for another machine.
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 
 export const exportCommand = defineCommand({
   command: 'export <run>',

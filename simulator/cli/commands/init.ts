@@ -1,7 +1,7 @@
 // `cda-sim init`: write an annotated example configuration for the provider under test.
 import fs from 'node:fs';
 import { defineCommand } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { EXAMPLE_CONFIG } from '../../config/provider-config.js';
 
 export const initCommand = defineCommand({

@@ -1,9 +1,9 @@
 // `cda-sim journal`: read the journal of exchanges, filtered.
 import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { DEFAULT_JOURNAL_CAP, journalCapFromMiB, MIN_JOURNAL_CAP, readJournal, type JournalEntry } from '../../store/journal.js';
-import { CliError } from '../exit-codes.js';
+import { CliError } from '../../core/exit-codes.js';
 
 const MiB = 1024 * 1024;
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import { defaultCaConfig } from '../../ca/config.js';
 import { call, type CallFailed } from '../../http/client.js';

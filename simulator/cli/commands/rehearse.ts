@@ -1,6 +1,6 @@
 // `cda-sim rehearse`: the full rehearsal. With no config, against the built-in reference provider.
 import { defineCommand, strictOption, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { outputPathProblem } from '../../core/paths.js';
 import { DRIVER_FAULTS } from '../../pfs/driver-faults.js';
 import { COMPAT_MODES } from '../../ca/compat-modes.js';

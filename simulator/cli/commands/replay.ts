@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { defineCommand, strictOption, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../../provider/faults.js';
 import { liveProgressFor } from '../progress.js';
 import { interruptOnCtrlC } from '../interrupted.js';

@@ -2,7 +2,7 @@
 // the simulator received on that UTC day (default today), with a verdict per endpoint.
 import path from 'node:path';
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { packageVersion } from '../../core/paths.js';
 import { systemClock } from '../../core/clock.js';
 
@@ -21,7 +21,7 @@ export const reportingCommand = defineCommand({
       import('../../http/spec-profile.js'),
       import('../../store/journal.js'),
       import('../../reporting/submissions.js'),
-      import('../../reporting/pipeline.js'),
+      import('../../scenarios/reporting-pipeline.js'),
       import('../../testdata/records.js'),
       import('../../reports/results.js'),
       import('../../reports/write-all.js'),

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { readAdminToken } from '../../admin/access.js';
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { readLock } from '../../server/lock.js';
 import { Store } from '../../store/state.js';
 import { Journal } from '../../store/journal.js';

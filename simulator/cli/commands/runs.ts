@@ -1,6 +1,6 @@
 // `cda-sim runs`: the runs kept in the state directory, newest first, with their verdicts.
 import { defineCommand, withDirs } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { listRuns, runsDir, type RunListing } from '../../runs/run-store.js';
 import { runVerdict as verdictOf } from '../../reports/results.js';
 

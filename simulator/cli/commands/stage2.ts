@@ -3,7 +3,7 @@
 // the file, then reporting; the run's reports (in its run folder, and copied where the paused run said) then cover both stages.
 import { defineCommand, withDirs } from '../command.js';
 import { portsOf, withPorts } from '../ports.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { latestPausedRun } from '../../rehearsal/paused-run.js';
 import { interruptOnCtrlC } from '../interrupted.js';
 

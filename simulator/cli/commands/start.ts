@@ -1,10 +1,10 @@
 // `cda-sim start`: run the CDA-side servers until interrupted, printing where they listen.
 import { defineCommand, strictOption, withDirs } from '../command.js';
-import { asUsageError, EXIT } from '../exit-codes.js';
+import { asUsageError, EXIT } from '../../core/exit-codes.js';
 import type { Simulator } from '../../server/simulator.js';
 import { systemClock } from '../../core/clock.js';
 import { packageVersion } from '../../core/paths.js';
-import type { MtlsMode } from '../../server/listeners.js';
+import type { MtlsMode } from '../../http/listeners.js';
 import { COMPAT_MODES } from '../../ca/compat-modes.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 

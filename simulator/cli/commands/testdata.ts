@@ -1,7 +1,7 @@
 // `cda-sim testdata`: export the integration test data pack for a provider to load into its system
 // under test (the reference provider loads it by itself).
 import { defineCommand } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { loadTestData, TESTDATA_FILE } from '../../testdata/records.js';
 import { loadTestUsers } from '../../testdata/users.js';
 import { writeTestData, type ExportFormat } from '../../testdata/export.js';

@@ -1,7 +1,7 @@
 // `cda-sim token user <id>`: mint a user token for a seeded test user, valid or deliberately
 // broken, so a provider can unit-test its /token handling without a find request.
 import { defineCommand, withDirs } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { CliError, EXIT } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import { ensureMaterial } from '../../crypto/material.js';
 import { createSigner } from '../../crypto/jose.js';

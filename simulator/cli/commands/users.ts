@@ -1,6 +1,6 @@
 // `cda-sim users`: list the seeded synthetic test users.
 import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT } from '../../core/exit-codes.js';
 import { loadTestUsers } from '../../testdata/users.js';
 
 export const usersCommand = defineCommand({

@@ -1,6 +1,5 @@
-// Error injection on the reporting endpoints, as MaPS's harness offers it with POST /configuration
-// (reporting-api.md §9): the rules live in the simulator's one fault registry
-// (simulator/faults/registry.ts, simulator/faults/configuration.ts). Test use only.
+// The title of an injected problem, as MaPS's harness words it (reporting-api.md §9): the C&A and
+// the reporting service both answer injected faults from the one registry (registry.ts), alike.
 
 /** "TOO_MANY_REQUESTS" → "Too Many Requests", the harness's title for an injected problem. */
 export function titleCase(code: string): string {

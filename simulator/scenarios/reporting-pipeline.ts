@@ -5,9 +5,10 @@
 // (reporting-api.md §10–12; the day boundary and the deadline are settings, as the reference marks them unknown.)
 import { decodeUnverified } from '../crypto/jose.js';
 import type { JournalEntry } from '../store/journal.js';
-import type { ExchangeSummary, TestCaseResult } from '../scenarios/types.js';
-import { validateSubmission } from './rules.js';
-import { receivedOnUtcDay, type ReportingEndpoint, type StoredSubmission } from './submissions.js';
+import type { ExchangeSummary, TestCaseResult } from './types.js';
+import { validateSubmission } from '../reporting/rules.js';
+import { receivedOnUtcDay, type StoredSubmission } from '../reporting/submissions.js';
+import type { ReportingEndpoint } from '../wire/reporting-api.js';
 
 export interface PipelineOptions {
   /** The UTC day, YYYY-MM-DD. */

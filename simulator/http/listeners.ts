@@ -8,9 +8,9 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { CliError, EXIT } from '../cli/exit-codes.js';
-import { clientCertRefusal, handshakeCertRefusal, type HandshakeRefusal } from '../http/client-cert-policy.js';
-import { answerCertRefusal } from '../http/cert-refusal.js';
+import { CliError, EXIT } from '../core/exit-codes.js';
+import { clientCertRefusal, handshakeCertRefusal, type HandshakeRefusal } from './client-cert-policy.js';
+import { answerCertRefusal } from './cert-refusal.js';
 
 export type MtlsMode = 'need' | 'want' | 'none';
 
