@@ -84,7 +84,7 @@ module.exports = {
     },
     {
       name: 'drivers-are-clients',
-      comment: 'the PFS and the dashboard call the C&A, the reporting service and each other only over the wire',
+      comment: 'the PFS and the dashboard reach the C&A and the reporting service only over the wire, and share no code with each other',
       severity: 'error',
       from: { path: folders(['pfs', 'dashboard']) },
       to: { path: folders(['ca', 'reporting', 'pfs', 'dashboard']), pathNot: '^simulator/$1/' },
@@ -126,7 +126,7 @@ module.exports = {
     },
     {
       name: 'reports-render-results',
-      comment: 'the reports render a run results; they neither run a window nor keep runs',
+      comment: "the reports render a run's results; they neither run a window nor keep runs",
       severity: 'error',
       from: { path: '^simulator/reports/' },
       to: { path: folders(['rehearsal', 'runs']) },

@@ -1,5 +1,5 @@
 // What a run comes to, as data: its metadata, the integration window's timings and every test
-// case's result. The engine fills it; reports/ renders it (results.json, JUnit, HTML, PDF) and
+// case's result. A rehearsal fills it; reports/ renders it (results.json, JUnit, HTML, PDF) and
 // runs/ keeps it. Here, below both, so the run's events can carry it.
 import type { ProfileRecord } from '../http/spec-profile.js';
 import type { TestCaseResult } from './types.js';

@@ -22,8 +22,7 @@ import { EventEmitter } from 'node:events';
 import type { CommitGroup, CommitMember } from './commit-group.js';
 import { appendAll, diskCause, disk, isTorn, makePrivateDir, openPrivateAppend } from './disk.js';
 import { ACTIVE_JOURNAL, closedSegments, endOfLastLine, lastSeqIn, segmentFile, type Segment } from './journal-segments.js';
-
-import type { ClippedBody, JournalEntry, JournalFilter, NewJournalEntry } from './journal-entry.js';
+import type { ClippedBody, JournalEntry, NewJournalEntry } from './journal-entry.js';
 
 export { matches, readJournal } from './journal-segments.js';
 export type { ClippedBody, JournalEntry, JournalFilter, NewJournalEntry } from './journal-entry.js';
