@@ -61,7 +61,7 @@ test('answers are the same on the app’s own classes and on node’s, and the l
     assert.is(echo.status, 202);
     assert.is(echo.headers.location, '/a%20b?c=%20', 'Location is encoded, existing escapes kept');
     assert.is(echo.headers['x-one'], '1');
-    assert.is((await ask(own.url, '/problem')).headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.is((await ask(own.url, '/problem')).headers['content-type'], 'application/problem+json');
     assert.is((await ask(own.url, '/text')).headers['content-type'], 'text/plain; charset=utf-8');
     assert.equal(JSON.parse((await ask(own.url, '/throw')).body), { caught: 'thrown' });
     assert.equal(JSON.parse((await ask(own.url, '/reject')).body), { caught: 'rejected' });
@@ -93,7 +93,7 @@ test('a request in absolute form has the path of its URL', async () => {
 
 test('Content-Types carry charset=utf-8 where express writes it', () => {
   assert.is(withCharset('application/json'), 'application/json; charset=utf-8');
-  assert.is(withCharset('application/problem+json'), 'application/problem+json; charset=utf-8');
+  assert.is(withCharset('application/problem+json'), 'application/problem+json', 'as express: mime-types gives +json types no charset');
   assert.is(withCharset('text/plain'), 'text/plain; charset=utf-8');
   assert.is(withCharset('application/octet-stream'), 'application/octet-stream');
   assert.is(withCharset('text/plain; charset=iso-8859-1'), 'text/plain; charset=iso-8859-1');

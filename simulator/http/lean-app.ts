@@ -40,9 +40,10 @@ export type Next = (err?: unknown) => void;
 export type Middleware = (req: ApiRequest, res: ApiResponse, next: Next) => unknown;
 export type ErrorMiddleware = (err: unknown, req: ApiRequest, res: ApiResponse, next: Next) => unknown;
 
-/** A Content-Type as express writes it: text and JSON types carry charset=utf-8. */
+/** A Content-Type as express's res.set writes it: text/*, application/json and application/javascript carry charset=utf-8 (mime-types' charset()). */
 export function withCharset(type: string): string {
-  return /;\s*charset=/i.test(type) || !/^text\/|[/+]json$/i.test(type) ? type : `${type}; charset=utf-8`;
+  const media = type.split(';')[0].trim();
+  return /;\s*charset=/i.test(type) || !/^(?:text\/[^;]+|application\/json|application\/javascript)$/i.test(media) ? type : `${type}; charset=utf-8`;
 }
 
 class LeanRequest extends http.IncomingMessage implements ApiRequest {

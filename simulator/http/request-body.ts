@@ -74,6 +74,11 @@ function parseJson(buf: Buffer): unknown {
   }
 }
 
+/** The body's bytes after its Content-Encoding, at most 1 MiB; refusals reject with an HttpProblem. */
+export async function readRawBody(req: IncomingMessage): Promise<Buffer> {
+  return decode(await collect(req), String(req.headers['content-encoding'] ?? '').trim().toLowerCase());
+}
+
 /** One read per request: a second caller (the compat layer reads before the pipeline) shares the first's outcome. */
 const reads = new WeakMap<IncomingMessage, Promise<void>>();
 
@@ -96,7 +101,7 @@ async function parseInto(req: IncomingMessage & { body?: unknown }): Promise<voi
   const json = /json/i.test(type);
   if (!json && !/x-www-form-urlencoded/i.test(type)) return;
   if (!carriesBody(req)) return;
-  const buf = decode(await collect(req), String(req.headers['content-encoding'] ?? '').trim().toLowerCase());
+  const buf = await readRawBody(req);
   const violation = checkRawBody(buf, json);
   if (violation) throw guardProblem(violation);
   req.body = json ? parseJson(buf) : { ...querystring.parse(buf.toString('utf8'), '&', '=', { maxKeys: 1000 }) };

@@ -31,8 +31,6 @@ export interface SpecAppOptions {
   relaxed?: OpenAPIBackend;
 }
 
-/** The body limit, in express's spelling (the reporting service's raw parser). */
-export const BODY_LIMIT = '1mb';
 
 /**
  * Load and compile an OpenAPI document. At run time the document itself is not checked against
