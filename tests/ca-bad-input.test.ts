@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
 import { caHarness, type CaHarness } from './helpers/ca-harness.js';
 import { peiName } from './helpers/fixtures.js';
 import { readJournal } from '../simulator/store/journal.js';
@@ -16,6 +17,9 @@ interface Case {
 }
 
 const big = 'x'.repeat(1024 * 1024 + 10);
+/** A body sent as raw bytes with its own Content-Type and Content-Encoding. */
+const rawPost = (h: CaHarness, pat: string, path: string, bytes: Buffer, encoding: string, type = 'application/json') =>
+  h.request.post(path).set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).set('Content-Type', type).set('Content-Encoding', encoding).serialize((b: Buffer) => b as unknown as string).send(bytes);
 const okBody = () => ({ name: peiName(), description: 'SCHEME', match_status: 'match-yes', resource_scopes: ['owner', 'value'] });
 
 const cases: Case[] = [
@@ -205,6 +209,30 @@ const cases: Case[] = [
     status: 400,
     names: 'body',
   },
+  {
+    title: 'a gzip body that inflates past 1 MiB (a compression bomb)',
+    send: (h, pat) => rawPost(h, pat, '/rreguri', zlib.gzipSync(JSON.stringify({ ...okBody(), description: 'x'.repeat(20 * 1024 * 1024) })), 'gzip'),
+    status: 413,
+    names: 'body',
+  },
+  {
+    title: 'a Content-Encoding cda-sim does not decode',
+    send: (h, pat) => rawPost(h, pat, '/rreguri', Buffer.from(JSON.stringify(okBody())), 'compress'),
+    status: 415,
+    names: 'Content-Encoding',
+  },
+  {
+    title: 'a body that says gzip but is not',
+    send: (h, pat) => rawPost(h, pat, '/rreguri', Buffer.from(JSON.stringify(okBody())), 'gzip'),
+    status: 400,
+    names: 'body',
+  },
+  {
+    title: '/token: a gzip form that inflates past 1 MiB',
+    send: (h, pat) => rawPost(h, pat, '/token', zlib.gzipSync(`grant_type=x&assertion=${'x'.repeat(2 * 1024 * 1024)}`), 'gzip', 'application/x-www-form-urlencoded'),
+    status: 413,
+    names: '1 MiB',
+  },
 ];
 
 for (const c of cases) {
@@ -238,6 +266,15 @@ test('a violation answer names every broken field at once (not just the first)',
   assert.is(res.status, 400);
   const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
   assert.equal(fields, ['X-Request-ID', 'extra', 'resource_id', 'resource_scopes']);
+  await h.close();
+});
+
+test('a gzip-compressed registration is read as the JSON it holds', async () => {
+  const h = await caHarness();
+  const pat = await h.pat('CP01');
+  const res = await rawPost(h, pat, '/rreguri', zlib.gzipSync(JSON.stringify(okBody())), 'gzip');
+  assert.is(res.status, 201, JSON.stringify(res.body));
+  assert.ok(h.store.resource(res.body.resource_id), 'registered');
   await h.close();
 });
 

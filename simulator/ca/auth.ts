@@ -1,6 +1,6 @@
 // PAT authentication for /rreguri, /perm and /introspect. A PAT belongs to one user; the C&A
 // answers 401 for a missing, unknown or expired one, and for one that does not own the resource.
-import type { Request } from 'express';
+import type { ApiRequest as Request } from '../http/lean-app.js';
 import { epochSeconds, type Clock } from '../core/clock.js';
 import { HttpProblem } from '../http/problems.js';
 import type { PatRecord, Resource, Store } from '../store/state.js';

@@ -1,6 +1,6 @@
 // The consent and authorisation (C&A) service: /token, /rreguri, /perm, /introspect, the JWKS
-// and discovery. `createCaApp` builds the express app and never listens: servers and tests pick ports.
-import express, { type Request, type Response } from 'express';
+// and discovery. `createCaApp` builds the app (a lean one: http/lean-app.ts) and never listens: servers and tests pick ports.
+import { createLeanApp, type ApiRequest as Request, type ApiResponse as Response, type LeanApp } from '../http/lean-app.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { OpenAPIBackend } from 'openapi-backend';
@@ -80,7 +80,7 @@ export function newResourceId(format: CaConfig['resourceIdFormat']): string {
   return format === 'uuid' ? randomUUID() : `${randomUUID()}${randomInt(10)}`;
 }
 
-/** The {resource_id} path parameter: routing is the OpenAPI document's, so express has no params. */
+/** The {resource_id} path parameter: routing is the OpenAPI document's, so the app has no params. */
 function lastSegment(req: Request): string {
   return decodeURIComponent(req.path.split('/').pop() ?? '');
 }
@@ -100,7 +100,7 @@ function requestId(req: Request): string {
   return String(req.get('x-request-id'));
 }
 
-export async function createCaApp(deps: CaDeps): Promise<express.Express> {
+export async function createCaApp(deps: CaDeps): Promise<LeanApp> {
   const { clock, store, journal, config } = deps;
   const api = deps.api ?? (await loadApi(CA_SPEC));
   const tokens: TokenContext = { clock, keys: deps.keys, config, urls: deps.urls };
@@ -329,11 +329,8 @@ export async function createCaApp(deps: CaDeps): Promise<express.Express> {
     });
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  // API answers are not cached by clients; hashing every body for an ETag is wasted work.
-  app.set('etag', false);
-  app.set('trust proxy', false);
+  // No ETag, no X-Powered-By, no proxy trust: the lean app has none of them to turn off.
+  const app = createLeanApp();
   journalExchanges(app, journal, 'ca', () => clock.now());
   answerWhenDurable(app, store);
   if (deps.compat === 'maps-harness') app.use(harnessCompat());

@@ -16,8 +16,8 @@
 //   injected faults               the status alone, no body; on /token a 400 is {"error":"invalid_grant"}
 //
 // Everything else answers as by default.
-import { verifyBody } from '../http/body-guards.js';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { readBody } from '../http/request-body.js';
+import type { ApiRequest as Request, ApiResponse as Response, Next as NextFunction } from '../http/lean-app.js';
 import { INJECTED } from './faults.js';
 
 import type { CompatMode } from './compat-modes.js';
@@ -89,8 +89,6 @@ function harnessError(req: Request, res: Response, status: number, body: unknown
   return undefined;
 }
 
-const form = express.urlencoded({ extended: false, limit: '1mb', verify: verifyBody(false) });
-
 /** Mounted before the spec router when the compatibility mode is on. */
 export function harnessCompat() {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -113,9 +111,9 @@ export function harnessCompat() {
     // Wrapped tokens come back at /introspect (token) and /token (ticket): unwrap them before the
     // spec router reads the form (it skips a body already parsed).
     if (req.method === 'POST' && (req.path === '/introspect' || req.path === '/token') && req.is('application/x-www-form-urlencoded')) {
-      return form(req, res, (err?: unknown) => {
-        if (err) return next(err);
-        const body = req.body as Record<string, unknown>;
+      // A body refused here is refused again, with the operation's own answer, by the pipeline.
+      return void readBody(req).then(() => {
+        const body = (req.body ?? {}) as Record<string, unknown>;
         const sent = { ...body };
         for (const k of ['token', 'ticket']) if (typeof body[k] === 'string') body[k] = unwrapToken(body[k] as string);
         if (req.path === '/introspect' && typeof sent.token === 'string') {
@@ -126,7 +124,7 @@ export function harnessCompat() {
         // The journal records the body when the exchange closes: give it back what the caller sent.
         res.once('finish', () => Object.assign(body, sent));
         next();
-      });
+      }, () => next());
     }
     next();
   };

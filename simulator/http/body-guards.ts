@@ -59,14 +59,6 @@ function scanJson(buf: Buffer): 'ok' | 'deep' | 'nul' {
   return 'ok';
 }
 
-/** A body-parser `verify` hook: throws the violation as an error body-parser passes on with its status. */
-export function verifyBody(json: boolean) {
-  return (_req: unknown, _res: unknown, buf: Buffer): void => {
-    const v = checkRawBody(buf, json);
-    if (v) throw Object.assign(new Error(v.detail), { status: v.status, type: 'entity.guard', violation: v });
-  };
-}
-
 /** decodeURIComponent that answers undefined for bad %-encoding instead of throwing. */
 export function decodeComponent(s: string): string | undefined {
   try {

@@ -1,7 +1,7 @@
 // The answer to a connection whose client certificate client-cert-policy.ts refuses: a 403
 // problem that names the rule, so the client's engineer sees which check failed (not a bare reset).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express from 'express';
+import { createLeanApp } from './lean-app.js';
 import type { Journal } from '../store/journal.js';
 import { clientCertRefusal, type HandshakeRefusal } from './client-cert-policy.js';
 import { journalExchanges } from './journal-middleware.js';
@@ -23,8 +23,7 @@ export function answerCertRefusal(req: IncomingMessage, res: ServerResponse): vo
 
 /** The same 403, answered by an app that journals it (with the refusal's reason) as `role`. */
 export function journalledCertRefusal(journal: Journal, role: string, now: () => number): RequestListener {
-  const app = express();
-  app.disable('x-powered-by');
+  const app = createLeanApp();
   journalExchanges(app, journal, role, now);
   app.use((req, res) => {
     res.set('Connection', 'close').status(403).type('application/problem+json').json(refusalBody(req));

@@ -7,7 +7,7 @@
 // A write the disk refused (full, read-only) is never acknowledged: the answer becomes a 503
 // problem saying so, with Retry-After; the store has already undone the change, so a retry once
 // the disk takes writes again is served normally.
-import type { Express, Response } from 'express';
+import type { ApiResponse as Response } from './lean-app.js';
 import type { Store } from '../store/state.js';
 import { diskCause } from '../store/disk.js';
 import { problemBody } from './problems.js';
@@ -15,7 +15,7 @@ import { problemBody } from './problems.js';
 /** Seconds a client is told to wait before retrying a write the disk refused. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 
-export function answerWhenDurable(app: Express, store: Pick<Store, 'whenDurable'>): void {
+export function answerWhenDurable(app: { response: Response }, store: Pick<Store, 'whenDurable'>): void {
   const end = app.response.end as (this: Response, ...a: unknown[]) => Response;
   app.response.end = function endWhenDurable(this: Response, ...args: unknown[]) {
     store.whenDurable((err) => {

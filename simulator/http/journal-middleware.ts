@@ -1,5 +1,5 @@
-// Journals every inbound exchange an express app answers.
-import type { Express, NextFunction, Request, Response } from 'express';
+// Journals every inbound exchange an app answers (a lean app or an express one).
+import type { ApiRequest as Request, ApiResponse as Response, Middleware } from './lean-app.js';
 import type { TLSSocket } from 'node:tls';
 import type { Journal } from '../store/journal.js';
 import { clientCertRefusal } from './client-cert-policy.js';
@@ -39,12 +39,12 @@ function writeJson(res: Response, body: unknown): Response {
  * own output), through the app's response prototype: set once, rather than a property added to
  * every response object (which costs V8 a new hidden class per request on the hot path).
  */
-export function journalExchanges(app: Express, journal: Journal, role: string, now: () => number): void {
+export function journalExchanges(app: { response: Response; use(fn: Middleware): unknown }, journal: Journal, role: string, now: () => number): void {
   app.response.json = function json(this: Response, body: unknown) {
     this.locals.journalBody = body;
     return writeJson(this, body);
   } as Response['json'];
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  app.use((req: Request, res: Response, next: () => void) => {
     const started = now();
     const t0 = performance.now();
     // 'close' follows every response, completed or cut off: one listener is enough.
@@ -54,7 +54,7 @@ export function journalExchanges(app: Express, journal: Journal, role: string, n
         time: new Date(started).toISOString(),
         direction: 'in',
         role,
-        method: req.method,
+        method: req.method ?? '',
         url: req.originalUrl,
         path: req.path,
         requestId: requestHeaders['x-request-id'],

@@ -84,7 +84,11 @@ export interface HttpsOptions {
   refuse?: RequestListener;
   /** Told of each client certificate the handshake refused (expired, foreign, none, no clientAuth). */
   onHandshakeRefused?: (refusal: HandshakeRefusal) => void;
+  /** The classes requests and responses are built as (a lean app's own: see http/lean-app.ts). */
+  classes?: ServerClasses;
 }
+
+export type ServerClasses = Pick<http.ServerOptions, 'IncomingMessage' | 'ServerResponse'>;
 
 /** The app, behind the client certificate policy: a refused certificate never reaches it. */
 function guarded(app: RequestListener, opts: HttpsOptions): RequestListener {
@@ -102,6 +106,7 @@ export function listenHttps(app: RequestListener, opts: HttpsOptions): Promise<L
       requestCert: opts.mtls !== 'none',
       rejectUnauthorized: opts.mtls === 'need',
       minVersion: 'TLSv1.2',
+      ...opts.classes,
     },
     guarded(app, opts),
   );
@@ -116,6 +121,6 @@ export function listenHttps(app: RequestListener, opts: HttpsOptions): Promise<L
   return bind(server, opts.host, opts.port, 'https', opts.what ?? 'HTTPS');
 }
 
-export function listenHttp(app: RequestListener, opts: { host: string; port: number; what?: string }): Promise<Listener> {
-  return bind(http.createServer(app), opts.host, opts.port, 'http', opts.what ?? 'HTTP');
+export function listenHttp(app: RequestListener, opts: { host: string; port: number; what?: string; classes?: ServerClasses }): Promise<Listener> {
+  return bind(http.createServer({ ...opts.classes }, app), opts.host, opts.port, 'http', opts.what ?? 'HTTP');
 }

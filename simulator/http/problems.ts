@@ -1,7 +1,7 @@
 // The catalogue of error answers, in one place (Prism's habit): every 4xx names the field and
 // the rule broken. C&A endpoints other than /token answer RFC 9457 problem+json; /token answers
 // the OAuth shape {error, error_description}.
-import type { Response } from 'express';
+import type { ApiResponse as Response } from './lean-app.js';
 
 export interface Violation {
   /** Machine-readable rule code, e.g. MISSING_FIELD, INVALID_FORMAT. */

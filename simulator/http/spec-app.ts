@@ -2,12 +2,13 @@
 // Routing and request validation come from an OpenAPI document (openapi-backend compiles it); handlers
 // hold only the domain rules the document cannot express. Response validation against the same
 // document happens in the tests (see tests/helpers/contract.ts), so our own answers are checked too.
-import express, { type NextFunction, type Request, type Response } from 'express';
 import { OpenAPIBackend, type Operation } from 'openapi-backend';
 import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { HttpProblem, OAuthProblem, sendOAuthError, sendProblem, type Violation } from './problems.js';
-import { checkCharset, decodeComponent, verifyBody, type BodyViolation } from './body-guards.js';
+import { checkCharset, decodeComponent } from './body-guards.js';
+import { guardProblem, readBody } from './request-body.js';
+import type { ApiRequest as Request, ApiResponse as Response, ErrorMiddleware, Middleware } from './lean-app.js';
 import { ownRuleOf, withOwnRuleNotes } from './own-rules.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
@@ -30,7 +31,6 @@ export interface SpecAppOptions {
   relaxed?: OpenAPIBackend;
 }
 
-export const BODY_LIMIT = '1mb';
 
 /**
  * Load and compile an OpenAPI document. At run time the document itself is not checked against
@@ -258,11 +258,6 @@ function hasBody(req: Request): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** A guard's violation as the problem the operation answers with. */
-function guardProblem(v: BodyViolation): HttpProblem {
-  return new HttpProblem(v.status === 415 ? 'unsupported-media-type' : 'invalid-request', [{ code: v.code, field: v.field, detail: v.detail }]);
-}
-
 /** What is refused before a body is read: bad %-encoding in the path, a charset other than UTF-8, a body the operation does not take. */
 function refuseBeforeParsing(req: Request, op: Operation, matched: RouteMatch): HttpProblem | undefined {
   if (matched.badParam) {
@@ -279,14 +274,12 @@ function refuseBeforeParsing(req: Request, op: Operation, matched: RouteMatch): 
 }
 
 /**
- * Build the express middleware for one OpenAPI document. Body parsing (with the 1 MiB limit),
- * content-type checks, routing, validation and error answers all happen here.
+ * The middleware for one OpenAPI document, for express apps and lean ones alike. Body parsing (with
+ * the 1 MiB limit), content-type checks, routing, validation and error answers all happen here.
  */
-export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): express.Router {
+export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): Middleware {
   const oauthOps = new Set(options.oauthOperations ?? []);
-  const router = express.Router();
-
-  const fail = (req: Request, res: Response, op: Operation | undefined, err: HttpProblem | OAuthProblem) => {
+  const fail = (res: Response, op: Operation | undefined, err: HttpProblem | OAuthProblem) => {
     if (err instanceof OAuthProblem) return sendOAuthError(res, err.status, err.error, err.description);
     if (op?.operationId && oauthOps.has(op.operationId)) {
       const status = err.problem === 'payload-too-large' ? 413 : err.problem === 'unsupported-media-type' ? 415 : 400;
@@ -299,19 +292,30 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
   const routes = compileRoutes(api);
   const strict = options.strict ?? true;
   const relaxedRoutes = new Map((options.relaxed && !strict ? compileRoutes(options.relaxed) : []).map((r) => [r.op.operationId, r]));
-  // Body parsers are called for the matched operation only, inside the one middleware below, rather
-  // than as router layers every request walks through.
-  const jsonParser = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: verifyBody(true) });
-  const formParser = express.urlencoded({ limit: BODY_LIMIT, extended: false, verify: verifyBody(false) });
-  const parseBody = (req: Request, res: Response): Promise<void> => {
-    const type = req.headers['content-type'] ?? '';
-    const parse = /json/i.test(type) ? jsonParser : /x-www-form-urlencoded/i.test(type) ? formParser : undefined;
-    if (!parse) return Promise.resolve(); // an undeclared type is refused below with 415
-    return new Promise<void>((resolve, reject) => parse(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+
+  /** Validate the request against its operation; a refusal is thrown, warnings go to the journal. */
+  const validate = (req: Request, res: Response, route: CompiledRoute, params: Record<string, string>) => {
+    const op = route.op;
+    // Content-Type must be one the document declares for this operation.
+    const content = (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
+    if (content && hasBody(req)) {
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (!Object.keys(content).includes(type)) {
+        throw new HttpProblem('unsupported-media-type', [
+          { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'Content-Type', detail: `must be ${Object.keys(content).join(' or ')}${type ? `, not ${type}` : ' (none was sent)'}` },
+        ]);
+      }
+    }
+    const errors = validateWith(route, req, params);
+    if (!errors.length) return;
+    const relaxed = relaxedRoutes.get(op.operationId);
+    const { refuse, warnings } = judge(toViolations(errors, op, options.rules), strict, () => (relaxed ? validateWith(relaxed, req, params) : errors));
+    if (refuse) throw refuse;
+    res.locals.ownRuleWarnings = warnings; // the journal records them with the exchange
   };
 
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
-    const matched = matchRoute(routes, req.method, req.path);
+  return async (req, res, next) => {
+    const matched = matchRoute(routes, req.method ?? '', req.path);
     if (matched === 'wrong-method') {
       return sendProblem(res, 'method-not-allowed', [{ code: 'METHOD_NOT_ALLOWED', field: 'method', detail: `${req.method} is not defined for ${req.path}` }]);
     }
@@ -319,34 +323,11 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
     const { route, params } = matched;
     const op = route.op;
     res.locals.operationId = op.operationId;
-    const refused = refuseBeforeParsing(req, op, matched);
-    if (refused) return fail(req, res, op, refused);
-    // An empty body with a declared type still parses (to {}), so the rule broken is the missing field.
-    if (hasBody(req) || req.headers['content-type']) {
-      try {
-        await parseBody(req, res);
-      } catch (err) {
-        return next(err); // bad JSON, too large: answered by the error handler below, in the operation's shape
-      }
-    }
     try {
-      // Content-Type must be one the document declares for this operation.
-      const content = (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
-      if (content && hasBody(req)) {
-        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-        if (!Object.keys(content).includes(type)) {
-          throw new HttpProblem('unsupported-media-type', [
-            { code: 'UNSUPPORTED_MEDIA_TYPE', field: 'Content-Type', detail: `must be ${Object.keys(content).join(' or ')}${type ? `, not ${type}` : ' (none was sent)'}` },
-          ]);
-        }
-      }
-      const errors = validateWith(route, req, params);
-      if (errors.length) {
-        const relaxed = relaxedRoutes.get(op.operationId);
-        const { refuse, warnings } = judge(toViolations(errors, op, options.rules), strict, () => (relaxed ? validateWith(relaxed, req, params) : errors));
-        if (refuse) throw refuse;
-        res.locals.ownRuleWarnings = warnings; // the journal records them with the exchange
-      }
+      const refused = refuseBeforeParsing(req, op, matched);
+      if (refused) throw refused;
+      await readBody(req);
+      validate(req, res, route, params);
       const handler = options.handlers[op.operationId ?? ''];
       if (!handler) {
         res.status(501).type('application/problem+json').json({ type: 'urn:cda-sim:problem:not-implemented', title: 'Not implemented', status: 501, errors: [] });
@@ -354,41 +335,19 @@ export function specRouter(api: OpenAPIBackend, options: SpecAppOptions): expres
       }
       await handler(req, res, op);
     } catch (err) {
-      if (err instanceof HttpProblem || err instanceof OAuthProblem) return fail(req, res, op, err);
+      if (err instanceof HttpProblem || err instanceof OAuthProblem) return fail(res, op, err);
       next(err);
     }
-  });
-
-  // Body-parser failures (bad JSON, too large) arrive here, before routing: route them to the right error shape.
-  router.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, next: NextFunction) => {
-    const m = matchRoute(routes, req.method, req.path);
-    const op = m && m !== 'wrong-method' ? m.route.op : undefined;
-    if (err.type === 'entity.parse.failed') {
-      return fail(req, res, op, new HttpProblem('malformed-json', [{ code: 'MALFORMED_JSON', field: 'body', detail: `is not valid JSON (${err.message})` }]));
-    }
-    if (err.type === 'entity.too.large') {
-      return fail(req, res, op, new HttpProblem('payload-too-large', [{ code: 'PAYLOAD_TOO_LARGE', field: 'body', detail: 'must be at most 1 MiB (1,048,576 bytes)' }]));
-    }
-    if (err.type === 'entity.guard') return fail(req, res, op, guardProblem((err as unknown as { violation: BodyViolation }).violation));
-    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-      return fail(req, res, op, new HttpProblem('unsupported-media-type', [{ code: 'UNSUPPORTED_ENCODING', field: 'Content-Type', detail: err.message }]));
-    }
-    if (err.status && err.status >= 400 && err.status < 500) {
-      return fail(req, res, op, new HttpProblem('invalid-request', [{ code: 'BAD_REQUEST', detail: err.message }]));
-    }
-    next(err);
-  });
-
-  return router;
+  };
 }
 
 /** Last-resort handlers for an app: unknown paths get a 404 problem, crashes a 500 problem (never an HTML page). */
-export function finalHandlers(app: express.Express): void {
+export function finalHandlers(app: { use(fn: Middleware | ErrorMiddleware): unknown }): void {
   app.use((req: Request, res: Response) => {
     sendProblem(res, 'not-found', [{ code: 'UNKNOWN_PATH', field: 'path', detail: `${req.method} ${req.path} is not an endpoint of this service` }]);
   });
-  app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
-    console.error(`cda-sim: internal error on ${req.method} ${req.path}: ${err.stack ?? err}`);
+  app.use((err: unknown, req: Request, res: Response, _next: unknown) => {
+    console.error(`cda-sim: internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? err}`);
     if (!res.headersSent) sendProblem(res, 'internal-error', [{ code: 'INTERNAL_ERROR', detail: 'cda-sim failed to handle this request; the journal has the exchange' }]);
   });
 }

@@ -4,13 +4,15 @@
 // violation (X-Request-ID, then the body rules in the harness's order, then anything else the
 // OpenAPI document rejects) → an injected answer, if one is due → stored on disk → 202.
 import { checkCharset, checkRawBody } from '../http/body-guards.js';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import { createLeanApp, type ApiRequest as Request, type ApiResponse as Response, type LeanApp, type Next as NextFunction } from '../http/lean-app.js';
+import { readRawBody } from '../http/request-body.js';
+import { HttpProblem } from '../http/problems.js';
 import path from 'node:path';
 import type { OpenAPIBackend, Operation } from 'openapi-backend';
 import type { ErrorObject } from 'ajv';
 import type { Clock } from '../core/clock.js';
 import { openapiDir } from '../core/paths.js';
-import { BODY_LIMIT, loadApi } from '../http/spec-app.js';
+import { loadApi } from '../http/spec-app.js';
 import { journalExchanges } from '../http/journal-middleware.js';
 import { withOwnRuleNotes, withoutOwnRules } from '../http/own-rules.js';
 import type { Journal } from '../store/journal.js';
@@ -92,7 +94,7 @@ function documentViolations(errors: ErrorObject[]): RuleViolation[] {
   return [...out.values()];
 }
 
-export async function createReportingApp(deps: ReportingDeps): Promise<express.Express> {
+export async function createReportingApp(deps: ReportingDeps): Promise<LeanApp> {
   const { clock, journal, submissions } = deps;
   const api = deps.api ?? (await loadApi(REPORTING_SPEC));
   const faults = deps.faults ?? new FaultRegistry({ clock });
@@ -133,13 +135,7 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
       });
   };
 
-  const rawBody = express.raw({ type: () => true, limit: BODY_LIMIT });
-  const readBody = (req: Request, res: Response) => new Promise<void>((resolve, reject) => rawBody(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('trust proxy', false);
+  const app = createLeanApp();
   journalExchanges(app, journal, 'reporting', () => clock.now());
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -151,16 +147,17 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
     }
     res.locals.operationId = route.op.operationId;
     try {
-      // Step 1: size, before parsing (raw-body refuses on Content-Length, or as the stream passes 1 MiB).
+      // Step 1: size, before parsing (refused on Content-Length, or as the stream passes 1 MiB).
+      let raw: Buffer;
       try {
-        await readBody(req, res);
+        raw = await readRawBody(req);
       } catch (err) {
-        const e = err as { type?: string; message?: string };
-        if (e.type === 'entity.too.large') return problem(res, 413, [{ code: 'CONTENT_TOO_LARGE', field: 'body', detail: 'must be at most 1,048,576 bytes (1 MiB)' }]);
-        return problem(res, 400, [{ code: 'INVALID_REQUEST_BODY', field: 'body', detail: `could not be read (${e.message ?? 'unknown error'})` }]);
+        if (err instanceof HttpProblem && err.problem === 'payload-too-large') return problem(res, 413, [{ code: 'CONTENT_TOO_LARGE', field: 'body', detail: 'must be at most 1,048,576 bytes (1 MiB)' }]);
+        const e = err instanceof HttpProblem ? err.errors[0] : undefined;
+        return problem(res, err instanceof HttpProblem && err.problem === 'unsupported-media-type' ? 415 : 400, [
+          { code: 'INVALID_REQUEST_BODY', field: e?.field ?? 'body', detail: `could not be read (${e?.detail ?? (err as Error).message})` },
+        ]);
       }
-      const raw = Buffer.isBuffer(req.body) ? (req.body as Buffer) : Buffer.alloc(0);
-      req.body = undefined; // until parsed, so the journal never records a Buffer
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (type !== 'application/json') {
         return problem(res, 415, [{ code: 'INVALID_CONTENT_TYPE', field: 'Content-Type', detail: `must be application/json${type ? `, not ${type}` : ' (none was sent)'}` }]);
@@ -231,8 +228,8 @@ export async function createReportingApp(deps: ReportingDeps): Promise<express.E
     }
   });
 
-  app.use((err: Error, req: Request, res: Response, _next: NextFunction) => {
-    console.error(`cda-sim: internal error on ${req.method} ${req.path}: ${err.stack ?? err}`);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    console.error(`cda-sim: internal error on ${req.method} ${req.path}: ${(err as Error)?.stack ?? err}`);
     if (!res.headersSent) problem(res, 500, [{ code: 'INTERNAL_SERVER_ERROR', detail: 'cda-sim failed to handle this request; the journal has the exchange' }]);
   });
   return app;

@@ -130,6 +130,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   // A submission is durable before its 202, as a registration is (with --fsync: synced in the same group commit).
   answerWhenDurable(reportingApp, store);
   // The CDA's listeners serve the C&A and, beside it, the reporting service (as MaPS's harness does).
+  // They build requests as the C&A's own classes (its hot path); express re-prototypes the reporting service's.
   const REPORTING_PATHS = /^\/(?:service-availability|view-response)\/|^\/configuration(?:[?/]|$)/;
   const cdaApp: RequestListener = (req, res) => (REPORTING_PATHS.test(req.url ?? '') ? reportingApp : caApp)(req, res);
   const consoleSource = new LiveConsoleSource({ journal, store, users, stateDir: opts.stateDir });
@@ -147,12 +148,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         refuse: journalledCertRefusal(journal, 'ca', () => clock.now()),
         // So is one the handshake refused (expired, foreign CA, none, no clientAuth).
         onHandshakeRefused: journalHandshakeRefusal(journal, 'ca-tls', () => clock.now()),
+        classes: caApp.classes,
       });
       listeners.push(l);
       endpoints.https = l.url;
     }
     if (opts.httpPort !== null) {
-      const l = await listenHttp(cdaApp, { host, port: opts.httpPort ?? 8081, what: 'the C&A HTTP' });
+      const l = await listenHttp(cdaApp, { host, port: opts.httpPort ?? 8081, what: 'the C&A HTTP', classes: caApp.classes });
       listeners.push(l);
       endpoints.http = l.url;
     }
