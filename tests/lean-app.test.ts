@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLeanApp, withCharset, type ErrorMiddleware } from '../simulator/http/lean-app.js';
-import { listenHttp } from '../simulator/server/listeners.js';
+import { listenHttp } from '../simulator/http/listeners.js';
 
 function demoApp() {
   const app = createLeanApp();
