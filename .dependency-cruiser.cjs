@@ -55,6 +55,13 @@ module.exports = {
       to: { path: above(4), pathNot: '^simulator/server/simulator[.]ts$' },
     },
     {
+      name: 'every-folder-has-a-layer',
+      comment: 'a new folder under simulator/ must be placed in LAYERS above, or no layer rule would ever judge it',
+      severity: 'error',
+      from: { path: '^simulator/', pathNot: `${folders(LAYERS.flat())}|^simulator/[^/]+$` },
+      to: {},
+    },
+    {
       name: 'no-circular',
       comment: 'a cycle makes two files one room: neither can be read, tested or moved without the other',
       severity: 'error',
