@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle, unpackBundle } from '../simulator/runs/bundle.js';
-import { replayBundle } from '../simulator/runs/replay.js';
+import { replayBundle } from '../simulator/rehearsal/replay.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { listRuns } from '../simulator/runs/run-store.js';
 import net from 'node:net';

@@ -19,7 +19,7 @@ import { REPORTING_OWN_RULES } from '../simulator/reporting/rules.js';
 import { SubmissionStore } from '../simulator/reporting/submissions.js';
 import { rehearse } from '../simulator/rehearsal/rehearse.js';
 import { exportRun, readBundle } from '../simulator/runs/bundle.js';
-import { replayBundle } from '../simulator/runs/replay.js';
+import { replayBundle } from '../simulator/rehearsal/replay.js';
 import { caHarness, type CaHarness } from './helpers/ca-harness.js';
 import { ContractChecker } from './helpers/contract.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
