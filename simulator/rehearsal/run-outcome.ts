@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EXIT } from '../cli/exit-codes.js';
 import type { RunResults } from '../reports/results.js';
 import type { Simulator } from '../server/simulator.js';
+import type { RunContext } from '../scenarios/context.js';
 import { exitCodeFor, notRunCases } from './run-end.js';
 import { finishPausedRun, savePausedRun } from './paused-run.js';
 import { DEFAULT_SCENARIOS, keepReports, reportingExpected, resultsOf, type RehearsalOutcome, type RunSetup } from './run-setup.js';
@@ -51,7 +52,7 @@ export async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcom
 }
 
 /** What `cda-sim stage2` needs to resume the run in a later process. */
-function keepPausedRun(run: RunSetup, updates: NonNullable<PhaseRun['ctx']>['updates']): void {
+function keepPausedRun(run: RunSetup, updates: NonNullable<RunContext['updates']>): void {
   const { opts } = run;
   savePausedRun(run.folder, {
     version: 1,
@@ -76,7 +77,7 @@ function keepPausedRun(run: RunSetup, updates: NonNullable<PhaseRun['ctx']>['upd
     done: [...run.done],
     testCases: run.played,
     phases: run.window.summary().phases,
-    updates: updates!,
+    updates,
     configDigest: run.digest,
     provider: run.providerName,
     ...(run.ownRuleWarnings.length ? { ownRuleWarnings: run.ownRuleWarnings } : {}),
@@ -92,7 +93,7 @@ export async function pauseRun(p: PhaseRun, notPlayed: string): Promise<Rehearsa
   const { run, sim } = p;
   const { opts, runId } = run;
   const ctx = contextOf(p);
-  keepPausedRun(run, ctx.updates);
+  keepPausedRun(run, ctx.updates!);
   const resume = resumeCommand(runId);
   const updateFile = ctx.updates!.paths;
   const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
