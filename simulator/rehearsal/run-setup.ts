@@ -151,26 +151,36 @@ export interface RunSetup {
   waiting: WaitListener;
 }
 
-export function prepareRun(options: RehearseOptions): RunSetup {
-  const clock = options.clock ?? systemClock;
-  const progress = options.progress ?? ((l: string) => console.log(l));
-  // A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins.
-  const paused = options.resumeRunId ? loadPausedRun(runDir(options.stateDir, options.resumeRunId)) : undefined;
+/** A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins. */
+function resumedOptions(options: RehearseOptions): { opts: RehearseOptions; paused?: PausedRun } {
+  if (!options.resumeRunId) return { opts: options };
+  const paused = loadPausedRun(runDir(options.stateDir, options.resumeRunId));
   const told = {
     ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
     ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
     ...(options.submitReporting ? { submitReporting: options.submitReporting } : {}),
     // Ports told now win, one by one, over those the paused run was started on.
-    ...(paused ? { ports: { ...paused.options.ports, ...options.ports } } : {}),
+    ports: { ...paused.options.ports, ...options.ports },
   };
-  const opts: RehearseOptions = paused ? { ...options, ...paused.options, ...told } : options;
-  const runId = paused?.runId ?? newRunId(clock);
-  const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
-  // Everything the run will write or read is checked now, before the simulator starts or anything is cleared down.
+  return { opts: { ...options, ...paused.options, ...told }, paused };
+}
+
+/** The folders the run writes to: an unusable one is refused before the simulator starts or anything is cleared down. */
+function checkOutputFolders(opts: RehearseOptions): void {
   const certsProblem = outputPathProblem(opts.certsDir, 'dir');
   if (certsProblem) throw new CliError(`--certs-dir: ${certsProblem}`, EXIT.environment);
   const reportsProblem = opts.reportsDir ? outputPathProblem(opts.reportsDir, 'dir') : undefined;
   if (reportsProblem) throw new CliError(`--reports-dir: ${reportsProblem}`, EXIT.usage);
+}
+
+export function prepareRun(options: RehearseOptions): RunSetup {
+  const clock = options.clock ?? systemClock;
+  const progress = options.progress ?? ((l: string) => console.log(l));
+  const { opts, paused } = resumedOptions(options);
+  const runId = paused?.runId ?? newRunId(clock);
+  const userConfig = opts.configFile ? loadProviderConfig(opts.configFile) : undefined;
+  // Everything the run will write or read is checked now, before the simulator starts or anything is cleared down.
+  checkOutputFolders(opts);
   const budgets = { ...DEFAULT_BUDGETS, ...userConfig?.budgets, ...opts.budgets };
   const matchingPolicy = opts.matchingPolicy ?? userConfig?.matchingPolicy;
   const specDir = opts.specDir ? path.resolve(opts.specDir) : userConfig?.specDir;
