@@ -35,25 +35,13 @@ const LAYER_RULES = [
   name,
   comment,
   severity: 'error',
-  from: {
-    path: folders(LAYERS[i]),
-    // The one exception, with its reason: see rehearse-starts-the-simulator below.
-    ...(name === 'runs-stay-below-the-servers' ? { pathNot: '^simulator/rehearsal/rehearse[.]ts$' } : {}),
-  },
+  from: { path: folders(LAYERS[i]) },
   to: { path: above(i) },
 }));
 
 module.exports = {
   forbidden: [
     ...LAYER_RULES,
-    {
-      name: 'rehearse-starts-the-simulator',
-      comment:
-        'rehearse() starts the simulated CDA (server/simulator.ts) it plays against; the only import up a layer, allowed until rehearse() takes the starter from its caller',
-      severity: 'error',
-      from: { path: '^simulator/rehearsal/rehearse[.]ts$' },
-      to: { path: above(4), pathNot: '^simulator/server/simulator[.]ts$' },
-    },
     {
       name: 'every-folder-has-a-layer',
       comment: 'a new folder under simulator/ must be placed in LAYERS above, or no layer rule would ever judge it',

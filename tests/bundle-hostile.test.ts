@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { exportRun } from '../simulator/runs/bundle.js';
 import { readTarGz, ustarHeader } from '../simulator/runs/tar.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';

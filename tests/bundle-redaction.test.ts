@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { exportRun, readBundle } from '../simulator/runs/bundle.js';
 import { readRunJournal, recordedConfig } from '../simulator/runs/run-record.js';
 import { PLACEHOLDER, Redactor, redactText, redactValue, SIGNATURE_REMOVED } from '../simulator/runs/redact.js';

@@ -2,7 +2,7 @@
 // recorded data, every JSON answer checked against openapi/admin.yaml.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { recordedSource, type ConsoleRegistration } from '../simulator/console/source.js';
 import { startConsole } from '../simulator/console/console-app.js';
 import type { TimelineEntry } from '../simulator/console/timeline.js';

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { startConsole } from '../simulator/console/console-app.js';
 import { recordedSource } from '../simulator/console/source.js';
 import { artefactPath, launchChromium } from './helpers/browser.js';

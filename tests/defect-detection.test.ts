@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { PROVIDER_FAULTS, type ProviderFault } from '../simulator/provider/faults.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { packageRoot } from '../simulator/core/paths.js';

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { applyExpectedFailures, loadExpectedFailures } from '../simulator/reports/expected-failures.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { CLI } from './helpers/spawn-sim.js';
 
 function results(verdicts: Record<string, 'pass' | 'fail' | 'error'>): RunResults {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { checkMatchingPolicy } from '../simulator/scenarios/matching-policy.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { loadProviderConfig } from '../simulator/config/provider-config.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { CliError, EXIT } from '../simulator/core/exit-codes.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import type { ProviderFault } from '../simulator/provider/reference-provider.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import path from 'node:path';

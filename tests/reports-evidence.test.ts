@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { rehearse, type RehearsalOutcome } from '../simulator/rehearsal/rehearse.js';
+import { rehearse, type RehearsalOutcome } from './helpers/rehearse.js';
 import { summaryTable } from '../simulator/reports/results.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { toHtml } from '../simulator/reports/html.js';

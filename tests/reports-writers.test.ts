@@ -12,7 +12,7 @@ import { toHtml } from '../simulator/reports/html.js';
 import { writePdf } from '../simulator/reports/pdf.js';
 import { writeReports } from '../simulator/reports/write-all.js';
 import { toModel } from '../simulator/reports/model.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { pdfText } from './helpers/pdf.js';
 

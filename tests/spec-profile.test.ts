@@ -10,7 +10,7 @@ import { startSimulator, type Simulator } from '../simulator/server/simulator.js
 import { BUILT_IN_PROFILE, loadSpecProfile, SpecDirError, type SpecProfile } from '../simulator/http/spec-profile.js';
 import { checkAgainstSchema, checkViewData } from '../simulator/dashboard/view-data-check.js';
 import { loadProviderConfig } from '../simulator/config/provider-config.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir, uuid, peiName } from './helpers/fixtures.js';
 import { writeSpecSet } from './helpers/spec-set.js';

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../simulator/core/paths.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 

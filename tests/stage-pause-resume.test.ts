@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { listRuns, runDir as runFolder } from '../simulator/runs/run-store.js';
 import { readUpdateFile } from '../simulator/scenarios/update-file.js';
 import { runCli as cli } from './helpers/cli-in-process.js';

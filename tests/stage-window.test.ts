@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { rehearse, type RehearsalOutcome } from '../simulator/rehearsal/rehearse.js';
+import { rehearse, type RehearsalOutcome } from './helpers/rehearse.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
 import { readUpdateFile } from '../simulator/scenarios/update-file.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';

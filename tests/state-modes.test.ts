@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { patFor, spawnSim } from './helpers/spawn-sim.js';
 import { runCli } from './helpers/cli-in-process.js';

@@ -11,7 +11,7 @@ import { unwrapToken } from '../simulator/ca/compat.js';
 import { parseDriverFault } from '../simulator/pfs/driver-faults.js';
 import { parseDriverFaults, selectTestCases } from '../simulator/rehearsal/system-options.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import { spawnSim } from './helpers/spawn-sim.js';
 
 async function sim(): Promise<Simulator> {

@@ -7,7 +7,7 @@
 // attempt comes 1–2 s after the third 5xx), or a slow machine calls a retrying provider settled.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rehearse } from '../simulator/rehearsal/rehearse.js';
+import { rehearse } from './helpers/rehearse.js';
 import type { ProviderFault } from '../simulator/provider/reference-provider.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 import { loadScenario } from '../simulator/scenarios/engine.js';

@@ -1,4 +1,5 @@
-// Replay: play a bundle's run again against a provider and say where the outcome differs.
+// Replay: how a bundle's run, played again against a provider (rehearsal/replay.ts plays it),
+// compares with the recording.
 //
 // A replay re-runs the recorded scenario files with the recorded test users, test data pack and
 // rehearsal options (driver faults, compatibility mode), so cda-sim sends the provider the same
@@ -9,19 +10,13 @@
 // the recorded one (status, body shape, token header, challenge). The replay is kept as a run of
 // its own in the state directory.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { rehearse } from '../rehearsal/rehearse.js';
-import type { ProviderFault } from '../provider/reference-provider.js';
-import type { CompatMode } from '../ca/compat.js';
-import type { RunEventListener } from '../scenarios/events.js';
 import type { Verdict } from '../scenarios/types.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { RunResults } from '../scenarios/run-results.js';
 import { isProviderCall } from '../reports/model.js';
 import { parseUmaChallenge } from '../dashboard/dashboard-driver.js';
 import { CliError, EXIT } from '../core/exit-codes.js';
-import { runDir } from './run-store.js';
 import { readRunJournal, RUN_FILES, writeFileAtomic, type RecordedConfig } from './run-record.js';
 import { redactValue } from './redact.js';
 import { nameProblem, printable } from './names.js';
@@ -29,25 +24,6 @@ import type { Bundle } from './bundle.js';
 
 /** In a replay's run folder: the comparison with the recording (the ReplayReport without the results). */
 export const REPLAY_FILE = 'replay.json';
-
-export interface ReplayOptions {
-  stateDir: string;
-  certsDir: string;
-  /** The provider to replay against; without it, the built-in reference provider. */
-  configFile?: string;
-  /** Deliberate defects for the built-in reference provider (to reproduce a recording made against one). */
-  referenceFaults?: ProviderFault[];
-  /** With --config: the command that applies the Stage 2 update file to the provider (else Stage 2 is not replayed). */
-  applyUpdatesCommand?: string;
-  /** A folder of OpenAPI files to validate with (`--spec-dir`); without it, the built-in documents (or the config's specDir). */
-  specDir?: string;
-  /** Over the recording's strictness (`--strict`); by default the replay judges as the recording did. */
-  strict?: boolean;
-  progress?: (line: string) => void;
-  onEvent?: RunEventListener;
-  /** Aborted on Ctrl+C: the replay stops, is kept as an interrupted run, and nothing is compared. */
-  signal?: AbortSignal;
-}
 
 export interface VerdictComparison {
   id: string;
@@ -185,99 +161,75 @@ function providerCalls(journal: JournalEntry[]): Map<string, JournalEntry[]> {
   return out;
 }
 
-export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise<ReplayReport> {
-  const recorded = bundle.results;
+/** A bundle whose run can be replayed: it has its scenario files, each id fit to name a file. */
+export function assertReplayable(bundle: Bundle): void {
   if (!bundle.scenarios.length) throw new CliError(`${bundle.file} has no scenario files (scenarios/*.json), so its run cannot be replayed; \`cda-sim inspect\` still shows it`, EXIT.usage);
-  // Each scenario id names a file (here and in the replay's run folder): refused before anything is written.
+  // Each scenario id names a file (in the replay's inputs and its run folder): refused before anything is written.
   for (const s of bundle.scenarios) {
     const why = nameProblem(s?.id);
     if (why) throw new CliError(`${bundle.file}: the scenario id "${printable(String(s?.id))}" ${why}`, EXIT.usage);
   }
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-replay-'));
-  try {
-    // The recorded inputs, as files rehearse reads like any others; the scenarios in the order they ran.
-    const order = (id: string) => (recorded.run.scenarios.includes(id) ? recorded.run.scenarios.indexOf(id) : recorded.run.scenarios.length);
-    const scenarioFiles = [...bundle.scenarios].sort((a, b) => order(a.id) - order(b.id)).map((s) => {
-      const file = path.join(work, `${s.id}.json`);
-      fs.writeFileSync(file, JSON.stringify(s));
-      return file;
-    });
-    const inputs: { usersFile?: string; testDataFile?: string } = {};
-    if (bundle.users) fs.writeFileSync((inputs.usersFile = path.join(work, 'test-users.json')), JSON.stringify(bundle.users));
-    if (bundle.testData) fs.writeFileSync((inputs.testDataFile = path.join(work, 'testdata.json')), JSON.stringify(bundle.testData));
+}
 
-    const outcome = await rehearse({
-      stateDir: opts.stateDir,
-      certsDir: opts.certsDir,
-      configFile: opts.configFile,
-      scenarios: scenarioFiles,
-      referenceFaults: opts.referenceFaults,
-      reporting: recorded.run.scenarios.includes('reporting'),
-      inputs,
-      // cda-sim sends and answers as it did in the recording: the same driver faults, the same C&A mode.
-      driverFaults: bundle.options?.driverFaults,
-      compat: bundle.options?.compat as CompatMode | undefined,
-      strict: opts.strict ?? (bundle.options?.strict === false ? false : undefined),
-      systemTest: bundle.options?.systemTest,
-      // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
-      applyUpdates: { command: opts.applyUpdatesCommand },
-      specDir: opts.specDir,
-      progress: opts.progress ?? (() => {}),
-      onEvent: opts.onEvent,
-      signal: opts.signal,
-    });
-    if (outcome.interrupted) throw new CliError(`the replay was interrupted (Ctrl+C); what it played is kept as run ${outcome.results.run.id}, and nothing was compared`, EXIT.interrupted);
-    // The environment stopped the replay (the provider unreachable): kept as a run, but nothing to compare.
-    if (outcome.aborted) throw new CliError(outcome.aborted.reason, EXIT.environment);
-    const replayed = outcome.results;
-    const dir = runDir(opts.stateDir, replayed.run.id);
-    const replayConfig = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as RecordedConfig;
+/**
+ * Per test id, the recorded and replayed verdicts. Only what the recording played is compared: a
+ * case it never had (reporting it did not play, a phase it was not asked for) or left not run says
+ * nothing about whether the provider changed.
+ */
+function compareVerdicts(recorded: RunResults, replayed: RunResults): { verdicts: VerdictComparison[]; notCompared: string[] } {
+  const compared = new Set(recorded.testCases.filter((t) => t.verdict !== 'not-run').map((t) => t.id));
+  const notCompared = [...new Set(replayed.testCases.map((t) => t.id))].filter((id) => !compared.has(id));
+  const verdicts = [...compared].map((id): VerdictComparison => {
+    const rec = recorded.testCases.find((t) => t.id === id);
+    const now = replayed.testCases.find((t) => t.id === id);
+    return { id, title: (rec ?? now)!.title, recorded: rec?.verdict, replayed: now?.verdict, same: rec?.verdict === now?.verdict, reasons: now && now.verdict !== 'pass' ? now.reasons : [] };
+  });
+  return { verdicts, notCompared };
+}
 
-    // Only what the recording played is compared: a case it never had (reporting it did not play, a
-    // phase it was not asked for) or left not run says nothing about whether the provider changed.
-    const compared = new Set(recorded.testCases.filter((t) => t.verdict !== 'not-run').map((t) => t.id));
-    const notCompared = [...new Set(replayed.testCases.map((t) => t.id))].filter((id) => !compared.has(id));
-    const verdicts = [...compared].map((id): VerdictComparison => {
-      const rec = recorded.testCases.find((t) => t.id === id);
-      const now = replayed.testCases.find((t) => t.id === id);
-      return { id, title: (rec ?? now)!.title, recorded: rec?.verdict, replayed: now?.verdict, same: rec?.verdict === now?.verdict, reasons: now && now.verdict !== 'pass' ? now.reasons : [] };
-    });
-
-    const recCalls = providerCalls(bundle.journal);
-    const nowCalls = providerCalls(readRunJournal(dir));
-    const exchanges: ExchangeComparison[] = [];
-    for (const tc of [...new Set([...recCalls.keys(), ...nowCalls.keys()])].filter((id) => !notCompared.includes(id))) {
-      const a = recCalls.get(tc) ?? [];
-      const b = nowCalls.get(tc) ?? [];
-      for (let i = 0; i < Math.max(a.length, b.length); i++) {
-        const differences = compareCall(a[i], b[i]);
-        const any = a[i] ?? b[i];
-        exchanges.push({ testCase: tc, index: i + 1, call: callName(any, a[i] ? bundle.config : replayConfig), recordedStatus: a[i]?.status, replayedStatus: b[i]?.status, differences });
-      }
+/** Each test case's provider calls, the recording's and the replay's side by side in the order they were made. */
+function compareExchanges(recCalls: Map<string, JournalEntry[]>, nowCalls: Map<string, JournalEntry[]>, notCompared: string[], configs: { recorded?: RecordedConfig; replayed: RecordedConfig }): ExchangeComparison[] {
+  const exchanges: ExchangeComparison[] = [];
+  for (const tc of [...new Set([...recCalls.keys(), ...nowCalls.keys()])].filter((id) => !notCompared.includes(id))) {
+    const a = recCalls.get(tc) ?? [];
+    const b = nowCalls.get(tc) ?? [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const differences = compareCall(a[i], b[i]);
+      const any = a[i] ?? b[i];
+      exchanges.push({ testCase: tc, index: i + 1, call: callName(any, a[i] ? configs.recorded : configs.replayed), recordedStatus: a[i]?.status, replayedStatus: b[i]?.status, differences });
     }
-    const resent = [...nowCalls.values()].reduce((n, l) => n + l.length, 0);
-    const report: ReplayReport = {
-      recordedRunId: recorded.run.id,
-      replayRunId: replayed.run.id,
-      replayRunDir: dir,
-      provider: replayed.run.provider,
-      recordedProfile: recorded.run.profile,
-      replayProfile: replayed.run.profile,
-      resent,
-      verdicts,
-      notCompared,
-      exchanges,
-      differs: verdicts.some((v) => !v.same) || exchanges.some((e) => e.differences.length > 0),
-      pausedAfterStage1: !!outcome.paused,
-      results: replayed,
-    };
-    // Kept beside the replay run's reports: what it was a replay of, and how it compared.
-    const { results: _omitted, ...comparison } = report;
-    writeFileAtomic(path.join(dir, REPLAY_FILE), JSON.stringify(comparison, null, 2));
-    return report;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
   }
+  return exchanges;
+}
+
+/**
+ * Compare a replay, kept as a run in `dir`, with the bundle's recording, and keep the comparison
+ * beside the replay run's reports (what it was a replay of, and how it compared).
+ */
+export function compareWithRecording(bundle: Bundle, replayed: RunResults, dir: string, pausedAfterStage1: boolean): ReplayReport {
+  const recorded = bundle.results;
+  const replayConfig = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as RecordedConfig;
+  const { verdicts, notCompared } = compareVerdicts(recorded, replayed);
+  const nowCalls = providerCalls(readRunJournal(dir));
+  const exchanges = compareExchanges(providerCalls(bundle.journal), nowCalls, notCompared, { recorded: bundle.config, replayed: replayConfig });
+  const report: ReplayReport = {
+    recordedRunId: recorded.run.id,
+    replayRunId: replayed.run.id,
+    replayRunDir: dir,
+    provider: replayed.run.provider,
+    recordedProfile: recorded.run.profile,
+    replayProfile: replayed.run.profile,
+    resent: [...nowCalls.values()].reduce((n, l) => n + l.length, 0),
+    verdicts,
+    notCompared,
+    exchanges,
+    differs: verdicts.some((v) => !v.same) || exchanges.some((e) => e.differences.length > 0),
+    pausedAfterStage1,
+    results: replayed,
+  };
+  const { results: _omitted, ...comparison } = report;
+  writeFileAtomic(path.join(dir, REPLAY_FILE), JSON.stringify(comparison, null, 2));
+  return report;
 }
 
 export function renderReplay(r: ReplayReport): string {

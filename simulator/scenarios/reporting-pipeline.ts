@@ -124,134 +124,158 @@ export function judgeRequestCount(reported: number, sent: ViewSeen[]): { ok: boo
   return { ok: false, why: `req_count ${reported}, but cda-sim sent ${readings}` };
 }
 
+/** What one REP case is judged with: the day's submissions, what cda-sim saw, and where the findings go. */
+interface CaseJudging {
+  opts: PipelineOptions;
+  /** Every submission received that day, and the valid ones to this case's endpoint. */
+  todays: StoredSubmission[];
+  valid: StoredSubmission[];
+  views: ViewSeen[];
+  holders: string[];
+  lateAfterMs: number;
+  reasons: string[];
+  notes: string[];
+}
+
+/** The latest valid submission per holdername; a holdername with none is a reason. */
+function perHolder(j: CaseJudging, what: string): Map<string, StoredSubmission> {
+  const latest = latestByHoldername(j.valid);
+  for (const h of j.holders) if (!latest.has(h)) j.reasons.push(`no valid ${what} submission for holdername ${h} on ${j.opts.day}`);
+  return latest;
+}
+
+function judgeAvailability(j: CaseJudging): void {
+  for (const s of j.valid) {
+    const periodStart = Date.parse(String(s.body.reporting_period_start));
+    for (const item of (s.body.items as unknown[]) ?? []) {
+      if (typeof item === 'string') continue; // a null submission names the holdername only
+      for (const [holder, periods] of Object.entries(item as Record<string, Record<string, unknown>[]>)) {
+        for (const p of periods) {
+          if (Date.parse(String(p.end_date_ts)) < Date.parse(String(p.start_date_ts))) j.reasons.push(`${holder}: an unavailability period ends (${p.end_date_ts}) before it starts (${p.start_date_ts})`);
+          if (!within(p.start_date_ts, periodStart)) j.reasons.push(`${holder}: a period starting ${p.start_date_ts} lies outside the reporting day starting ${s.body.reporting_period_start}`);
+        }
+      }
+    }
+  }
+  if (j.valid.length) j.notes.push(`${j.valid.length} valid submission(s) on ${j.opts.day}${j.valid.every((s) => s.body.submission_reason === 'null submission') ? ' (null: no downtime)' : ''}`);
+}
+
+function judgeRequestNumber(j: CaseJudging): void {
+  const latest = perHolder(j, 'request-number');
+  for (const h of j.holders) {
+    if (!latest.has(h) || !j.opts.journal) continue;
+    const judged = judgeRequestCount(Number(latest.get(h)!.body.req_count), j.views.filter((v) => v.holdername === h));
+    (judged.ok ? j.notes : j.reasons).push(`holdername ${h}: ${judged.why}`);
+  }
+}
+
+function judgeResponseTime(j: CaseJudging): void {
+  const latest = perHolder(j, 'response-time');
+  for (const s of j.valid) {
+    for (const item of (s.body.items as Record<string, unknown>[] | undefined) ?? []) {
+      const ms = Date.parse(String(item.resp_date_ts)) - Date.parse(String(item.req_date_ts));
+      if (!(ms > SLOW_MS)) j.reasons.push(`an item took ${ms} ms, which is not over 10 s: only responses over 10 s are reported (${item.req_date_ts} → ${item.resp_date_ts})`);
+      if (!within(item.req_date_ts, Date.parse(String(s.body.reporting_period_start)))) j.reasons.push(`an item at ${item.req_date_ts} lies outside its reporting day`);
+    }
+  }
+  for (const h of j.holders) {
+    const slow = j.views.filter((v) => v.holdername === h && v.durationMs > SLOW_MS).length;
+    const reported = ((latest.get(h)?.body.items as unknown[] | undefined) ?? []).length;
+    if (reported < slow) j.reasons.push(`holdername ${h}: cda-sim saw ${slow} view(s) take over 10 s, but ${reported} were reported`);
+    else if (latest.has(h)) j.notes.push(`${h}: ${reported} slow view(s) reported (cda-sim saw ${slow})`);
+  }
+}
+
+function judgeCalculations(j: CaseJudging): void {
+  perHolder(j, 'calculations');
+  for (const s of j.valid) {
+    const lists = [(s.body.single_calculation as { items?: unknown[] } | undefined)?.items, ...Object.values((s.body.multiple_calculation as Record<string, { items?: unknown[] }> | undefined) ?? {}).map((x) => x.items)];
+    for (const item of lists.flat().filter(Boolean) as Record<string, unknown>[]) {
+      if (Date.parse(String(item.calculation_end_date)) < Date.parse(String(item.calculation_start_date))) j.reasons.push(`a ${item.value_code} calculation ends (${item.calculation_end_date}) before it starts (${item.calculation_start_date})`);
+    }
+  }
+  if (!j.reasons.length) j.notes.push(`${j.valid.length} valid calculations submission(s)`);
+}
+
+function judgeUnavailable(j: CaseJudging): void {
+  const latest = perHolder(j, 'unavailable');
+  for (const h of j.holders) {
+    const seen = flagCounts(j.views.filter((v) => v.holdername === h));
+    const body = latest.get(h)?.body;
+    if (!body) continue;
+    for (const [counter, n] of Object.entries(seen)) {
+      if (Number(body[counter]) < n) j.reasons.push(`holdername ${h}: ${counter} is ${body[counter]}, but the view data cda-sim received that day carried the flag ${n} time(s)`);
+    }
+    j.notes.push(`${h}: contact ${body.contact_count}, missing admin ${body.missingadmin_count}, temporary error ${body.temperror_count}`);
+  }
+}
+
+/** REP-07: each submission's status agrees with when it arrived. */
+function judgeTiming(j: CaseJudging): void {
+  for (const s of j.valid) {
+    const period = Date.parse(String(s.body.reporting_period_start));
+    const received = Date.parse(s.receivedAt);
+    const status = String(s.body.submission_status);
+    const which = `${s.endpoint} (X-Request-ID ${s.requestId})`;
+    if (new Date(period).toISOString().slice(11) !== '00:00:00.000Z') j.reasons.push(`${which}: reporting_period_start ${s.body.reporting_period_start} is not a UTC midnight`);
+    const late = received > period + DAY_MS + j.lateAfterMs;
+    if (status === 'on time' && late) j.reasons.push(`${which}: "on time" for the period starting ${s.body.reporting_period_start}, but received ${s.receivedAt}, after the deadline`);
+    if (status === 'late' && !late) j.reasons.push(`${which}: "late", but received ${s.receivedAt}, before the deadline`);
+    if (status === 'correction' && !['resubmission', 'null submission'].includes(String(s.body.submission_reason))) j.reasons.push(`${which}: "correction" with submission_reason "${s.body.submission_reason}"`);
+  }
+  if (!j.todays.length) j.reasons.push(`no submission at all was received on ${j.opts.day}`);
+  else if (!j.reasons.length) j.notes.push(`${j.valid.length} submission(s): status consistent with their timing`);
+}
+
+/** What each endpoint's case checks beyond the submissions' own validity. */
+const ENDPOINT_JUDGES: Partial<Record<string, (j: CaseJudging) => void>> = {
+  'service-availability/find': judgeAvailability,
+  'service-availability/view': judgeAvailability,
+  'view-response/request-number': judgeRequestNumber,
+  'view-response/response-time': judgeResponseTime,
+  'view-response/calculations': judgeCalculations,
+  'view-response/unavailable': judgeUnavailable,
+};
+
+type PipelineCase = (typeof CASES)[number];
+
+function judgeCase(c: PipelineCase, opts: PipelineOptions, todays: StoredSubmission[], views: ViewSeen[], started: string): TestCaseResult {
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const subs = c.endpoint ? todays.filter((s) => s.endpoint === c.endpoint) : todays;
+  // Without --strict, breaking only cda-sim's own rules does not make a submission invalid (it was accepted with a warning).
+  const broken = (s: StoredSubmission) => validateSubmission(s.endpoint, s.body).filter((v) => opts.strict !== false || !v.ownRule);
+  const valid = subs.filter((s) => broken(s).length === 0);
+  for (const s of subs.filter((x) => !valid.includes(x))) {
+    reasons.push(`a stored ${s.endpoint} submission (X-Request-ID ${s.requestId}) breaks the rules: ${broken(s).map((v) => v.code).join(', ')}`);
+  }
+  if (c.endpoint && valid.length === 0) reasons.push(`no valid submission to /${c.endpoint} was received on ${opts.day} (UTC): the pipeline counts only that day's submissions`);
+  const holders = opts.holdernameGuids ?? [...new Set(valid.map((s) => String(s.body.holdernameGuid)))];
+  const j: CaseJudging = { opts, todays, valid, views, holders, lateAfterMs: (opts.lateAfterHours ?? 24) * 3_600_000, reasons, notes };
+  (c.id === 'REP-07' ? judgeTiming : c.endpoint ? ENDPOINT_JUDGES[c.endpoint] : undefined)?.(j);
+
+  // The submission the first violation names decided it (else the latest one judged).
+  const blamed = reasons.length ? (subs.find((x) => x.requestId && reasons[0].includes(x.requestId)) ?? subs[subs.length - 1]) : undefined;
+  return {
+    id: c.id,
+    title: c.title,
+    rule: c.rule,
+    reference: c.reference,
+    scenario: 'reporting',
+    phase: 'reporting',
+    verdict: reasons.length ? 'fail' : 'pass',
+    reasons: reasons.length ? reasons : notes,
+    decision: { check: c.endpoint ?? 'reporting', reason: reasons[0] ?? notes[0] ?? '', ...(blamed ? { exchange: summary(blamed) } : {}) },
+    exchanges: subs.map(summary),
+    startedAt: started,
+    durationMs: 0,
+  } satisfies TestCaseResult;
+}
+
 export function runReportingPipeline(opts: PipelineOptions): TestCaseResult[] {
   const dayStart = Date.parse(`${opts.day}T00:00:00.000Z`);
   const todays = receivedOnUtcDay(opts.submissions, opts.day);
   const views = viewsSeen(opts, dayStart);
-  const lateAfterMs = (opts.lateAfterHours ?? 24) * 3_600_000;
   const started = new Date().toISOString();
-
-  return CASES.map((c) => {
-    const reasons: string[] = [];
-    const notes: string[] = [];
-    const subs = c.endpoint ? todays.filter((s) => s.endpoint === c.endpoint) : todays;
-    // Without --strict, breaking only cda-sim's own rules does not make a submission invalid (it was accepted with a warning).
-    const broken = (s: (typeof subs)[number]) => validateSubmission(s.endpoint, s.body).filter((v) => opts.strict !== false || !v.ownRule);
-    const valid = subs.filter((s) => broken(s).length === 0);
-    for (const s of subs.filter((x) => !valid.includes(x))) {
-      reasons.push(`a stored ${s.endpoint} submission (X-Request-ID ${s.requestId}) breaks the rules: ${broken(s).map((v) => v.code).join(', ')}`);
-    }
-
-    if (c.endpoint && valid.length === 0) {
-      reasons.push(`no valid submission to /${c.endpoint} was received on ${opts.day} (UTC): the pipeline counts only that day's submissions`);
-    }
-
-    if (c.endpoint === 'service-availability/find' || c.endpoint === 'service-availability/view') {
-      for (const s of valid) {
-        const items = (s.body.items as unknown[]) ?? [];
-        for (const item of items) {
-          if (typeof item === 'string') continue; // a null submission names the holdername only
-          for (const [holder, periods] of Object.entries(item as Record<string, Record<string, unknown>[]>)) {
-            for (const p of periods) {
-              const start = Date.parse(String(p.start_date_ts));
-              const end = Date.parse(String(p.end_date_ts));
-              if (end < start) reasons.push(`${holder}: an unavailability period ends (${p.end_date_ts}) before it starts (${p.start_date_ts})`);
-              const periodStart = Date.parse(String(s.body.reporting_period_start));
-              if (!within(p.start_date_ts, periodStart)) reasons.push(`${holder}: a period starting ${p.start_date_ts} lies outside the reporting day starting ${s.body.reporting_period_start}`);
-            }
-          }
-        }
-      }
-      if (valid.length) notes.push(`${valid.length} valid submission(s) on ${opts.day}${valid.every((s) => s.body.submission_reason === 'null submission') ? ' (null: no downtime)' : ''}`);
-    }
-
-    const perHolder = (holders: string[], what: string) => {
-      const latest = latestByHoldername(valid);
-      for (const h of holders) if (!latest.has(h)) reasons.push(`no valid ${what} submission for holdername ${h} on ${opts.day}`);
-      return latest;
-    };
-    const holders = opts.holdernameGuids ?? [...new Set(valid.map((s) => String(s.body.holdernameGuid)))];
-
-    if (c.endpoint === 'view-response/request-number') {
-      const latest = perHolder(holders, 'request-number');
-      for (const h of holders) {
-        if (!latest.has(h) || !opts.journal) continue;
-        const judged = judgeRequestCount(Number(latest.get(h)!.body.req_count), views.filter((v) => v.holdername === h));
-        (judged.ok ? notes : reasons).push(`holdername ${h}: ${judged.why}`);
-      }
-    }
-
-    if (c.endpoint === 'view-response/response-time') {
-      const latest = perHolder(holders, 'response-time');
-      for (const s of valid) {
-        for (const item of (s.body.items as Record<string, unknown>[] | undefined) ?? []) {
-          const ms = Date.parse(String(item.resp_date_ts)) - Date.parse(String(item.req_date_ts));
-          if (!(ms > SLOW_MS)) reasons.push(`an item took ${ms} ms, which is not over 10 s: only responses over 10 s are reported (${item.req_date_ts} → ${item.resp_date_ts})`);
-          if (!within(item.req_date_ts, Date.parse(String(s.body.reporting_period_start)))) reasons.push(`an item at ${item.req_date_ts} lies outside its reporting day`);
-        }
-      }
-      for (const h of holders) {
-        const slow = views.filter((v) => v.holdername === h && v.durationMs > SLOW_MS).length;
-        const reported = ((latest.get(h)?.body.items as unknown[] | undefined) ?? []).length;
-        if (reported < slow) reasons.push(`holdername ${h}: cda-sim saw ${slow} view(s) take over 10 s, but ${reported} were reported`);
-        else if (latest.has(h)) notes.push(`${h}: ${reported} slow view(s) reported (cda-sim saw ${slow})`);
-      }
-    }
-
-    if (c.endpoint === 'view-response/calculations') {
-      perHolder(holders, 'calculations');
-      for (const s of valid) {
-        const lists = [(s.body.single_calculation as { items?: unknown[] } | undefined)?.items, ...Object.values((s.body.multiple_calculation as Record<string, { items?: unknown[] }> | undefined) ?? {}).map((x) => x.items)];
-        for (const item of lists.flat().filter(Boolean) as Record<string, unknown>[]) {
-          if (Date.parse(String(item.calculation_end_date)) < Date.parse(String(item.calculation_start_date))) reasons.push(`a ${item.value_code} calculation ends (${item.calculation_end_date}) before it starts (${item.calculation_start_date})`);
-        }
-      }
-      if (!reasons.length) notes.push(`${valid.length} valid calculations submission(s)`);
-    }
-
-    if (c.endpoint === 'view-response/unavailable') {
-      const latest = perHolder(holders, 'unavailable');
-      for (const h of holders) {
-        const seen = flagCounts(views.filter((v) => v.holdername === h));
-        const body = latest.get(h)?.body;
-        if (!body) continue;
-        for (const [counter, n] of Object.entries(seen)) {
-          if (Number(body[counter]) < n) reasons.push(`holdername ${h}: ${counter} is ${body[counter]}, but the view data cda-sim received that day carried the flag ${n} time(s)`);
-        }
-        notes.push(`${h}: contact ${body.contact_count}, missing admin ${body.missingadmin_count}, temporary error ${body.temperror_count}`);
-      }
-    }
-
-    if (c.id === 'REP-07') {
-      for (const s of valid) {
-        const period = Date.parse(String(s.body.reporting_period_start));
-        const received = Date.parse(s.receivedAt);
-        const status = String(s.body.submission_status);
-        if (new Date(period).toISOString().slice(11) !== '00:00:00.000Z') reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): reporting_period_start ${s.body.reporting_period_start} is not a UTC midnight`);
-        const late = received > period + DAY_MS + lateAfterMs;
-        if (status === 'on time' && late) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "on time" for the period starting ${s.body.reporting_period_start}, but received ${s.receivedAt}, after the deadline`);
-        if (status === 'late' && !late) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "late", but received ${s.receivedAt}, before the deadline`);
-        if (status === 'correction' && !['resubmission', 'null submission'].includes(String(s.body.submission_reason))) reasons.push(`${s.endpoint} (X-Request-ID ${s.requestId}): "correction" with submission_reason "${s.body.submission_reason}"`);
-      }
-      if (!todays.length) reasons.push(`no submission at all was received on ${opts.day}`);
-      else if (!reasons.length) notes.push(`${valid.length} submission(s): status consistent with their timing`);
-    }
-
-    // The submission the first violation names decided it (else the latest one judged).
-    const blamed = reasons.length ? (subs.find((x) => x.requestId && reasons[0].includes(x.requestId)) ?? subs[subs.length - 1]) : undefined;
-    return {
-      id: c.id,
-      title: c.title,
-      rule: c.rule,
-      reference: c.reference,
-      scenario: 'reporting',
-      phase: 'reporting',
-      verdict: reasons.length ? 'fail' : 'pass',
-      reasons: reasons.length ? reasons : notes,
-      decision: { check: c.endpoint ?? 'reporting', reason: reasons[0] ?? notes[0] ?? '', ...(blamed ? { exchange: summary(blamed) } : {}) },
-      exchanges: subs.map(summary),
-      startedAt: started,
-      durationMs: 0,
-    } satisfies TestCaseResult;
-  });
+  return CASES.map((c) => judgeCase(c, opts, todays, views, started));
 }

@@ -29,6 +29,7 @@ import { readLock, removeLock, writeLock } from './lock.js';
 import { LiveConsoleSource } from '../console/source.js';
 import { adminToken, isLoopback, listenerHosts, type AdminAccess } from '../admin/access.js';
 import { builtInProfile, type SpecProfile } from '../http/spec-profile.js';
+import type { RunSimulator, SimulatorOptions } from '../rehearsal/simulated-cda.js';
 import { loadApi } from '../http/spec-app.js';
 
 
@@ -41,56 +42,11 @@ function adminAccessFor(stateDir: string, host: string, names: string[] = []): {
   return { access: { hosts, token: t.token }, tokenFile: t };
 }
 
-export interface SimulatorOptions {
-  stateDir: string;
-  certsDir: string;
-  host?: string;
-  /** 0 picks a free port; null turns the listener off. */
-  httpsPort?: number | null;
-  httpPort?: number | null;
-  adminPort?: number | null;
-  mtls?: MtlsMode;
-  /** The C&A issuer URL; by default the HTTPS listener's (https://localhost:<port>). */
-  issuer?: string;
-  hostnames?: string[];
-  usersFile?: string;
-  ca?: Partial<CaConfig>;
-  /** fsync every state change, journal line and reporting submission (survives power loss, not just a killed process). */
-  fsync?: boolean;
-  /** Bytes the journal may take on disk, every segment together (default: store/journal.ts DEFAULT_JOURNAL_CAP). */
-  journalCapBytes?: number;
-  clock?: Clock;
-  /** Answer as MaPS's C&A test harness does where it differs (simulator/ca/compat.ts). */
-  compat?: CompatMode;
-  /** Enforce cda-sim's own rules as errors (default); false accepts them with a warning (http/own-rules.ts). */
-  strict?: boolean;
-  /** Preloaded OpenAPI documents (tests load them once). */
-  apis?: { ca?: OpenAPIBackend; admin?: OpenAPIBackend; reporting?: OpenAPIBackend };
-  /** The spec profile that routes and validates (default: the built-in reconstructed documents). */
-  profile?: SpecProfile;
-}
+export type { SimulatorOptions } from '../rehearsal/simulated-cda.js';
 
-export interface Simulator {
-  endpoints: { https?: string; http?: string; admin?: string; issuer: string };
-  /** Headers a client of the admin API sends (the bearer token when it is off loopback). */
-  adminHeaders: Record<string, string>;
-  /** Off loopback: the token file, and whether it was made by this start. */
-  adminToken?: { file: string; created: boolean; token: string };
-  store: Store;
-  journal: Journal;
-  /** Reporting API submissions, with their receipt times. */
-  submissions: SubmissionStore;
-  material: Material;
-  users: TestUser[];
-  config: CaConfig;
-  /** The spec profile the C&A and reporting service validate with, and the checks judge by. */
-  profile: SpecProfile;
-  /** The one fault registry the C&A and reporting service read (admin API, /configuration, scenarios). */
-  faults: FaultRegistry;
+export interface Simulator extends RunSimulator {
   /** What the web console (/console on the admin port) shows; give it a run's events with `runEvent`. */
   console: LiveConsoleSource;
-  mintUserToken(userId: string, variant?: UserTokenVariant, lifetimeSeconds?: number): Promise<{ token: string; claims: Record<string, unknown> }>;
-  close(): Promise<void>;
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {

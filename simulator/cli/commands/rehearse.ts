@@ -38,7 +38,12 @@ export const rehearseCommand = defineCommand({
   run: async (args) => {
     if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
     // Loaded here, not at the top: `rehearse --help` needs only the options above.
-    const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
+    const [{ rehearse }, { startSimulator }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([
+      import('../../rehearsal/rehearse.js'),
+      import('../../server/simulator.js'),
+      import('../run-output.js'),
+      import('../../reports/expected-failures.js'),
+    ]);
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
@@ -58,6 +63,7 @@ export const rehearseCommand = defineCommand({
     const interrupt = interruptOnCtrlC();
     const consoleUrl = (admin?: string) => (admin ? `${admin}/console/` : 'not available (the admin port is off)');
     const outcome = await rehearse({
+      startSimulator,
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       configFile: args.config,

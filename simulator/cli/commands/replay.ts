@@ -53,7 +53,7 @@ export const replayCommand = defineCommand({
     if (faults?.length && args.config) throw new CliError('--reference-fault gives the built-in reference provider defects; with --config the provider is your own, so leave one of them out', EXIT.usage);
     const bundle = await bundleFor(String(args.file));
     // Loaded here, not at the top: `replay --help` needs only the options above.
-    const { renderReplay, replayBundle } = await import('../../runs/replay.js');
+    const [{ renderReplay }, { replayBundle }, { startSimulator }] = await Promise.all([import('../../runs/replay.js'), import('../../rehearsal/replay.js'), import('../../server/simulator.js')]);
     const recordedFaults = bundle.config?.referenceFaults ?? [];
     if (!args.config && !faults?.length && recordedFaults.length) {
       console.log(`the recording was made against the reference provider with deliberate faults (${recordedFaults.join(', ')}); this replay uses the clean one (--reference-fault ${recordedFaults.join(' ')} to use the same variant)`);
@@ -62,6 +62,7 @@ export const replayCommand = defineCommand({
     const display = liveProgressFor(args);
     const interrupt = interruptOnCtrlC();
     const report = await replayBundle(bundle, {
+      startSimulator,
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       configFile: args.config,

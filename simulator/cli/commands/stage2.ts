@@ -21,13 +21,20 @@ export const stage2Command = defineCommand({
       .option('ci', { type: 'boolean', default: false, describe: 'No prompts: the updates are taken as applied already' }),
   run: async (args) => {
     // Loaded here, not at the top: `stage2 --help` needs only the options above.
-    const [{ rehearse }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([import('../../rehearsal/rehearse.js'), import('../run-output.js'), import('../../reports/expected-failures.js')]);
+    const [{ rehearse }, { startSimulator }, { phasesFrom }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([
+      import('../../rehearsal/rehearse.js'),
+      import('../../server/simulator.js'),
+      import('../../rehearsal/phases/index.js'),
+      import('../run-output.js'),
+      import('../../reports/expected-failures.js'),
+    ]);
     // Checked before anything starts: a bad list is a usage error.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures']) : undefined;
     const runId = args.run ?? latestPausedRun(args['state-dir']);
     if (!runId) throw new CliError(`no paused run in ${args['state-dir']}: \`cda-sim rehearse --config …\` pauses after Stage 1 when no --apply-updates command is given and there is no terminal to ask at`, EXIT.usage);
     const interrupt = interruptOnCtrlC();
-    const outcome = await rehearse({
+    const resumed = {
+      startSimulator,
       stateDir: args['state-dir'],
       certsDir: args['certs-dir'],
       resumeRunId: runId,
@@ -36,9 +43,11 @@ export const stage2Command = defineCommand({
       submitReporting: args['submit-reporting'],
       ports: portsOf(args),
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
-      progress: (line) => console.log(line),
+      progress: (line: string) => console.log(line),
       signal: interrupt.signal,
-    }).finally(() => interrupt.release());
+    };
+    // The window from the update file on: Stage 1 was played before the pause.
+    const outcome = await rehearse(resumed, phasesFrom('update-file')).finally(() => interrupt.release());
     printRunOutcome(outcome, args.junit);
     return outcome.exitCode;
   },
