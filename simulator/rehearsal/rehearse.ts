@@ -2,24 +2,18 @@
 // provider, or the user's own from a config file), play the scenarios, write the results.
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import { systemClock, type Clock } from '../core/clock.js';
 import { outputPathProblem, packageVersion } from '../core/paths.js';
 import { asUsageError, CliError, EXIT } from '../cli/exit-codes.js';
-import { createSigner } from '../crypto/jose.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
-import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
 import { startSimulator, type Simulator } from '../server/simulator.js';
 import { builtInProfile, describeProfile, loadSpecProfile, profileRecord, BUILT_IN_PROFILE, SpecDirError, type SpecProfile } from '../http/spec-profile.js';
-import { tokenEndpoint } from '../ca/config.js';
 import { loadTestData, type TestDataPack } from '../testdata/records.js';
-import { PfsDriver } from '../pfs/pfs-driver.js';
-import { DashboardDriver } from '../dashboard/dashboard-driver.js';
 import { checkAgainstSchema } from '../dashboard/view-data-check.js';
 import { startReferenceProvider, type ProviderFault, type ReferenceProvider } from '../provider/reference-provider.js';
 import { loadScenario, runScenario, untilAborted } from '../scenarios/engine.js';
 import { checkMatchingPolicy } from '../scenarios/matching-policy.js';
-import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
+import type { RunContext } from '../scenarios/context.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { ScenarioFile, TestCaseResult } from '../scenarios/types.js';
 import { runResults, type OwnRuleWarningRecord, type RunResults, type RunStatus } from '../reports/results.js';
@@ -31,6 +25,7 @@ import { expectedPei } from '../scenarios/context.js';
 import { at } from '../scenarios/correlation.js';
 import { journalCapFromMiB, readJournal } from '../store/journal.js';
 import { checkStateDir, type StateDirError } from '../store/disk.js';
+import { assertReachable, dashboardDriverFor, pfsDriverFor, providerTls, referenceProviderConfig, referenceProviderOptions } from './provider-setup.js';
 import { installDriverFaults, parseDriverFaults, selectTestCases } from './system-options.js';
 import { DEFAULT_SYSTEM_TIMING, type SystemTestTiming } from '../scenarios/system-timing.js';
 import type { CompatMode } from '../ca/compat.js';
@@ -47,7 +42,7 @@ import { receivedOnUtcDay } from '../reporting/submissions.js';
 
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
-export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
+export { DASHBOARD_ISSUER } from './provider-setup.js';
 
 export interface RehearseOptions {
   stateDir: string;
@@ -125,32 +120,6 @@ export interface RehearsalOutcome {
   aborted?: { reason: string };
   /** Set when the run was interrupted (Ctrl+C, exit 130): how many test cases were played. The run is kept. */
   interrupted?: { played: number };
-}
-
-function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
-  const t = cfg.provider.tls ?? {};
-  const read = (f?: string) => (f ? fs.readFileSync(f, 'utf8') : undefined);
-  // The system's trusted roots plus the cda-sim CA (which issues the reference provider's certificate).
-  const ca = [...tls.rootCertificates, sim.material.ca.cert, ...(t.trustCaFile ? [read(t.trustCaFile)!] : [])];
-  return {
-    ca,
-    cert: read(t.clientCertFile) ?? sim.material.cdaClient.cert,
-    key: read(t.clientKeyFile) ?? sim.material.cdaClient.key,
-    rejectUnauthorized: !t.insecureSkipVerify,
-  };
-}
-
-/**
- * Before judging anything, make sure the provider answers at all: an unreachable endpoint or a TLS
- * failure is an environment problem (exit 3), not a failed test case.
- */
-async function assertReachable(url: string, tls: TlsClientOptions): Promise<void> {
-  try {
-    await call({ method: 'HEAD', url, tls, timeoutMs: 10000, freshConnection: true });
-  } catch (err) {
-    const e = err as CallFailed;
-    throw new CliError(`the provider's find endpoint ${url} cannot be reached (${e.code}): ${e.message}. Check that it is running, the URL, and the TLS settings (trustCaFile, client certificate) in your config`, EXIT.environment);
-  }
 }
 
 /** A run as set up before any server starts: every bad option has been refused by then. */
@@ -415,8 +384,8 @@ async function playRun(run: RunSetup): Promise<RehearsalOutcome> {
     if (userConfig) {
       config = { ...userConfig, budgets: run.budgets, matchingPolicy: run.matchingPolicy };
     } else {
-      provider = await startReferenceProvider(referenceProviderOptions(run, sim, referenceStateFile));
-      config = referenceProviderConfig(run, provider);
+      provider = await startReferenceProvider(referenceProviderOptions(sim, run.testData, run.opts.referenceFaults, referenceStateFile));
+      config = referenceProviderConfig(provider, run.testData, run.budgets, run.matchingPolicy);
       progress(`reference provider: find ${provider.findUrl}, view ${provider.viewUrl}`);
     }
     progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);
@@ -455,37 +424,6 @@ function ownRuleWarningsOf(e: JournalEntry): OwnRuleWarningRecord[] {
   return (e.ownRuleWarnings ?? []).map((w) => ({ time: e.time, role: e.role, method: e.method, path: e.path, ...(e.requestId ? { requestId: e.requestId } : {}), status: e.status, ...w }));
 }
 
-function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
-  const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
-  return {
-    tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },
-    ca: {
-      baseUrl: caUrl,
-      issuer: sim.endpoints.issuer,
-      jwksUrl: `${caUrl}/jwk_uri`,
-      tls: { ca: sim.material.ca.cert, cert: sim.material.providerClient.cert, key: sim.material.providerClient.key },
-    },
-    pfsIssuer: sim.config.pfsIssuer,
-    testData: run.testData,
-    faults: run.opts.referenceFaults,
-    stateFile,
-  };
-}
-
-function referenceProviderConfig(run: RunSetup, provider: ReferenceProvider): ProviderConfig {
-  return {
-    provider: {
-      name: 'cda-sim reference provider',
-      findUrl: provider.findUrl,
-      viewUrl: provider.viewUrl,
-      holdernameGuids: run.testData.holdernames.map((h) => h.holdernameGuid),
-      viewTokenKey: { jwksUrl: provider.jwksUrl },
-    },
-    budgets: run.budgets,
-    matchingPolicy: run.matchingPolicy,
-  };
-}
-
 /** The drivers, the journal the checks read, and the run's own record (journal copy and inputs). */
 async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig, provider: ReferenceProvider | undefined): Promise<RunContext> {
   const { opts, clock, progress, paused, testData } = run;
@@ -498,8 +436,6 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
   startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
-  // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
-  const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
   const ctx: RunContext = {
     clock,
     sim,
@@ -520,31 +456,8 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
     emit: run.emit,
     waiting: run.waiting,
     signal: opts.signal,
-    pfs: new PfsDriver({
-      clock,
-      journal: sim.journal,
-      pfsSigner: await createSigner(sim.material.keys.pfs),
-      rogueSigner: await createSigner(sim.material.keys.rogue),
-      pfsIssuer: sim.config.pfsIssuer,
-      caTokenEndpoint: () => tokenEndpoint(sim.endpoints.issuer),
-      findUrl: config.provider.findUrl,
-      tls: toProvider,
-      timeoutMs: config.budgets.requestTimeoutMs,
-    }),
-    dashboard: new DashboardDriver({
-      clock,
-      journal: sim.journal,
-      caTokenUrl: () => caTokenUrl,
-      // With the plain HTTP port off, the RPT is asked for over HTTPS with mTLS, as any client must.
-      caTls: { ca: sim.material.ca.cert, cert: sim.material.cdaClient.cert, key: sim.material.cdaClient.key },
-      rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
-      rqpSigner: await createSigner(sim.material.keys.dashboard),
-      dashboardIssuer: DASHBOARD_ISSUER,
-      viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
-      tls: toProvider,
-      timeoutMs: config.budgets.requestTimeoutMs,
-      okStatus: sim.profile.view.okStatus,
-    }),
+    pfs: await pfsDriverFor(sim, config, clock, toProvider),
+    dashboard: await dashboardDriverFor(sim, config, clock, toProvider),
   };
   if (paused) ctx.updates = paused.updates;
   return ctx;
