@@ -44,8 +44,8 @@ export async function assertReachable(url: string, tls: TlsClientOptions): Promi
   }
 }
 
-/** The built-in reference provider, calling this simulator's C&A over mTLS. */
-export function referenceProviderOptions(sim: Simulator, testData: TestDataPack, faults: ProviderFault[] | undefined, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
+/** The built-in reference provider, calling this simulator's C&A over mTLS (its PATs and PeIs in `stateFile`, else in memory). */
+export function referenceProviderOptions(sim: Simulator, testData: TestDataPack, faults: ProviderFault[] | undefined, stateFile?: string): Parameters<typeof startReferenceProvider>[0] {
   const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
   return {
     tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },

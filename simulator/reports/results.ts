@@ -6,6 +6,7 @@ import type { TestCaseResult } from '../scenarios/types.js';
 import { decisionLine, decisionOf, exchangeLabel } from '../scenarios/decision.js';
 import type { WindowSummary } from '../rehearsal/window.js';
 import type { ProfileRecord } from '../http/spec-profile.js';
+import type { SoakFigures } from './soak-model.js';
 
 export type RunStatus = 'complete' | 'paused' | 'aborted' | 'interrupted';
 
@@ -60,6 +61,8 @@ export interface RunResults {
   };
   summary: { total: number; passed: number; failed: number; errors: number; notRun: number; notApplicable: number };
   testCases: TestCaseResult[];
+  /** A soak's measurements (`cda-sim soak`); its test cases are the thresholds judged against them. */
+  soak?: SoakFigures;
 }
 
 /** A run's results: its metadata, the test cases, and the summary counted from them. */
