@@ -1,21 +1,13 @@
 // The soak's figures in plain text: the live line while it runs, and the table printed at its end.
 import { STAGES, STAGE_LABELS, type SoakFigures } from '../reports/soak-model.js';
 import type { SoakStatus } from './soak.js';
+import { latency, percent } from '../reports/soak-html.js';
 
 const clock = (ms: number) => {
   const t = Math.floor(Math.max(0, ms) / 1000);
   return `${Math.floor(t / 3600)}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
 };
 const rate = (n: number) => `${n.toFixed(1)}/s`;
-
-/** A latency as people read it: `12.3 ms`, `2.41 s`. */
-export function latency(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
-}
-
-export function percent(share: number): string {
-  return `${(share * 100).toFixed(share === 1 ? 0 : 2)}%`;
-}
 
 /** `soak 0:00:12 of 0:10:00 · rate 20.0/s asked, 19.9/s sent, 19.8/s answered · find-ack p99 12.3 ms · 0 errors · 14 in flight` */
 export function statusLine(s: SoakStatus): string {
