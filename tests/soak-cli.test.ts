@@ -12,6 +12,7 @@ import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 import { pdfText } from './helpers/pdf.js';
+import { artefactPath, launchChromium } from './helpers/browser.js';
 import { packageRoot } from '../simulator/core/paths.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import type { RunResults } from '../simulator/reports/results.js';
@@ -125,7 +126,7 @@ test('a provider that answers views slowly (each soak defect of the catalogue) b
   }
 });
 
-test('the reports show the soak: figures and charts in the HTML, figures in the PDF', async () => {
+test('the reports show the soak: figures and charts in the HTML (drawn in Chromium, a screenshot kept), figures in the PDF', async () => {
   const { dir: certsDir } = await sharedMaterial();
   const cwd = tempDir();
   const r = await cliProcess(['soak', '--ci', '--duration', '3s', '--rate', '3/s', '--state-dir', 'state', '--certs-dir', certsDir], cwd, {}, 90000);
@@ -136,6 +137,22 @@ test('the reports show the soak: figures and charts in the HTML, figures in the 
   assert.match(html, /<svg[^>]*aria-label="latency over time"/);
   assert.match(html, /<svg[^>]*aria-label="latency by percentile"/);
   assert.match(html, new RegExp(`${results.soak!.sent.finds} finds`));
+  // Drawn, not just written: each chart has a size on the page and a line per series.
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`file://${path.join(dir, 'report.html')}`);
+    for (const label of ['latency over time', 'latency by percentile']) {
+      const chart = page.locator(`svg[aria-label="${label}"]`);
+      const box = await chart.boundingBox();
+      assert.ok(box && box.width > 400 && box.height > 200, `${label}: ${JSON.stringify(box)}`);
+      assert.ok((await chart.locator('polyline').count()) >= 2, `${label}: a line per series`);
+    }
+    await page.locator('#soak').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artefactPath('soak-report.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
   const pdf = pdfText(path.join(dir, 'report.pdf'));
   assert.match(pdf, /Soak/);
   assert.match(pdf, /find acknowledgement \(202\)/);

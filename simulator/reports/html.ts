@@ -274,9 +274,7 @@ ${metadata(m)}
 <h2>Summary</h2>
 ${summaryTable(m)}
 ${windowTable(m)}
-${results.soak ? soakSectionHtml(results.soak) : ''}
-<h2>Provider response times</h2>
-${responseTimeSvg(m)}
+${results.soak ? soakSectionHtml(results.soak) : `<h2>Provider response times</h2>\n${responseTimeSvg(m)}`}
 ${phases.join('\n')}
 </main>
 </body>

@@ -350,8 +350,9 @@ function render(doc: Doc, m: ReportModel, soak?: SoakFigures): void {
   metadata(doc, m);
   summary(doc, m);
   windowTimes(doc, m);
+  // A soak's timings are its own section: the strip of test-case exchanges would be empty.
   if (soak) soakFigures(doc, soak);
-  chart(doc, m);
+  else chart(doc, m);
   for (const p of m.phases) {
     doc.addPage();
     heading(doc, `Phase: ${p.name}`, 15);
