@@ -11,6 +11,7 @@ import path from 'node:path';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
+import { CLI } from './helpers/spawn-sim.js';
 import { pdfText } from './helpers/pdf.js';
 import { artefactPath, launchChromium } from './helpers/browser.js';
 import { packageRoot } from '../simulator/core/paths.js';
@@ -85,10 +86,14 @@ test('a soak of the reference provider: counts agree with the journal, availabil
   assert.is(f.availability.share, 1);
   assert.is(f.errors.total, 0);
   assert.ok(f.stages['find-ack'].p50 > 0 && f.stages['find-ack'].p50 <= f.stages['find-ack'].p99 && f.stages['find-ack'].p99 <= f.stages['find-ack'].max);
-  // One test case per threshold; only the impossible one fails.
-  assert.equal(results.testCases.map((t) => [t.id, t.verdict]), [['availability>=99.5%', 'pass'], ['slow-views<=0', 'pass'], ['find-ack:max<0.01ms', 'fail']]);
+  // One test case per threshold, then the reporting check; only the impossible threshold fails.
+  const reporting = ['REP-01', 'REP-02', 'REP-03', 'REP-04', 'REP-05', 'REP-06', 'REP-07'];
+  assert.equal(results.testCases.map((t) => [t.id, t.verdict]), [['availability>=99.5%', 'pass'], ['slow-views<=0', 'pass'], ['find-ack:max<0.01ms', 'fail'], ...reporting.map((id) => [id, 'pass'])]);
+  // The reference provider's reports agree with what the soak sent: as many view requests per holdername as it journalled.
+  assert.match(results.testCases.find((t) => t.id === 'REP-03')!.reasons.join(' | '), /req_count/);
+  assert.match(r.stdout, /reporting: the reference provider submits its daily reports for \d{4}-\d{2}-\d{2}/);
   const xml = fs.readFileSync(junit, 'utf8');
-  assert.is((xml.match(/<testcase /g) ?? []).length, 3);
+  assert.is((xml.match(/<testcase /g) ?? []).length, 3 + reporting.length);
   assert.is((xml.match(/<failure /g) ?? []).length, 1);
   assert.match(xml, /<testcase[^>]*name="find-ack:max&lt;0\.01ms[^"]*"[^>]*>\s*<failure message="find-ack max was [\d.]+ ms; the threshold is &lt; 0\.01 ms: BREACHED"/);
   assert.match(r.stdout, /availability: 100% \(\d+ of \d+/);
@@ -98,7 +103,7 @@ test('a soak of the reference provider: counts agree with the journal, availabil
   assert.ok(fs.statSync(path.join(cwd, 'soak.tar.gz')).size > 0);
 });
 
-test('a provider that answers views slowly (each soak defect of the catalogue) breaches exactly the thresholds it catches', async () => {
+test('a provider that answers views slowly (each soak defect of the catalogue) breaches exactly the thresholds it catches; its reports of the slow views agree with the soak', async () => {
   const catalogue = JSON.parse(fs.readFileSync(path.join(packageRoot, 'tests', 'defect-catalogue.json'), 'utf8')).defects as { fault: string; soak?: boolean; catches: string[]; reasons: Record<string, string> }[];
   const soakDefects = catalogue.filter((d) => d.soak);
   assert.ok(soakDefects.length > 0);
@@ -110,7 +115,9 @@ test('a provider that answers views slowly (each soak defect of the catalogue) b
     try {
       const config = { provider: ownProviderSection(provider, { name: `provider with ${d.fault}` }), simulator: { httpsPort, httpPort, adminPort: -1 } };
       fs.writeFileSync(path.join(cwd, 'cda-sim.config.json'), JSON.stringify(config));
-      const r = await cliProcess(['soak', '--ci', '--config', 'cda-sim.config.json', '--duration', '2s', '--rate', '2/s', '--state-dir', 'state', '--certs-dir', certsDir, '--slo', 'slow-views<=0', '--slo', 'find-ack:p99<5s'], cwd, {}, 90000);
+      // After the soak, the provider is asked to submit its daily reports, as a provider's own command would.
+      const submit = `"${process.execPath}" "${CLI}" provider submit-reporting --provider-url ${new URL(provider.findUrl).origin} --certs-dir "${certsDir}"`;
+      const r = await cliProcess(['soak', '--ci', '--config', 'cda-sim.config.json', '--duration', '2s', '--rate', '2/s', '--state-dir', 'state', '--certs-dir', certsDir, '--slo', 'slow-views<=0', '--slo', 'find-ack:p99<5s', '--submit-reporting', submit], cwd, {}, 90000);
       assert.is(r.code, 1, r.stdout + r.stderr);
       const { results } = resultsOf(cwd, r.stdout);
       const f = results.soak!;
@@ -119,6 +126,10 @@ test('a provider that answers views slowly (each soak defect of the catalogue) b
       assert.is(f.slowViews.count, f.sent.views);
       assert.is(f.availability.views.ok, 0);
       assert.equal(results.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id), d.catches);
+      // The reporting check ran, and the provider's slow-view reports matched the views the soak saw take over 10 s.
+      const rep04 = results.testCases.find((t) => t.id === 'REP-04')!;
+      assert.is(rep04.verdict, 'pass', r.stdout);
+      assert.match(rep04.reasons.join(' | '), /[1-9]\d* slow view\(s\) reported \(cda-sim saw [1-9]/);
       for (const [id, pattern] of Object.entries(d.reasons)) assert.match(results.testCases.find((t) => t.id === id)!.reasons.join(' | '), new RegExp(pattern), id);
     } finally {
       provider.stop();

@@ -27,6 +27,9 @@ import { arrivalsBy, describeLoad, rateAt, type LoadProfile } from './load-profi
 import { FaultMix, isProviderCaCall, type FaultShare } from './fault-mix.js';
 import { judgeThresholds, type Threshold } from './thresholds.js';
 import { SoakMeter } from './meter.js';
+import { isDashboardView, judgeSoakReporting, slimViewEntry } from './reporting-check.js';
+import { utcDay } from '../reporting/pipeline.js';
+import type { TestCaseResult } from '../scenarios/types.js';
 
 /** PDP's availability figure (Code of Connection 2.1.5). */
 export const AVAILABILITY_TARGET = 0.995;
@@ -51,6 +54,12 @@ export interface SoakOptions {
   /** Over the config's budgets: findAckMs and viewResponseMs decide "in time"; registrationWindowMs, requestTimeoutMs. */
   budgets?: Partial<ProviderConfig['budgets']>;
   reportsDir?: string;
+  /**
+   * With --config: a command that has your provider submit its daily reports once the soak is over
+   * (over the config's provider.submitReporting.command); the reference provider submits by itself.
+   * Either way the reports are judged against what the soak saw.
+   */
+  submitReporting?: string;
   clock?: Clock;
   progress?: (line: string) => void;
   /** Told every second how the soak is going (the live line). */
@@ -159,20 +168,24 @@ export async function soak(opts: SoakOptions): Promise<SoakOutcome> {
     const toProvider = providerTls(config, sim);
     await assertReachable(config.provider.findUrl, toProvider);
     startRunRecord(setup.folder, { journal: sim.journal, scenarios: [], users: sim.users, testData: setup.testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, profile: profileRecord(sim.profile) });
-    const driver = new SoakDriver(setup, sim, config, await pfsDriverFor(sim, config, setup.clock, toProvider), await dashboardDriverFor(sim, config, setup.clock, toProvider));
+    const hook = setup.userConfig ? (opts.submitReporting ?? setup.userConfig.provider.submitReporting?.command) : undefined;
+    const withReporting = !!provider || !!hook;
+    const driver = new SoakDriver(setup, sim, config, await pfsDriverFor(sim, config, setup.clock, toProvider), await dashboardDriverFor(sim, config, setup.clock, toProvider), withReporting);
     const startedAt = new Date(setup.clock.now()).toISOString();
     const { figures, interrupted } = await driver.run();
-    return await finish(setup, config, startedAt, figures, interrupted);
+    if (!withReporting) setup.progress('reporting: not judged (give --submit-reporting "<command>" to have your provider submit its daily reports after the soak, and have them judged against what it saw)');
+    const reporting = withReporting && !interrupted ? await judgeSoakReporting({ sim, config, testData: setup.testData, provider, hook, day: utcDay(setup.clock.now()), runId: setup.runId, folder: setup.folder, views: driver.views, progress: setup.progress, signal: opts.signal }) : [];
+    return await finish(setup, config, startedAt, figures, interrupted, reporting);
   } finally {
     await provider?.close();
     await sim.close();
   }
 }
 
-async function finish(setup: SoakSetup, config: ProviderConfig, startedAt: string, figures: SoakFigures, interrupted: boolean): Promise<SoakOutcome> {
+async function finish(setup: SoakSetup, config: ProviderConfig, startedAt: string, figures: SoakFigures, interrupted: boolean, reporting: TestCaseResult[]): Promise<SoakOutcome> {
   const { opts } = setup;
   const status: RunStatus = interrupted ? 'interrupted' : 'complete';
-  const testCases = judgeThresholds(opts.thresholds, figures, startedAt);
+  const testCases = [...judgeThresholds(opts.thresholds, figures, startedAt), ...reporting];
   const results: RunResults = {
     ...runResults(
       {
@@ -183,7 +196,7 @@ async function finish(setup: SoakSetup, config: ProviderConfig, startedAt: strin
         configDigest: configDigest(setup.userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
         startedAt,
         finishedAt: new Date(setup.clock.now()).toISOString(),
-        scenarios: ['soak'],
+        scenarios: reporting.length ? ['soak', 'reporting'] : ['soak'],
         status,
         ...(interrupted ? { stopReason: `INTERRUPTED (Ctrl+C) after ${Math.round(figures.wallMs / 1000)} s of ${Math.round(figures.durationMs / 1000)} s: the figures are of what was sent` } : {}),
       },
@@ -207,7 +220,7 @@ class SoakDriver {
   private inFlight = 0;
   private maxSeen = 0;
   private sent = 0;
-  private views = 0;
+  private viewsSent = 0;
   private refused = 0;
   private lagMaxMs = 0;
   private findsOk = 0;
@@ -222,6 +235,8 @@ class SoakDriver {
   private answered = 0;
   /** Every find and view under way, to await at the end. */
   private readonly work = new Set<Promise<void>>();
+  /** The view requests sent, for the reporting check (kept only when it will run). */
+  readonly views: JournalEntry[] = [];
 
   constructor(
     private readonly s: SoakSetup,
@@ -229,6 +244,7 @@ class SoakDriver {
     private readonly config: ProviderConfig,
     private readonly pfs: PfsDriver,
     private readonly dashboard: DashboardDriver,
+    private readonly keepViews: boolean,
   ) {
     this.meter = new SoakMeter(s.opts.load.durationMs);
     this.pool = matchedUsers(sim.users, s.testData);
@@ -337,6 +353,7 @@ class SoakDriver {
 
   /** Every C&A exchange: the provider's own calls timed; a registration caused by a find starts a view of that PeI. */
   private onJournal(e: JournalEntry): void {
+    if (this.keepViews && isDashboardView(e)) this.views.push(slimViewEntry(e));
     if (!isProviderCaCall(e)) return;
     const ca = this.meter.stage('ca-calls');
     if (e.status >= 200 && e.status < 300) ca.ok(e.durationMs);
@@ -369,21 +386,24 @@ class SoakDriver {
   }
 
   private startView(assetGuid: string): void {
-    this.views++;
+    this.viewsSent++;
     if (!this.admit('view')) return;
     this.track(this.view(assetGuid).finally(() => this.inFlight--));
   }
 
   private async view(assetGuid: string): Promise<void> {
     const v = await this.dashboard.view(this.config.provider.viewUrl, assetGuid, { tags: { soak: this.s.runId } });
-    const legs: [keyof ViewOutcome & ('first' | 'rptResponse' | 'second'), 'view-challenge' | 'view-rpt' | 'view-data'][] = [
-      ['first', 'view-challenge'],
-      ['rptResponse', 'view-rpt'],
-      ['second', 'view-data'],
+    const okStatus = this.sim.profile.view.okStatus ?? 200;
+    // Each leg's latency counts when it answered as the dance needs (401, 200, the data status); any other answer is the leg's error.
+    const legs: ['first' | 'rptResponse' | 'second', 'view-challenge' | 'view-rpt' | 'view-data', number][] = [
+      ['first', 'view-challenge', 401],
+      ['rptResponse', 'view-rpt', 200],
+      ['second', 'view-data', okStatus],
     ];
-    for (const [leg, stage] of legs) {
+    for (const [leg, stage, due] of legs) {
       const answer = v[leg];
-      if (answer) this.meter.stage(stage).ok(answer.durationMs);
+      if (answer?.status === due) this.meter.stage(stage).ok(answer.durationMs);
+      else if (answer) this.meter.stage(stage).failed(false);
     }
     const timeout = v.errors.some((m) => /no response within/.test(m));
     const slowest = Math.max(v.first?.durationMs ?? 0, v.second?.durationMs ?? 0);
@@ -392,7 +412,7 @@ class SoakDriver {
       this.slowViews++;
       if (this.slowExamples.length < SLOW_VIEW_EXAMPLES) this.slowExamples.push({ assetGuid, ms: Math.round(slowest), ...(v.requestIds.at(-1) ? { requestId: v.requestIds.at(-1) } : {}) });
     }
-    const correct = v.final?.status === (this.sim.profile.view.okStatus ?? 200) && !!v.viewDataToken && !v.signatureError;
+    const correct = v.final?.status === okStatus && !!v.viewDataToken && !v.signatureError;
     if (!correct) {
       this.meter.stage('view').failed(timeout);
       this.meter.error(viewError(v, timeout, this.s.budgets.requestTimeoutMs));
@@ -418,7 +438,7 @@ class SoakDriver {
       errors: this.meter.errorCount,
       inFlight: this.inFlight,
       sent: this.sent,
-      views: this.views,
+      views: this.viewsSent,
     };
     this.lastStatus = { atMs: now, sent: this.sent, answered: this.answered };
     this.s.opts.onStatus?.(st);
@@ -428,7 +448,7 @@ class SoakDriver {
     const { load } = this.s.opts;
     const pendingAtEnd = [...this.pending.values()].filter((p) => !p.registered).length;
     const findsTotal = this.sent;
-    const total = findsTotal + this.views;
+    const total = findsTotal + this.viewsSent;
     const ok = this.findsOk + this.viewsOk;
     const errors = this.meter.errorCount;
     const mix = this.s.opts.faultMix;
@@ -436,13 +456,13 @@ class SoakDriver {
       load: describeLoad(load),
       durationMs: load.durationMs,
       wallMs: this.now() - this.startMs,
-      sent: { finds: this.sent, views: this.views },
+      sent: { finds: this.sent, views: this.viewsSent },
       refusedByBound: this.refused,
       maxInFlight: this.maxSeen,
       scheduleLagMaxMs: Math.max(0, Math.round(this.lagMaxMs)),
       users: this.pool.map((u) => u.id),
       stages: this.meter.figures(),
-      availability: { ok, total, share: total ? ok / total : 0, target: AVAILABILITY_TARGET, finds: { ok: this.findsOk, total: findsTotal }, views: { ok: this.viewsOk, total: this.views }, findAckMs: this.s.budgets.findAckMs, viewMs: this.s.budgets.viewResponseMs },
+      availability: { ok, total, share: total ? ok / total : 0, target: AVAILABILITY_TARGET, finds: { ok: this.findsOk, total: findsTotal }, views: { ok: this.viewsOk, total: this.viewsSent }, findAckMs: this.s.budgets.findAckMs, viewMs: this.s.budgets.viewResponseMs },
       slowViews: { count: this.slowViews, thresholdMs: this.s.budgets.viewResponseMs, examples: this.slowExamples },
       errors: { total: errors, rate: total ? errors / total : 0, byKind: { ...this.meter.errorsByKind } },
       registrations: { expected: this.registrationsSeen + this.registrationsMissing + pendingAtEnd, seen: this.registrationsSeen, missing: this.registrationsMissing, pendingAtEnd },

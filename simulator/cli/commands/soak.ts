@@ -22,6 +22,7 @@ export const soakCommand = defineCommand({
       .option('fault-mix', { type: 'string', describe: 'Background C&A faults on the provider’s calls: 429=1%,503=0.5%' })
       .option('slo', { type: 'string', array: true, describe: 'A threshold, as k6 writes them: find-ack:p99<2s, availability>99.5%, slow-views<=0 (default availability>=99.5%); a breach exits 1' })
       .option('max-in-flight', { type: 'number', default: 1000, describe: 'Finds and view dances awaiting an answer at most; one the bound refuses is counted as an error' })
+      .option('submit-reporting', { type: 'string', describe: 'With --config: a command that has your provider submit its daily reports after the soak, judged against what the soak saw (the reference provider submits by itself)' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here: one test case per threshold' })
       .option('reports-dir', { type: 'string', describe: 'Also copy the soak’s reports here (the run is always kept in <state-dir>/runs/<run id>/)' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines (every 10 s) instead of a live line (also when output is not a terminal)' }),
@@ -35,6 +36,7 @@ export const soakCommand = defineCommand({
       import('../../reports/results.js'),
     ]);
     // Every option is checked before anything starts.
+    if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
     const load = loadProfileOf(args);
     const thresholds = parseThresholds(args.slo);
     const faultMix = parseFaultMix(args['fault-mix']);
@@ -69,6 +71,7 @@ export const soakCommand = defineCommand({
       maxInFlight,
       ports: portsOf(args),
       reportsDir: args['reports-dir'],
+      submitReporting: args['submit-reporting'],
       progress,
       onStatus,
       signal: interrupt.signal,
