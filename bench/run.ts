@@ -1,7 +1,7 @@
 // `npm run bench`: POST /rreguri throughput and p99 of the real cda-sim C&A (its own process, plain
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
 // and the restart time at that size; then find requests per second through the PFS driver against the
-// reference provider next to signing alone; then the journal at 1,000,000 exchanges (`journal --limit 5`
+// reference provider next to signing alone, and the soak's sustained finds and view dances a second; then the journal at 1,000,000 exchanges (`journal --limit 5`
 // read time, bytes per exchange), and the command line's start-up (`--version`, `--help`). Prints a table and writes bench-results/latest.json.
 //
 //   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--journal-exchanges 1000000] [--profile]

@@ -103,6 +103,24 @@ test('a soak of the reference provider: counts agree with the journal, availabil
   assert.ok(fs.statSync(path.join(cwd, 'soak.tar.gz')).size > 0);
 });
 
+test('a background fault mix goes through the fault registry: the C&A answers some of the provider\'s calls 503, and the soak counts them', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const cwd = tempDir();
+  const r = await cliProcess(['soak', '--ci', '--duration', '3s', '--rate', '5/s', '--fault-mix', '503=25%', '--state-dir', 'state', '--certs-dir', certsDir, '--slo', 'errors>=0'], cwd, {}, 90000);
+  assert.ok(r.code === 0 || r.code === 1, r.stdout + r.stderr);
+  const { dir, results } = resultsOf(cwd, r.stdout);
+  const f = results.soak!;
+  const armed = f.faultMix?.armed['503'] ?? 0;
+  assert.ok(armed > 0, `503 rules armed: ${JSON.stringify(f.faultMix)}`);
+  const journal = readRunJournal(dir);
+  const providerCalls = journal.filter((e) => e.role === 'ca' && e.direction === 'in' && !(e.path === '/token' && JSON.stringify(e.requestBody).includes('uma-ticket')));
+  const answered503 = providerCalls.filter((e) => e.status === 503).length;
+  // Each armed rule answers one call at most; the ones that fired are the C&A's 503s, and the stage counts them as its errors.
+  assert.ok(answered503 > 0 && answered503 <= armed, `503s: ${answered503}, armed: ${armed}`);
+  assert.is(f.stages['ca-calls'].errors, providerCalls.filter((e) => e.status >= 300).length);
+  assert.match(r.stdout, /background C&A faults \(--fault-mix 503=25%\): \d+ × 503/);
+});
+
 test('a provider that answers views slowly (each soak defect of the catalogue) breaches exactly the thresholds it catches; its reports of the slow views agree with the soak', async () => {
   const catalogue = JSON.parse(fs.readFileSync(path.join(packageRoot, 'tests', 'defect-catalogue.json'), 'utf8')).defects as { fault: string; soak?: boolean; catches: string[]; reasons: Record<string, string> }[];
   const soakDefects = catalogue.filter((d) => d.soak);
