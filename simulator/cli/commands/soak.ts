@@ -8,6 +8,7 @@ import { outputPathProblem } from '../../core/paths.js';
 import { interruptOnCtrlC } from '../interrupted.js';
 import { portsOf, withPorts } from '../ports.js';
 import { WAIT_LINE_EVERY_MS } from '../../core/waiting.js';
+import { writeFileAtomic } from '../../runs/run-record.js';
 
 export const soakCommand = defineCommand({
   command: 'soak',
@@ -82,7 +83,7 @@ export const soakCommand = defineCommand({
     console.log(['', ...figuresTable(outcome.figures), '', summaryTable(outcome.results, process.stdout.columns ?? 120)].join('\n'));
     console.log(`results: ${outcome.reports.json}\nreports: ${outcome.reports.pdf}, ${outcome.reports.html}, ${outcome.reports.junit}`);
     console.log(`run ${outcome.results.run.id} is kept; \`cda-sim export ${outcome.results.run.id} --out run.tar.gz\` bundles it for someone else`);
-    if (args.junit) fs.writeFileSync(path.resolve(args.junit), fs.readFileSync(outcome.reports.junit));
+    if (args.junit) writeFileAtomic(path.resolve(args.junit), fs.readFileSync(outcome.reports.junit));
     return outcome.exitCode;
   },
 });
