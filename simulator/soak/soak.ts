@@ -267,6 +267,7 @@ class SoakDriver {
     const { load } = this.s.opts;
     this.s.progress(`soak: ${describeLoad(load)}, finds for ${this.pool.length} test users (${this.pool.map((u) => u.id).join(', ')}), a view dance for every PeI they register`);
     this.startMs = this.now();
+    this.lastStatus = { atMs: this.startMs, sent: 0, answered: 0 };
     const status = setInterval(() => this.report(), 1000);
     status.unref();
     try {
