@@ -1,6 +1,6 @@
 // The soak's figures in plain text: the live line while it runs, and the table printed at its end.
 import { STAGES, STAGE_LABELS, type SoakFigures } from '../reports/soak-model.js';
-import type { SoakStatus } from './soak.js';
+import type { SoakStatus } from './driver.js';
 import { latency, percent } from '../reports/soak-html.js';
 
 const clock = (ms: number) => {
