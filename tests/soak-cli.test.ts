@@ -41,6 +41,8 @@ test('usage errors name the option and the rule, exit 2, and touch nothing', asy
     [['--duration', '10 minutes'], /--duration "10 minutes": must be a positive duration/],
     [['--fault-mix', '418=1%'], /--fault-mix "418=1%": the status must be one the C&A declares/],
     [['--max-in-flight', '0'], /--max-in-flight: must be a whole number of at least 1/],
+    [['--submit-reporting', 'true'], /--submit-reporting: only with --config/],
+    [['--config', 'missing.yaml'], /config file missing\.yaml does not exist/],
   ];
   for (const [args, message] of cases) {
     const r = await cliProcess(['soak', '--state-dir', 'state', '--certs-dir', certsDir, ...args], cwd);
