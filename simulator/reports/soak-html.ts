@@ -109,6 +109,7 @@ export function soakSectionHtml(f: SoakFigures): string {
   const a = f.availability;
   const kinds = Object.entries(f.errors.byKind).sort((x, y) => y[1] - x[1]);
   return `<h2 id="soak">Soak</h2>
+${f.mergedFrom ? `<p>Merged from ${f.mergedFrom.length} soaks run apart: ${f.mergedFrom.map(esc).join(', ')}. Their histograms are added, so each percentile is of all their traffic; each interval's p99 in the chart is the highest of theirs.</p>` : ''}
 <p>Load: ${esc(f.load)}. ${f.sent.finds} finds and ${f.sent.views} view dances sent in ${(f.wallMs / 1000).toFixed(1)} s, at most ${f.maxInFlight} in flight, to ${f.users.length} test users. Finds are sent on schedule whether or not earlier ones have answered, so a slow provider shows as latency, not as a lower rate.</p>
 <p><strong>Availability: ${esc(percent(a.share))}</strong> (${a.ok} of ${a.total}; PDP's figure is ${esc(percent(a.target))}: ${a.share >= a.target ? 'met' : '<strong>NOT MET</strong>'}). Finds ${a.finds.ok}/${a.finds.total} acknowledged with 202 within ${esc(latency(a.findAckMs))}; views ${a.views.ok}/${a.views.total} with valid, verified view data within ${esc(latency(a.viewMs))}.</p>
 <p><strong>Slow views: ${f.slowViews.count}</strong> (a view response over ${esc(latency(f.slowViews.thresholdMs))}, each reportable to PDP)${f.slowViews.examples.length ? `: ${f.slowViews.examples.map((e) => `${esc(e.assetGuid)} ${esc(latency(e.ms))}`).join(', ')}${f.slowViews.count > f.slowViews.examples.length ? ', …' : ''}` : ''}.</p>

@@ -30,6 +30,8 @@ export interface StageFigures {
   mean: number;
   /** For the percentile chart: the latency at each percentile. */
   percentiles: { percentile: number; ms: number }[];
+  /** The whole HDR histogram (µs), compressed and base64-encoded, so soaks run apart can be merged. */
+  histogram?: string;
 }
 
 export interface TimelinePoint {
@@ -64,4 +66,6 @@ export interface SoakFigures {
   registrations: { expected: number; seen: number; missing: number; pendingAtEnd: number };
   faultMix?: { asked: string; armed: Record<string, number> };
   timeline: TimelinePoint[];
+  /** A merge of several soaks (`cda-sim soak --merge`): the runs it adds up. */
+  mergedFrom?: string[];
 }

@@ -50,8 +50,21 @@ class StageMeter {
       max: n ? ms(h.maxValue) : 0,
       mean: n ? ms(h.mean) : 0,
       percentiles: n ? CHART_PERCENTILES.map((p) => ({ percentile: p, ms: at(p) })) : [],
+      ...(n ? { histogram: hdr.encodeIntoCompressedBase64(h) } : {}),
     };
   }
+}
+
+/** One stage's figures from those of several soaks: their histograms added, their counts summed. */
+export function mergeStage(parts: StageFigures[]): StageFigures {
+  const m = new StageMeter();
+  for (const p of parts) {
+    m.count += p.count;
+    m.errors += p.errors;
+    m.timeouts += p.timeouts;
+    if (p.histogram) m.histogram.add(hdr.decodeFromCompressedBase64(p.histogram, 'packed'));
+  }
+  return m.figures();
 }
 
 export class SoakMeter {

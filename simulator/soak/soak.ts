@@ -25,6 +25,7 @@ import type { FaultShare } from './fault-mix.js';
 import { judgeThresholds, type Threshold } from './thresholds.js';
 import { SoakDriver, type SoakStatus } from './driver.js';
 import { judgeSoakReporting } from './reporting-check.js';
+import { mergeFigures, readSoakParts } from './merge.js';
 import { utcDay } from '../reporting/pipeline.js';
 import type { TestCaseResult } from '../scenarios/types.js';
 
@@ -149,28 +150,61 @@ export async function soak(opts: SoakOptions): Promise<SoakOutcome> {
 
 async function finish(setup: SoakSetup, config: ProviderConfig, startedAt: string, figures: SoakFigures, interrupted: boolean, reporting: TestCaseResult[]): Promise<SoakOutcome> {
   const { opts } = setup;
-  const status: RunStatus = interrupted ? 'interrupted' : 'complete';
-  const testCases = [...judgeThresholds(opts.thresholds, figures, startedAt), ...reporting];
+  return keepSoakRun({
+    run: {
+      id: setup.runId,
+      provider: config.provider.name ?? config.provider.findUrl,
+      configDigest: configDigest(setup.userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
+      startedAt,
+      finishedAt: new Date(setup.clock.now()).toISOString(),
+      ...(interrupted ? { status: 'interrupted' as RunStatus, stopReason: `INTERRUPTED (Ctrl+C) after ${Math.round(figures.wallMs / 1000)} s of ${Math.round(figures.durationMs / 1000)} s: the figures are of what was sent` } : {}),
+    },
+    folder: setup.folder,
+    figures,
+    testCases: [...judgeThresholds(opts.thresholds, figures, startedAt), ...reporting],
+    reportsDir: opts.reportsDir,
+  });
+}
+
+/** Keep a soak as a run: results.json with its figures, JUnit, HTML and PDF; the exit code its test cases come to. */
+async function keepSoakRun(k: { run: Pick<RunResults['run'], 'id' | 'provider' | 'configDigest' | 'startedAt' | 'finishedAt' | 'status' | 'stopReason'>; folder: string; figures: SoakFigures; testCases: TestCaseResult[]; reportsDir?: string }): Promise<SoakOutcome> {
+  const scenarios = k.testCases.some((t) => t.phase === 'reporting') ? ['soak', 'reporting'] : ['soak'];
   const results: RunResults = {
-    ...runResults(
-      {
-        id: setup.runId,
-        cdaSimVersion: packageVersion(),
-        profile: builtInProfile().label,
-        provider: config.provider.name ?? config.provider.findUrl,
-        configDigest: configDigest(setup.userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
-        startedAt,
-        finishedAt: new Date(setup.clock.now()).toISOString(),
-        scenarios: reporting.length ? ['soak', 'reporting'] : ['soak'],
-        status,
-        ...(interrupted ? { stopReason: `INTERRUPTED (Ctrl+C) after ${Math.round(figures.wallMs / 1000)} s of ${Math.round(figures.durationMs / 1000)} s: the figures are of what was sent` } : {}),
-      },
-      testCases,
-    ),
-    soak: figures,
+    ...runResults({ ...k.run, status: k.run.status ?? 'complete', cdaSimVersion: packageVersion(), profile: builtInProfile().label, scenarios }, k.testCases),
+    soak: k.figures,
   };
-  const reports = await writeReports(setup.folder, results);
-  if (opts.reportsDir) copyReports(reports, path.join(opts.reportsDir, setup.runId));
-  const exitCode = interrupted ? EXIT.interrupted : testCases.some((t) => failsTheRun(results.run, t)) ? EXIT.checkFailed : EXIT.ok;
-  return { results, figures, reports, exitCode };
+  const reports = await writeReports(k.folder, results);
+  if (k.reportsDir) copyReports(reports, path.join(k.reportsDir, k.run.id));
+  const exitCode = k.run.status === 'interrupted' ? EXIT.interrupted : k.testCases.some((t) => failsTheRun(results.run, t)) ? EXIT.checkFailed : EXIT.ok;
+  return { results, figures: k.figures, reports, exitCode };
+}
+
+/**
+ * Several soaks run apart (one per CI runner) kept as one run: their figures added up
+ * (merge.ts) and judged against the thresholds. Each soak's own reporting check stays in its run.
+ */
+export async function mergeSoaks(opts: { stateDir: string; files: string[]; thresholds: Threshold[]; reportsDir?: string; clock?: Clock }): Promise<SoakOutcome> {
+  const clock = opts.clock ?? systemClock;
+  const parts = readSoakParts(opts.files);
+  try {
+    checkStateDir(opts.stateDir);
+  } catch (err) {
+    throw new CliError((err as StateDirError).message, EXIT.environment);
+  }
+  const runId = newRunId(clock);
+  const figures = mergeFigures(parts.map((p) => p.results.soak), parts.map((p) => p.results.run.id));
+  const startedAt = parts.map((p) => p.results.run.startedAt).sort()[0];
+  return keepSoakRun({
+    run: {
+      id: runId,
+      provider: [...new Set(parts.map((p) => p.results.run.provider))].join(', '),
+      configDigest: [...new Set(parts.map((p) => p.results.run.configDigest))].join(','),
+      startedAt,
+      finishedAt: parts.map((p) => p.results.run.finishedAt).sort().at(-1)!,
+    },
+    folder: runDir(opts.stateDir, runId),
+    figures,
+    testCases: judgeThresholds(opts.thresholds, figures, startedAt),
+    reportsDir: opts.reportsDir,
+  });
 }

@@ -36,6 +36,7 @@ export function figuresTable(f: SoakFigures): string[] {
   const a = f.availability;
   const kinds = Object.entries(f.errors.byKind).sort((x, y) => y[1] - x[1]);
   return [
+    ...(f.mergedFrom ? [`merged from ${f.mergedFrom.length} soaks: ${f.mergedFrom.join(', ')}`] : []),
     `load: ${f.load}; ${f.sent.finds} finds and ${f.sent.views} view dances sent in ${(f.wallMs / 1000).toFixed(1)} s (at most ${f.maxInFlight} in flight; the driver ran up to ${f.scheduleLagMaxMs} ms behind its schedule)`,
     line(head),
     ...rows.map(line),

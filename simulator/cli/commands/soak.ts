@@ -24,11 +24,12 @@ export const soakCommand = defineCommand({
       .option('slo', { type: 'string', array: true, describe: 'A threshold, as k6 writes them: find-ack:p99<2s, availability>99.5%, slow-views<=0 (default availability>=99.5%); a breach exits 1' })
       .option('max-in-flight', { type: 'number', default: 1000, describe: 'Finds and view dances awaiting an answer at most; one the bound refuses is counted as an error' })
       .option('submit-reporting', { type: 'string', describe: 'With --config: a command that has your provider submit its daily reports after the soak, judged against what the soak saw (the reference provider submits by itself)' })
+      .option('merge', { type: 'string', array: true, describe: 'Run no soak: add up the results.json of soaks run apart (one per CI runner), judge them against --slo, and keep the sum as a run' })
       .option('junit', { type: 'string', describe: 'Also write the JUnit XML here: one test case per threshold' })
       .option('reports-dir', { type: 'string', describe: 'Also copy the soak’s reports here (the run is always kept in <state-dir>/runs/<run id>/)' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines (every 10 s) instead of a live line (also when output is not a terminal)' }),
   run: async (args) => {
-    const [{ soak }, { loadProfileOf }, { parseThresholds }, { parseFaultMix }, { figuresTable, statusLine }, { summaryTable }] = await Promise.all([
+    const [{ soak, mergeSoaks }, { loadProfileOf }, { parseThresholds }, { parseFaultMix }, { figuresTable, statusLine }, { summaryTable }] = await Promise.all([
       import('../../soak/soak.js'),
       import('../../soak/load-profile.js'),
       import('../../soak/thresholds.js'),
@@ -37,6 +38,8 @@ export const soakCommand = defineCommand({
       import('../../reports/results.js'),
     ]);
     // Every option is checked before anything starts.
+    const loadGiven = (['config', 'duration', 'rate', 'ramp', 'steps', 'fault-mix', 'submit-reporting'] as const).filter((k) => args[k] !== undefined);
+    if (args.merge && loadGiven.length) throw new CliError(`--merge and --${loadGiven[0]}: --merge runs no soak, it adds up soaks already run`, EXIT.usage);
     if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
     const load = loadProfileOf(args);
     const thresholds = parseThresholds(args.slo);
@@ -62,21 +65,25 @@ export const soakCommand = defineCommand({
       console.log(line);
     };
     const interrupt = interruptOnCtrlC();
-    const outcome = await soak({
-      stateDir: args['state-dir'],
-      certsDir: args['certs-dir'],
-      configFile: args.config,
-      load,
-      thresholds,
-      faultMix: { asked: args['fault-mix'] ?? '', shares: faultMix },
-      maxInFlight,
-      ports: portsOf(args),
-      reportsDir: args['reports-dir'],
-      submitReporting: args['submit-reporting'],
-      progress,
-      onStatus,
-      signal: interrupt.signal,
-    }).finally(() => {
+    const run = () =>
+      args.merge
+        ? mergeSoaks({ stateDir: args['state-dir'], files: args.merge, thresholds, reportsDir: args['reports-dir'] })
+        : soak({
+            stateDir: args['state-dir'],
+            certsDir: args['certs-dir'],
+            configFile: args.config,
+            load,
+            thresholds,
+            faultMix: { asked: args['fault-mix'] ?? '', shares: faultMix },
+            maxInFlight,
+            ports: portsOf(args),
+            reportsDir: args['reports-dir'],
+            submitReporting: args['submit-reporting'],
+            progress,
+            onStatus,
+            signal: interrupt.signal,
+          });
+    const outcome = await run().finally(() => {
       interrupt.release();
       if (shown) process.stdout.write('\r\x1b[2K');
     });
