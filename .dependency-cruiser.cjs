@@ -15,7 +15,7 @@ const LAYERS = [
   ['crypto', 'store', 'http', 'config', 'wire'],
   ['ca', 'reporting', 'faults', 'pfs', 'dashboard', 'provider', 'testdata'],
   ['scenarios'],
-  ['rehearsal', 'runs', 'reports'],
+  ['rehearsal', 'runs', 'reports', 'soak'],
   ['server', 'admin', 'console'],
   ['cli'],
 ];

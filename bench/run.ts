@@ -1,7 +1,7 @@
 // `npm run bench`: POST /rreguri throughput and p99 of the real cda-sim C&A (its own process, plain
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
 // and the restart time at that size; then find requests per second through the PFS driver against the
-// reference provider next to signing alone; then the journal at 1,000,000 exchanges (`journal --limit 5`
+// reference provider next to signing alone, and the soak's sustained finds and view dances a second; then the journal at 1,000,000 exchanges (`journal --limit 5`
 // read time, bytes per exchange), and the command line's start-up (`--version`, `--help`). Prints a table and writes bench-results/latest.json.
 //
 //   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--journal-exchanges 1000000] [--profile]
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { printSummary } from './cpuprofile.js';
 import { measureFinds } from './finds.js';
+import { measureSoak } from './soak.js';
 import { measureReportingValidation } from './reporting-validation.js';
 import { measureJournal } from './journal.js';
 import { cliStartupLines, measureCliStartup } from './cli-startup.js';
@@ -123,6 +124,9 @@ async function main() {
   // 6. Find requests: the PFS driver against the reference provider, next to sign-only.
   const finds = argv.profile ? undefined : await measureFinds({ durationS: Math.min(DURATION, 8), connections: CONNECTIONS, log });
 
+  // 6b. The soak driver: finds and whole view dances a second one `cda-sim soak` process sustains, offered more than it takes.
+  const soakCapacity = argv.profile ? undefined : await measureSoak({ durationS: Math.min(DURATION, 8), ratePerSec: 100, log });
+
   // 7. Reporting: validation time of the largest service-availability payload.
   const reporting = argv.profile ? undefined : await measureReportingValidation({ log });
 
@@ -168,6 +172,13 @@ async function main() {
           `${'sign only (user token + find request token)'.padEnd(44)} ${finds.signOnlyPerSec.toFixed(0).padStart(8)} /s`,
           `${'PFS driver → reference provider'.padEnd(44)} ${finds.driverPerSec.toFixed(0).padStart(8)} /s   p99 ${finds.p99Ms.toFixed(1)} ms, non-202 ${finds.non202}`,
           `${'ratio driver / sign only'.padEnd(44)} ${finds.ratio.toFixed(2).padStart(8)}`,
+          ...(soakCapacity
+            ? [
+                `${`soak: finds answered 202 (offered ${soakCapacity.offeredPerSec}/s)`.padEnd(44)} ${soakCapacity.findsPerSec.toFixed(0).padStart(8)} /s   p99 ${soakCapacity.findAckP99Ms.toFixed(0)} ms; ${soakCapacity.refused} refused by the in-flight bound`,
+                `${'soak: complete view dances'.padEnd(44)} ${soakCapacity.viewsPerSec.toFixed(0).padStart(8)} /s   p99 ${soakCapacity.viewP99Ms.toFixed(0)} ms`,
+                `${'ratio soak finds / sign only'.padEnd(44)} ${(soakCapacity.findsPerSec / finds.signOnlyPerSec).toFixed(2).padStart(8)}   (the simulator, the reference provider and the driver in one process)`,
+              ]
+            : []),
         ]
       : []),
     ...(reporting
@@ -209,6 +220,7 @@ async function main() {
     restartMs,
     restartReadyLineMs: sim.readyMs,
     finds,
+    soak: soakCapacity,
     reporting,
     journal,
     cliStartup,

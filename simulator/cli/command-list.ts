@@ -15,6 +15,7 @@ const as = (m: unknown) => m as Loaded;
 export const COMMANDS: CommandEntry[] = [
   { command: 'rehearse', describe: 'Rehearse PDP testing: with no --config, against the built-in reference provider', load: async () => as((await import('./commands/rehearse.js')).rehearseCommand) },
   { command: 'stage2', describe: 'Resume a rehearsal paused after Stage 1: judge the update file’s changes (Stage 2), then reporting', load: async () => as((await import('./commands/stage2.js')).stage2Command) },
+  { command: 'soak', describe: 'Soak a provider: signed finds at a steady rate and a view dance for every PeI they register, with latency percentiles, availability, slow views and thresholds', load: async () => as((await import('./commands/soak.js')).soakCommand) },
   { command: 'testdata', describe: 'Export the test data pack (users with find data, pension records with view data, expected outcomes) as JSON or CSV', load: async () => as((await import('./commands/testdata.js')).testdataCommand) },
   { command: 'start', describe: 'Start the simulator (C&A over HTTPS+mTLS and HTTP, admin API) and print its endpoints', load: async () => as((await import('./commands/start.js')).startCommand) },
   { command: 'provider [action] [file]', describe: 'Run the reference provider (find and view endpoints) against a C&A until Ctrl+C; `provider apply-updates FILE`, `provider submit-reporting`, `provider clear-down` ask a running one', load: async () => as((await import('./commands/provider.js')).providerCommand) },

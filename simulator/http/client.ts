@@ -3,6 +3,7 @@
 // failures to connect, so the evidence shows what was attempted.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Journal } from '../store/journal.js';
 
 export interface TlsClientOptions {
@@ -19,15 +20,23 @@ export interface TlsClientOptions {
  * provider reuse connections as a real CDA service would, instead of a TLS handshake per call.
  */
 const agents = new Map<string, http.Agent>();
+/** The agent of each options object already seen: a busy caller (a soak) skips building the key. */
+const agentOfOptions = new WeakMap<TlsClientOptions, http.Agent>();
 function agentFor(isHttps: boolean, t: TlsClientOptions | undefined): http.Agent {
+  const known = isHttps && t ? agentOfOptions.get(t) : undefined;
+  if (known) return known;
   const key = `${isHttps}|${[t?.ca].flat().join('')}|${t?.cert ?? ''}|${t?.key ?? ''}|${t?.rejectUnauthorized ?? true}`;
   let agent = agents.get(key);
   if (!agent) {
+    // One secure context per identity, made once: parsing the trusted roots and the key again for
+    // every new connection costs more than the handshake itself.
+    const secureContext = isHttps ? tls.createSecureContext({ ca: t?.ca, cert: t?.cert, key: t?.key, minVersion: 'TLSv1.2' }) : undefined;
     agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, ca: t?.ca, cert: t?.cert, key: t?.key, rejectUnauthorized: t?.rejectUnauthorized ?? true, minVersion: 'TLSv1.2' })
+      ? new https.Agent({ keepAlive: true, maxSockets: 64, secureContext, rejectUnauthorized: t?.rejectUnauthorized ?? true, minVersion: 'TLSv1.2' })
       : new http.Agent({ keepAlive: true, maxSockets: 64 });
     agents.set(key, agent);
   }
+  if (isHttps && t) agentOfOptions.set(t, agent);
   return agent;
 }
 

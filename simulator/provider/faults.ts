@@ -48,7 +48,9 @@ export type ProviderFault =
   | 'introspect-empty-bearer' // takes "Authorization: Bearer" with no token as a bearer, and introspects the empty string
   | 'introspect-any-scheme' // takes the credentials of any Authorization scheme (Basic …) as the RPT
   // Allowed by the official rreguri document, refused by cda-sim's own rule (closed object) unless --strict=false.
-  | 'register-extra-field'; // registers with a field rreguri v1_2 does not name (registration_reason, from its drafts)
+  | 'register-extra-field' // registers with a field rreguri v1_2 does not name (registration_reason, from its drafts)
+  // Service levels, caught by `cda-sim soak` (view.ts).
+  | 'slow-view-data'; // answers every view with data SLOW_VIEW_DELAY_MS late, over PDP's 10 s
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -89,7 +91,11 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'introspect-empty-bearer',
   'introspect-any-scheme',
   'register-extra-field',
+  'slow-view-data',
 ];
+
+/** How late the slow-view-data defect answers: just over the 10 s after which PDP wants a view reported. */
+export const SLOW_VIEW_DELAY_MS = 10_500;
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */
 export function bendRetry(faults: Faults): ((d: Decision, outcome: HttpAnswer | Error) => Decision) | undefined {

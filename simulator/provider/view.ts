@@ -10,7 +10,7 @@
 //   401 / 403 / 503  any check failed, or the C&A could not be asked: never any view data
 import type { Request, Response } from 'express';
 import type { CaClient } from './ca-client.js';
-import type { Faults } from './faults.js';
+import { SLOW_VIEW_DELAY_MS, type Faults } from './faults.js';
 import { isGuid, isUuid, sendProblem, type ProblemItem } from './http.js';
 import { judgeIntrospection } from './introspection.js';
 import type { RecordBook } from './records.js';
@@ -130,6 +130,8 @@ export function viewHandler(deps: ViewDeps) {
       }
     }
 
+    // FAULT (for cda-sim's own tests): view data over PDP's 10 s, every time.
+    if (deps.faults.has('slow-view-data')) await new Promise((r) => setTimeout(r, SLOW_VIEW_DELAY_MS));
     const token = await deps.issuer.issue(record, pei.matchStatus);
     deps.log(`${what}: 200 with ${pei.matchStatus === 'match-yes' ? 'full' : 'possible-match (limited)'} view data`);
     res.status(200).set('Cache-Control', 'no-store').json({ view_data_token: token });

@@ -1,21 +1,14 @@
 // Connecting a rehearsal to its provider: the simulator started for the run, the built-in reference
 // provider (or the user's own, from the config), the drivers that talk to it, and the check that
 // its find endpoint answers at all before anything is judged.
-import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
-import { CliError, EXIT } from '../core/exit-codes.js';
-import { createSigner } from '../crypto/jose.js';
 import type { ProviderConfig } from '../config/provider-config.js';
-import { call, type CallFailed, type TlsClientOptions } from '../http/client.js';
 import type { RunSimulator as Simulator, SimulatorOptions } from './simulated-cda.js';
 import { profileRecord } from '../http/spec-profile.js';
-import { tokenEndpoint } from '../ca/config.js';
-import { PfsDriver } from '../pfs/pfs-driver.js';
-import { DashboardDriver } from '../dashboard/dashboard-driver.js';
 import { checkAgainstSchema } from '../dashboard/view-data-check.js';
 import { startReferenceProvider, type ReferenceProvider } from '../provider/reference-provider.js';
-import { viewTokenVerifier, type RunContext } from '../scenarios/context.js';
+import type { RunContext } from '../scenarios/context.js';
+import { assertReachable, dashboardDriverFor, pfsDriverFor, providerTls, referenceProviderConfig, referenceProviderOptions } from './provider-setup.js';
 import type { JournalEntry } from '../store/journal.js';
 import type { OwnRuleWarningRecord } from '../scenarios/run-results.js';
 import { at } from '../scenarios/correlation.js';
@@ -27,34 +20,6 @@ import { watched } from '../core/waiting.js';
 import { updateByCommand } from './update-phase.js';
 import type { RunSetup } from './run-setup.js';
 import type { PhaseRun } from './phases/types.js';
-
-export const DASHBOARD_ISSUER = 'https://dashboard.cda-sim.localhost';
-
-export function providerTls(cfg: ProviderConfig, sim: Simulator): TlsClientOptions {
-  const t = cfg.provider.tls ?? {};
-  const read = (f?: string) => (f ? fs.readFileSync(f, 'utf8') : undefined);
-  // The system's trusted roots plus the cda-sim CA (which issues the reference provider's certificate).
-  const ca = [...tls.rootCertificates, sim.material.ca.cert, ...(t.trustCaFile ? [read(t.trustCaFile)!] : [])];
-  return {
-    ca,
-    cert: read(t.clientCertFile) ?? sim.material.cdaClient.cert,
-    key: read(t.clientKeyFile) ?? sim.material.cdaClient.key,
-    rejectUnauthorized: !t.insecureSkipVerify,
-  };
-}
-
-/**
- * Before judging anything, make sure the provider answers at all: an unreachable endpoint or a TLS
- * failure is an environment problem (exit 3), not a failed test case.
- */
-async function assertReachable(url: string, tls: TlsClientOptions): Promise<void> {
-  try {
-    await call({ method: 'HEAD', url, tls, timeoutMs: 10000, freshConnection: true });
-  } catch (err) {
-    const e = err as CallFailed;
-    throw new CliError(`the provider's find endpoint ${url} cannot be reached (${e.code}): ${e.message}. Check that it is running, the URL, and the TLS settings (trustCaFile, client certificate) in your config`, EXIT.environment);
-  }
-}
 
 function simulatorOptions(run: RunSetup): SimulatorOptions {
   const { opts, userConfig } = run;
@@ -103,37 +68,6 @@ function ownRuleWarningsOf(e: JournalEntry): OwnRuleWarningRecord[] {
   return (e.ownRuleWarnings ?? []).map((w) => ({ time: e.time, role: e.role, method: e.method, path: e.path, ...(e.requestId ? { requestId: e.requestId } : {}), status: e.status, ...w }));
 }
 
-function referenceProviderOptions(run: RunSetup, sim: Simulator, stateFile: string): Parameters<typeof startReferenceProvider>[0] {
-  const caUrl = sim.endpoints.https ?? sim.endpoints.http!;
-  return {
-    tls: { cert: sim.material.server.cert, key: sim.material.server.key, clientCa: [sim.material.ca.cert], mtls: 'need' },
-    ca: {
-      baseUrl: caUrl,
-      issuer: sim.endpoints.issuer,
-      jwksUrl: `${caUrl}/jwk_uri`,
-      tls: { ca: sim.material.ca.cert, cert: sim.material.providerClient.cert, key: sim.material.providerClient.key },
-    },
-    pfsIssuer: sim.config.pfsIssuer,
-    testData: run.testData,
-    faults: run.opts.referenceFaults,
-    stateFile,
-  };
-}
-
-function referenceProviderConfig(run: RunSetup, provider: ReferenceProvider): ProviderConfig {
-  return {
-    provider: {
-      name: 'cda-sim reference provider',
-      findUrl: provider.findUrl,
-      viewUrl: provider.viewUrl,
-      holdernameGuids: run.testData.holdernames.map((h) => h.holdernameGuid),
-      viewTokenKey: { jwksUrl: provider.jwksUrl },
-    },
-    budgets: run.budgets,
-    matchingPolicy: run.matchingPolicy,
-  };
-}
-
 /** The drivers, the journal the checks read, and the run's own record (journal copy and inputs). */
 async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig, provider: ReferenceProvider | undefined): Promise<RunContext> {
   const { opts, clock, progress, paused, testData } = run;
@@ -146,8 +80,6 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
   startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
-  // The dashboard reaches cda-sim's own /token over the network, so the exchange is journalled.
-  const caTokenUrl = sim.endpoints.http ? `${sim.endpoints.http}/token` : `${sim.endpoints.https}/token`;
   const ctx: RunContext = {
     clock,
     sim,
@@ -168,31 +100,8 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
     emit: run.emit,
     waiting: run.waiting,
     signal: opts.signal,
-    pfs: new PfsDriver({
-      clock,
-      journal: sim.journal,
-      pfsSigner: await createSigner(sim.material.keys.pfs),
-      rogueSigner: await createSigner(sim.material.keys.rogue),
-      pfsIssuer: sim.config.pfsIssuer,
-      caTokenEndpoint: () => tokenEndpoint(sim.endpoints.issuer),
-      findUrl: config.provider.findUrl,
-      tls: toProvider,
-      timeoutMs: config.budgets.requestTimeoutMs,
-    }),
-    dashboard: new DashboardDriver({
-      clock,
-      journal: sim.journal,
-      caTokenUrl: () => caTokenUrl,
-      // With the plain HTTP port off, the RPT is asked for over HTTPS with mTLS, as any client must.
-      caTls: { ca: sim.material.ca.cert, cert: sim.material.cdaClient.cert, key: sim.material.cdaClient.key },
-      rqpAudience: () => tokenEndpoint(sim.endpoints.issuer),
-      rqpSigner: await createSigner(sim.material.keys.dashboard),
-      dashboardIssuer: DASHBOARD_ISSUER,
-      viewTokenVerifier: viewTokenVerifier(config.provider.viewTokenKey, toProvider),
-      tls: toProvider,
-      timeoutMs: config.budgets.requestTimeoutMs,
-      okStatus: sim.profile.view.okStatus,
-    }),
+    pfs: await pfsDriverFor(sim, config, clock, toProvider),
+    dashboard: await dashboardDriverFor(sim, config, clock, toProvider),
   };
   if (paused) ctx.updates = paused.updates;
   return ctx;
@@ -226,8 +135,8 @@ export async function connectProvider(p: PhaseRun): Promise<RunContext> {
   if (run.userConfig) {
     config = { ...run.userConfig, budgets: run.budgets, matchingPolicy: run.matchingPolicy };
   } else {
-    p.provider = await startReferenceProvider(referenceProviderOptions(run, sim, p.referenceStateFile));
-    config = referenceProviderConfig(run, p.provider);
+    p.provider = await startReferenceProvider(referenceProviderOptions(sim, run.testData, run.opts.referenceFaults, p.referenceStateFile));
+    config = referenceProviderConfig(p.provider, run.testData, run.budgets, run.matchingPolicy);
     run.progress(`reference provider: find ${p.provider.findUrl}, view ${p.provider.viewUrl}`);
   }
   run.progress(`C&A: ${sim.endpoints.issuer}${sim.endpoints.http ? ` (also ${sim.endpoints.http})` : ''}`);

@@ -5,6 +5,7 @@ import type { RunResults } from '../scenarios/run-results.js';
 import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel, type ReportPhase } from './model.js';
 import { exchangeLabel } from '../scenarios/decision.js';
 import { xmlSafe } from './junit.js';
+import { soakSectionHtml } from './soak-html.js';
 
 export function esc(s: string): string {
   return xmlSafe(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -273,8 +274,7 @@ ${metadata(m)}
 <h2>Summary</h2>
 ${summaryTable(m)}
 ${windowTable(m)}
-<h2>Provider response times</h2>
-${responseTimeSvg(m)}
+${results.soak ? soakSectionHtml(results.soak) : `<h2>Provider response times</h2>\n${responseTimeSvg(m)}`}
 ${phases.join('\n')}
 </main>
 </body>

@@ -10,6 +10,8 @@ import PDFDocument from 'pdfkit';
 import { packageRoot } from '../core/paths.js';
 import { exchangeLabel } from '../scenarios/decision.js';
 import type { RunResults } from '../scenarios/run-results.js';
+import { STAGES, STAGE_LABELS, type SoakFigures } from '../scenarios/soak-figures.js';
+import { latency, percent } from './soak-html.js';
 import { fmtHms, fmtMs, headline, median, reasonsHeading, SLOW_VIEW_MS, strictnessLabel, toModel, verdictWord, windowLine, type ReportCase, type ReportModel } from './model.js';
 
 const FONT_FILES = { Body: 'DejaVuSans.ttf', Bold: 'DejaVuSans-Bold.ttf' } as const;
@@ -189,6 +191,30 @@ function chart(doc: Doc, m: ReportModel): void {
   doc.y = ay + 18;
 }
 
+/** A soak's figures: the load, availability, slow views, errors, then a line per stage with its percentiles. */
+function soakFigures(doc: Doc, f: SoakFigures): void {
+  heading(doc, 'Soak');
+  const a = f.availability;
+  write(doc, `Load: ${f.load}. ${f.sent.finds} finds and ${f.sent.views} view dances sent in ${(f.wallMs / 1000).toFixed(1)} s, at most ${f.maxInFlight} in flight, on schedule whether or not earlier ones had answered.`, { gap: 0.2 });
+  write(doc, `Availability: ${percent(a.share)} (${a.ok} of ${a.total}); PDP's figure is ${percent(a.target)}: ${a.share >= a.target ? 'met' : 'NOT MET'}. Finds ${a.finds.ok}/${a.finds.total} acknowledged within ${latency(a.findAckMs)}; views ${a.views.ok}/${a.views.total} with valid data within ${latency(a.viewMs)}.`, { font: 'Bold', colour: a.share >= a.target ? COLOURS.text : COLOURS.fail, gap: 0.2 });
+  write(doc, `Slow views (a response over ${latency(f.slowViews.thresholdMs)}, each reportable to PDP): ${f.slowViews.count}. Errors: ${f.errors.total} (${percent(f.errors.rate)})${Object.keys(f.errors.byKind).length ? `: ${Object.entries(f.errors.byKind).map(([k, n]) => `${n} × ${k}`).join('; ')}` : ''}.`, { colour: f.slowViews.count ? COLOURS.fail : COLOURS.text, gap: 0.3 });
+  const cols = [0, 190, 235, 280, 330, 380, 430, 480];
+  const row = (cells: string[], bold = false) => {
+    need(doc, 12);
+    const y = doc.y;
+    cells.forEach((c, i) => doc.font(bold ? 'Bold' : 'Body').fontSize(8).fillColor(COLOURS.text).text(pdfText(c), doc.page.margins.left + cols[i], y, { width: i ? 46 : 186, height: 10, lineBreak: false, ellipsis: true, ...tag() }));
+    doc.x = doc.page.margins.left;
+    doc.y = y + 11;
+  };
+  row(['stage', 'count', 'errors', 'p50', 'p90', 'p99', 'p99.9', 'max'], true);
+  for (const s of STAGES) {
+    const x = f.stages[s];
+    const l = (v: number) => (x.ok ? latency(v) : '–');
+    row([STAGE_LABELS[s], String(x.count), String(x.errors), l(x.p50), l(x.p90), l(x.p99), l(x.p999), l(x.max)]);
+  }
+  doc.moveDown(0.4);
+}
+
 /** An exchange's fields; kept whole when a line wraps, since a request id split at a hyphen misleads. */
 function exchangeParts(e: ReportCase['exchanges'][number]): string[] {
   return [
@@ -309,7 +335,7 @@ function failureList(doc: Doc, m: ReportModel): void {
   }
 }
 
-function render(doc: Doc, m: ReportModel): void {
+function render(doc: Doc, m: ReportModel, soak?: SoakFigures): void {
   const head = headline(m);
   const colour = head.verdict === 'PASSED' ? COLOURS.pass : head.verdict === 'FAILED' ? COLOURS.fail : COLOURS.error;
   write(doc, 'cda-sim evidence report', { font: 'Bold', size: 20, tag: 'H1' });
@@ -324,7 +350,9 @@ function render(doc: Doc, m: ReportModel): void {
   metadata(doc, m);
   summary(doc, m);
   windowTimes(doc, m);
-  chart(doc, m);
+  // A soak's timings are its own section: the strip of test-case exchanges would be empty.
+  if (soak) soakFigures(doc, soak);
+  else chart(doc, m);
   for (const p of m.phases) {
     doc.addPage();
     heading(doc, `Phase: ${p.name}`, 15);
@@ -392,7 +420,7 @@ export async function writePdf(results: RunResults, file: string): Promise<void>
   tagRoot = doc.struct('Document');
   doc.addStructure(tagRoot);
   try {
-    render(doc, m);
+    render(doc, m, results.soak);
   } catch (err) {
     // Still close a readable PDF that says what went wrong, rather than leave a broken file.
     doc.addPage();

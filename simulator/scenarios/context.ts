@@ -106,7 +106,7 @@ export function recordById(ctx: RunContext, id: string): PensionRecord {
  * The PeI name the provider under test should register for a record. The pack's holdername GUIDs
  * map onto the provider's configured ones by position (all onto the first when it has only one).
  */
-export function expectedPei(ctx: RunContext, r: PensionRecord): string {
+export function expectedPei(ctx: Pick<RunContext, 'testData' | 'config'>, r: PensionRecord): string {
   const index = ctx.testData.holdernames.findIndex((h) => h.holdernameGuid === r.holdernameGuid);
   const mine = ctx.config.provider.holdernameGuids;
   const holder = mine[Math.min(Math.max(index, 0), mine.length - 1)];

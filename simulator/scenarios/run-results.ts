@@ -3,6 +3,7 @@
 // runs/ keeps it. Here, below both, so the run's events can carry it.
 import type { ProfileRecord } from '../http/spec-profile.js';
 import type { TestCaseResult } from './types.js';
+import type { SoakFigures } from './soak-figures.js';
 
 export interface PhaseTiming {
   name: string;
@@ -72,4 +73,6 @@ export interface RunResults {
   };
   summary: { total: number; passed: number; failed: number; errors: number; notRun: number; notApplicable: number };
   testCases: TestCaseResult[];
+  /** A soak's measurements (`cda-sim soak`); its test cases are the thresholds judged against them. */
+  soak?: SoakFigures;
 }

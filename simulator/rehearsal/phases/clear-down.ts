@@ -1,7 +1,7 @@
 // Clear-down, the window's first phase: an empty CDA and, when the config says how, a provider whose
 // test data has been cleared too (rehearsal/clear-down.ts does it).
 import { clearDown } from '../clear-down.js';
-import { providerTls } from '../connection.js';
+import { providerTls } from '../provider-setup.js';
 import { PLAY, type PhaseRun, type WindowPhase } from './types.js';
 
 async function play({ run, sim, referenceStateFile }: PhaseRun): Promise<void> {
