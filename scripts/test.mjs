@@ -9,6 +9,7 @@
 //   CDA_SIM_TEST_JOBS=N   files run at once (default 3)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closingLine, runTestFiles, seconds } from './test-pool.mjs';
@@ -79,6 +80,14 @@ async function chromiumFor(files) {
   }
 }
 
+/** The certs and keys every test file shares, generated once (about a second of RSA each) not per file. */
+async function sharedCerts() {
+  const { SHARED_CERTS_VARIABLE, testMaterial } = await import(path.join(root, 'dist', 'tests', 'helpers', 'fixtures.js'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
+  await testMaterial(dir);
+  return { [SHARED_CERTS_VARIABLE]: dir };
+}
+
 async function main() {
   build();
   const dir = path.join(root, 'dist', 'tests');
@@ -92,10 +101,11 @@ async function main() {
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
-  const env = await chromiumFor(files);
+  const env = { ...(await chromiumFor(files)), ...(await sharedCerts()) };
   const started = Date.now();
   console.log(`${files.length} test file(s), ${Math.min(jobs, files.length)} at a time`);
   const results = await runTestFiles(files, { dir: path.join('dist', 'tests'), jobs, env, label: (f) => `tests/${f}` });
+  fs.rmSync(env.CDA_SIM_TEST_CERTS, { recursive: true, force: true });
 
   for (const r of results) times[r.file] = r.ms;
   writeTimes(times);

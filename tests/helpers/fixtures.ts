@@ -13,12 +13,22 @@ import { ADMIN_SPEC } from '../../simulator/admin/admin-app.js';
 
 let materialOnce: Promise<{ dir: string; material: Material }> | undefined;
 
-/** The one generated certs dir all tests share (read-only: copy it to change it). */
+/** Where the test runner keeps the certs it generated once for every test file it runs. */
+export const SHARED_CERTS_VARIABLE = 'CDA_SIM_TEST_CERTS';
+
+/** Generates (or loads, if `dir` has them) the crypto material tests share. */
+export async function testMaterial(dir: string): Promise<Material> {
+  return (await ensureMaterial(dir, { clock: new ManualClock(Date.now()) })).material;
+}
+
+/**
+ * The one generated certs dir all tests share (read-only: copy it to change it): the runner's
+ * (generated once for the whole run), or else one generated for this process.
+ */
 export function sharedMaterial(): Promise<{ dir: string; material: Material }> {
   materialOnce ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
-    const { material } = await ensureMaterial(dir, { clock: new ManualClock(Date.now()) });
-    return { dir, material };
+    const dir = process.env[SHARED_CERTS_VARIABLE] || fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
+    return { dir, material: await testMaterial(dir) };
   })();
   return materialOnce;
 }
