@@ -2,9 +2,11 @@
 // and says which files are still running (driven here with small test files of its own), and the
 // browser tests' Chromium is found where a user keeps it, or its absence is a failure that says
 // what is needed and how to get it.
+// @judges-timing: run at the normal CPU priority, so it can see the pool lower the others'.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -53,6 +55,18 @@ test('each file is named with its time and counts as it finishes; a long one is 
   assert.ok(lines.indexOf(finished('quick.test.js')!) < lines.indexOf(finished('slow.test.js')!), lines.join('\n'));
   assert.is(closingLine(results), '4 passed, 2 failed');
   assert.is(closingLine([]), '0 passed, 1 failed', 'no test executed is a failure');
+});
+
+test('a file that says it judges timing keeps the runner\'s CPU priority; every other file runs below it', async () => {
+  const own = os.getPriority();
+  const dir = testFiles({
+    'timed.test.js': `// @judges-timing\nimport os from 'node:os';\ntest('priority', () => assert.is(os.getPriority(), ${own}));`,
+    'plain.test.js': `import os from 'node:os';\ntest('priority', () => assert.is(os.getPriority(), ${Math.max(own, 10)}));`,
+  });
+  const lines: string[] = [];
+  const { runTestFiles } = await pool();
+  const results = await runTestFiles(['timed.test.js', 'plain.test.js'], { dir, jobs: 2, log: (l) => lines.push(l) });
+  assert.equal(results.map((r) => [r.file, r.passed, r.failed]).sort(), [['plain.test.js', 1, 0], ['timed.test.js', 1, 0]], lines.join('\n'));
 });
 
 test('a file that outlives its limit is stopped and counted as failed, saying so', async () => {
