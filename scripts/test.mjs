@@ -120,7 +120,7 @@ async function main() {
   for (const r of results) times[r.file] = r.ms;
   writeTimes(times);
   const failing = results.filter((r) => r.failed).map((r) => `tests/${r.file}`);
-  console.log(`\n${results.length} file(s) in ${seconds(Date.now() - started)} (${jobs} at a time)${failing.length ? `; failing: ${failing.join(', ')}` : ''}`);
+  console.log(`\n${results.length} file(s) in ${seconds(Date.now() - started)} (${Math.min(jobs, results.length)} at a time)${failing.length ? `; failing: ${failing.join(', ')}` : ''}`);
   const last = closingLine(results);
   console.log(last);
   process.exit(/ 0 failed/.test(last) ? 0 : 1);

@@ -34,7 +34,7 @@ function testFiles(files: Record<string, string>): string {
 test('each file is named with its time and counts as it finishes; a long one is named while it runs; the last line is CI\'s', async () => {
   const dir = testFiles({
     'quick.test.js': "test('one', () => assert.ok(true));\ntest('two', () => assert.is(1, 1));",
-    'slow.test.js': "test('waits', () => new Promise((r) => setTimeout(r, 1500)));",
+    'slow.test.js': "test('waits', () => new Promise((r) => setTimeout(r, 3000)));",
     'broken.test.js': "test('holds', () => assert.ok(true));\ntest('breaks', () => assert.is(1, 2, 'one is not two'));",
     'crash.test.js': "throw new Error('cannot even load');",
   });
@@ -43,7 +43,7 @@ test('each file is named with its time and counts as it finishes; a long one is 
   const results = await runTestFiles(['slow.test.js', 'quick.test.js', 'broken.test.js', 'crash.test.js'], { dir, jobs: 2, log: (l) => lines.push(l), stillEveryMs: 500 });
   const finished = (name: string) => lines.find((l) => l.includes(` ${name}  `));
   assert.match(finished('quick.test.js')!, /^✓ quick\.test\.js {2}\d+\.\ds {2}2 passed$/);
-  assert.match(finished('slow.test.js')!, /^✓ slow\.test\.js {2}(1\.[5-9]|[2-9]\.\d)s {2}1 passed$/);
+  assert.match(finished('slow.test.js')!, /^✓ slow\.test\.js {2}([3-9]|\d\d+)\.\ds {2}1 passed$/);
   assert.match(finished('broken.test.js')!, /^✗ broken\.test\.js {2}\d+\.\ds {2}1 passed, 1 failed$/);
   assert.match(finished('crash.test.js')!, /^✗ crash\.test\.js {2}\d+\.\ds {2}0 passed, 1 failed \((exit 1|no test was executed)\)$/);
   // The reason is printed right above the failing file's line.
