@@ -38,6 +38,23 @@ function counts(output) {
   return { total, passed, skipped, failed: total - passed - skipped };
 }
 
+// Each file runs in a process group of its own, so a file stopped at its limit takes the processes it
+// started (the CLI, a provider, Chromium) with it; Ctrl+C or a TERM to the runner stops every group.
+const running = new Set();
+const stopGroup = (child) => {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) stopGroup(child);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
 function runFile(file, o) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -46,7 +63,9 @@ function runFile(file, o) {
       cwd: root,
       env: { ...process.env, ...o.env, NO_COLOR: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    running.add(child);
     if (!judgesTiming(path.resolve(root, o.dir, file))) {
       try {
         os.setPriority(child.pid, BACKGROUND_PRIORITY);
@@ -61,9 +80,10 @@ function runFile(file, o) {
     let timedOut = false;
     const limit = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      stopGroup(child);
     }, o.limitMs);
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearInterval(still);
       clearTimeout(limit);
       const plain = output.replace(/\x1b\[[0-9;]*m/g, '');

@@ -69,13 +69,27 @@ test('a file that says it judges timing keeps the runner\'s CPU priority; every 
   assert.equal(results.map((r) => [r.file, r.passed, r.failed]).sort(), [['plain.test.js', 1, 0], ['timed.test.js', 1, 0]], lines.join('\n'));
 });
 
-test('a file that outlives its limit is stopped and counted as failed, saying so', async () => {
-  const dir = testFiles({ 'hangs.test.js': "test('never ends', () => new Promise(() => setInterval(() => {}, 1000)));" });
+test('a file that outlives its limit is stopped, with the processes it started, and counted as failed, saying so', async () => {
+  const pidFile = path.join(tempDir(), 'grandchild.pid');
+  const dir = testFiles({
+    'hangs.test.js': `import { spawn } from 'node:child_process';\nimport fs from 'node:fs';\ntest('never ends', () => {\n  const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });\n  fs.writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));\n  return new Promise(() => {});\n});`,
+  });
   const lines: string[] = [];
   const { runTestFiles } = await pool();
-  const [r] = await runTestFiles(['hangs.test.js'], { dir, jobs: 1, log: (l) => lines.push(l), limitMs: 1500 });
+  const [r] = await runTestFiles(['hangs.test.js'], { dir, jobs: 1, log: (l) => lines.push(l), limitMs: 2500 });
   assert.is(r.failed, 1);
-  assert.match(lines.at(-1)!, /^✗ hangs\.test\.js {2}\d+\.\ds {2}0 passed, 1 failed \(stopped after 1\.5s\)$/);
+  assert.match(lines.at(-1)!, /^✗ hangs\.test\.js {2}\d+\.\ds {2}0 passed, 1 failed \(stopped after 2\.5s\)$/);
+  const grandchild = Number(fs.readFileSync(pidFile, 'utf8'));
+  const alive = () => {
+    try {
+      process.kill(grandchild, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const until = Date.now() + 3000; alive() && Date.now() < until; ) await new Promise((res) => setTimeout(res, 50));
+  assert.not.ok(alive(), `the process the file started (${grandchild}) was stopped too`);
 });
 
 /** An executable that stands in for Chromium. */
