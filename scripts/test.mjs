@@ -21,9 +21,24 @@ const pattern = process.argv[2] ?? '';
 const jobs = Number(process.env.CDA_SIM_TEST_JOBS ?? Math.min(8, 3 * os.availableParallelism()));
 // Each file's last time, so the longest start first (git-ignored, like everything in node_modules).
 const timesFile = path.join(root, 'node_modules', '.cache', 'cda-sim', 'test-times.json');
-// Where no file has a time of its own yet (a fresh clone, CI): the files that take a minute or more,
-// started first so that none of them is left to run alone at the end.
-const LONG_FILES = ['defect-detection.test.js', 'defect-detection-timing.test.js', 'strictness.test.js', 'bundle-replay.test.js', 'cli-bad-inputs.test.js', 'system-test.test.js', 'own-provider-window.test.js'];
+// Where no file has a time of its own yet (a fresh clone, CI): the files that took 45 s or more in a
+// full run here, longest first, started first so that none of them is left to run alone at the end.
+const LONG_FILES = [
+  'defect-detection.test.js',
+  'defect-detection-timing.test.js',
+  'strictness.test.js',
+  'bundle-replay.test.js',
+  'system-test.test.js',
+  'spec-profile.test.js',
+  'own-provider-window.test.js',
+  'bundle-hostile.test.js',
+  'spec-profile-rehearsal.test.js',
+  'cli-bad-inputs.test.js',
+  'console-truth.test.js',
+  'expected-failures.test.js',
+  'console-browser.test.js',
+  'stage-pause-resume.test.js',
+];
 
 function usage(message) {
   console.error(`test.mjs: ${message}`);
