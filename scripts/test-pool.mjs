@@ -48,11 +48,16 @@ const stopGroup = (child) => {
     // The group is gone already.
   }
 };
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const child of running) stopGroup(child);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
+let signalsHandled = false;
+function stopAllOnSignals() {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      for (const child of running) stopGroup(child);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
 }
 
 function runFile(file, o) {
@@ -111,6 +116,7 @@ function report(r, o) {
  */
 export async function runTestFiles(files, options) {
   const o = { env: {}, log: console.log, label: (f) => f, stillEveryMs: 60_000, limitMs: 15 * 60_000, ...options };
+  stopAllOnSignals();
   const queue = [...files];
   const results = [];
   const worker = async () => {
