@@ -12,14 +12,13 @@ import { exportRun, readBundle, unpackBundle } from '../simulator/runs/bundle.js
 import { replayBundle } from './helpers/rehearse.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { listRuns } from '../simulator/runs/run-store.js';
-import net from 'node:net';
 import { startReferenceProvider } from '../simulator/provider/reference-provider.js';
 import { defaultCaConfig } from '../simulator/ca/config.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { withInspectConsole } from './helpers/inspect-console.js';
-import { ownProviderSection } from './helpers/spawn-provider.js';
+import { freePort, ownProviderSection } from './helpers/spawn-provider.js';
 
 /** The CLI in a child process, as CI runs it. */
 const cli = (args: string[], cwd: string) => cliProcess(args, cwd, { CI: 'true' });
@@ -191,16 +190,6 @@ test('replay compares only the test cases the recording has: reporting it never 
   assert.match(r.stdout, /CP-08\s+PASS\s+PASS\s+same/);
   assert.match(r.stdout, /SAME as the recording/);
 });
-
-/** A port free right now (the config must name the C&A's ports before the provider starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('cda-sim replay --config: the same finds and views sent to a provider of the user’s own, judged the same way', async () => {
   const { dir, material } = await sharedMaterial();

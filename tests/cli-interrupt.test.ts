@@ -60,7 +60,7 @@ test('Ctrl+C: the summary so far, reports marked INTERRUPTED, the run kept and l
   assert.match(html, /INTERRUPTED/);
   assert.match(html, /NOT RUN/);
   assert.match(fs.readFileSync(path.join(folder, 'junit.xml'), 'utf8'), /<skipped message="not run: not played: the run was interrupted \(Ctrl\+C\)/);
-  assert.match(pdfText(path.join(folder, 'report.pdf')), /INTERRUPTED/);
+  assert.match(await pdfText(path.join(folder, 'report.pdf')), /INTERRUPTED/);
   // Kept, and listed as such.
   const runs = await cliProcess(['runs', ...dirs], work);
   assert.is(runs.code, 0, runs.stderr);

@@ -23,16 +23,26 @@ async function get(base: string, path: string) {
   return { status: res.status, type, body, headers: res.headers };
 }
 
-/** Read a server-sent event stream into a string until `stop` resolves. */
-function collectEvents(url: string): { text: () => string; stop: () => void } {
+/**
+ * Read a server-sent event stream into a string until `stop` is called. `opened` resolves with its
+ * first bytes: the console subscribes the stream before it writes them, so nothing after is missed.
+ */
+function collectEvents(url: string): { opened: Promise<void>; text: () => string; stop: () => void } {
   const ctl = new AbortController();
   let text = '';
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
   (async () => {
     const res = await fetch(url, { signal: ctl.signal });
     const decoder = new TextDecoder();
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
-  })().catch(() => {});
-  return { text: () => text, stop: () => ctl.abort() };
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      open();
+    }
+  })()
+    .catch(() => {})
+    .finally(() => open());
+  return { opened, text: () => text, stop: () => ctl.abort() };
 }
 
 const byPath = (t: TimelineEntry[], testCase: string) => t.filter((e) => e.testCase === testCase).map((e) => `${e.from}>${e.to} ${e.method} ${e.path.replace(/\/view-data\/.*/, '/view-data/…')}`);
@@ -52,7 +62,7 @@ test('live during a rehearsal, then over the recorded run: overview, timeline by
     progress: () => {},
     onReady: async (sim) => {
       stream = collectEvents(`${sim.endpoints.admin}/console/events`);
-      await new Promise((r) => setTimeout(r, 100)); // the stream is open before the first test case
+      await stream.opened; // the stream is open before the first test case, however busy the machine
     },
     beforeClose: async (sim, o) => {
       const base = sim.endpoints.admin!;
@@ -98,7 +108,8 @@ test('live during a rehearsal, then over the recorded run: overview, timeline by
       assert.is((await get(base, '/console/api/runs/no-such-run/files/report.pdf')).status, 404);
 
       // The stream carried the run's events and its exchanges as they happened.
-      await new Promise((r) => setTimeout(r, 200));
+      // The last events are on their way: waited for (a few seconds at most), not assumed after a fixed pause.
+      for (const until = Date.now() + 5000; !stream!.text().includes('"event":"run-end"') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
       const text = stream!.text();
       stream!.stop();
       for (const e of ['"run-start"', '"test-start"', '"test-end"', '"run-end"']) assert.ok(text.includes(`"event":${e}`), e);

@@ -63,7 +63,7 @@ test('a paused --ci run exits 4: Stage 2 skipped in JUnit, PAUSED in the PDF, th
   assert.equal(results.testCases.map((t) => `${t.id} ${t.verdict}`), ['S1-01 pass', 'S1-02 pass', 'S2-01 not-run', 'S2-06 not-run']);
   assert.equal([results.summary.passed, results.summary.notRun], [2, 2]);
 
-  const firstPage = pdfText(path.join(runFolder, 'report.pdf')).split('\f')[0];
+  const firstPage = (await pdfText(path.join(runFolder, 'report.pdf'))).split('\f')[0];
   assert.match(firstPage, /PAUSED: 2 passed, 0 failed \(4 test cases, 2 not run\)/);
   assert.not.match(firstPage, /PASSED/);
   const html = fs.readFileSync(path.join(runFolder, 'report.html'), 'utf8');
@@ -102,7 +102,7 @@ test('`cda-sim stage2` resumes it with --expected-failures, --junit and --report
   const results = JSON.parse(fs.readFileSync(path.join(work, 'stage2-reports', runId, 'results.json'), 'utf8')) as RunResults;
   assert.is(results.run.status, 'complete');
   assert.is(results.summary.notRun, 0);
-  assert.match(pdfText(path.join(work, 'state', 'runs', runId, 'report.pdf')).split('\f')[0], /PASSED: 3 passed, 1 failed \(4 test cases\); 1 of the failures expected/);
+  assert.match((await pdfText(path.join(work, 'state', 'runs', runId, 'report.pdf'))).split('\f')[0], /PASSED: 3 passed, 1 failed \(4 test cases\); 1 of the failures expected/);
 });
 
 test('--stage1-only: Stage 2 is not asked for, the run can pass (exit 0), and the reports say so', async () => {
@@ -116,7 +116,7 @@ test('--stage1-only: Stage 2 is not asked for, the run can pass (exit 0), and th
   assert.equal(results.testCases.map((t) => t.id), ['S1-01', 'S1-02']);
   assert.equal(results.run.notAskedFor, ['Integration Stage 2']);
   assert.ok(fs.existsSync(path.join(runFolder, 'update-file.json')), 'the update file is still written');
-  assert.match(pdfText(path.join(runFolder, 'report.pdf')).split('\f')[0], /PASSED: 2 passed[\s\S]*Not asked for: Integration Stage 2 \(--stage1-only\)/);
+  assert.match((await pdfText(path.join(runFolder, 'report.pdf'))).split('\f')[0], /PASSED: 2 passed[\s\S]*Not asked for: Integration Stage 2 \(--stage1-only\)/);
 });
 
 test.run();

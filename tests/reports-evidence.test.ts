@@ -9,7 +9,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { rehearse, type RehearsalOutcome } from './helpers/rehearse.js';
 import { summaryTable } from '../simulator/reports/results.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
@@ -18,7 +17,7 @@ import { reportingTestCases } from '../simulator/scenarios/reporting-pipeline.js
 import { scenariosDir } from '../simulator/core/paths.js';
 import type { TestCaseResult } from '../simulator/scenarios/types.js';
 import { sharedMaterial, tempDir } from './helpers/fixtures.js';
-import { pdfText } from './helpers/pdf.js';
+import { pdfFacts, pdfText, renderPdfPage } from './helpers/pdf.js';
 import { artefactPath, launchChromium } from './helpers/browser.js';
 
 const ex = (time: string, path: string, status: number, requestId: string) => ({ time, direction: 'out' as const, role: 'dashboard', method: 'GET', path, status, durationMs: 40, requestId });
@@ -111,9 +110,9 @@ test('a real run with a defect: the failures are decided by the failing check an
   assert.match(table, /S1-35 FAIL: view_data[^\n]*\n {4}exchange: GET \/view-data\/\S+ → 200, X-Request-ID [0-9a-f-]{36}/);
 });
 
-test('the PDF: every failure on page 1 with its id, title and reason; Gŵyr and Łódź exactly; the font embedded; tagged; the exchange marked', () => {
+test('the PDF: every failure on page 1 with its id, title and reason; Gŵyr and Łódź exactly; the font embedded; tagged; the exchange marked', async () => {
   const file = run.reports.pdf;
-  const pages = pdfText(file).split('\f');
+  const pages = (await pdfText(file)).split('\f');
   const first = pages[0];
   assert.match(first, /FAILED: /);
   assert.match(first, /Failures \(3\)/);
@@ -124,11 +123,15 @@ test('the PDF: every failure on page 1 with its id, title and reason; Gŵyr and 
   assert.ok(first.includes('Gŵyr'), 'Welsh ŵ on page 1');
   assert.ok(first.includes('Łódź'), 'Polish Ł, ó, ź on page 1');
   assert.ok(pages.join('').includes('BROKE THE RULE'), 'the exchange that broke the rule is marked');
-  const info = spawnSync('pdfinfo', [file], { encoding: 'utf8' });
-  assert.match(info.stdout, /^Tagged:\s+yes$/m);
-  const fonts = spawnSync('pdffonts', [file], { encoding: 'utf8' }).stdout;
-  assert.match(fonts, /DejaVuSans\s+CID TrueType\s+Identity-H\s+yes yes yes/);
-  assert.not.match(fonts, /Helvetica/);
+  const facts = await pdfFacts(file);
+  assert.ok(facts.tagged, 'MarkInfo says Marked (pdfinfo: Tagged: yes)');
+  assert.is(facts.pagesWithStructure, facts.pages, 'every page has its structure tree');
+  assert.is(facts.language, 'en-GB');
+  // DejaVu Sans as a CID TrueType font, embedded as a subset: what pdffonts lists as "CID TrueType Identity-H yes yes".
+  const regular = facts.fonts.find((f) => /^[A-Z]{6}\+DejaVuSans$/.test(f.name));
+  assert.equal(regular && { type: regular.type, composite: regular.composite, embedded: regular.embedded, subset: regular.subset }, { type: 'CIDFontType2', composite: true, embedded: true, subset: true }, JSON.stringify(facts.fonts));
+  assert.ok(facts.fonts.every((f) => f.embedded && /DejaVu/.test(f.name)), `only embedded DejaVu fonts: ${JSON.stringify(facts.fonts)}`);
+  assert.not.ok(facts.fonts.some((f) => /Helvetica/.test(f.name)));
   // The phase is named as the window names it, in every section: the summary, the window, the phase pages.
   const all = pages.join('');
   assert.not.match(all, /Phase: stage1|^stage1$|^clear-down/m);
@@ -160,8 +163,7 @@ test('the HTML of the run in Chromium: failures before passes, no table cell tha
     await browser.close();
   }
   const prefix = artefactPath('report-pdf-page1');
-  const r = spawnSync('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', run.reports.pdf, prefix], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
+  await renderPdfPage(run.reports.pdf, 1, `${prefix}.png`);
   for (const f of [artefactPath('report-html.png'), `${prefix}.png`]) assert.ok(fs.statSync(f).size > 5000, f);
 });
 

@@ -324,7 +324,7 @@ test('the PDF report lists every test case with its verdict as extractable text'
   const bytes = fs.readFileSync(file);
   assert.is(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
   assert.not.ok(fs.existsSync(`${file}.tmp`));
-  const text = pdfText(file);
+  const text = await pdfText(file);
   for (const t of results.testCases) assert.match(text, new RegExp(`${escapeRe(t.id)}\\s+${t.verdict.toUpperCase()}\\b`), `${t.id} ${t.verdict}`);
   for (const s of ['0.1.0', 'pdp-v2.0-reconstructed', '0123456789abcdef', 'stage-2', 'Ünïcødé', 'café', 'END-OF-LONG-REASON', 'connect ECONNREFUSED <127.0.0.1:443>', 'S1-01-view'])
     assert.ok(text.includes(s), s);
@@ -359,7 +359,7 @@ test('a real connection-proving rehearsal gives a PDF listing CP-01 to CP-09 as 
   const { results } = await rehearse({ stateDir: tempDir(), certsDir: dir, reportsDir: tempDir(), progress: () => {} });
   const out = tempDir();
   const files = await writeReports(out, results);
-  const text = pdfText(files.pdf);
+  const text = await pdfText(files.pdf);
   for (let n = 1; n <= 9; n++) assert.match(text, new RegExp(`CP-0${n}\\s+PASS\\b`), `CP-0${n}`);
   // Other phases (reporting, later stages) may run too; the PDF's outcome line agrees with the results.
   const bad = results.summary.failed + results.summary.errors;

@@ -184,7 +184,7 @@ test('the reports show the soak: figures and charts in the HTML (drawn in Chromi
   } finally {
     await browser.close();
   }
-  const pdf = pdfText(path.join(dir, 'report.pdf'));
+  const pdf = await pdfText(path.join(dir, 'report.pdf'));
   assert.match(pdf, /Soak/);
   assert.match(pdf, /find acknowledgement \(202\)/);
   assert.match(pdf, /availability/i);

@@ -66,7 +66,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   const html = fs.readFileSync(path.join(runFolder, 'report.html'), 'utf8');
   assert.match(html, /Spec file/);
   assert.ok(html.includes(`view-data-payload.json: view_data, sha256 ${files[4].sha256}`));
-  const pdf = pdfText(path.join(runFolder, 'report.pdf')).replace(/\s+/g, ' ');
+  const pdf = (await pdfText(path.join(runFolder, 'report.pdf'))).replace(/\s+/g, ' ');
   assert.match(pdf, /Spec profile: spec-dir:/);
   assert.match(pdf, /official-token-and-rreguri\.yaml: Token and registration API \(test-written\), version 2\.1-test/);
   const junit = fs.readFileSync(path.join(runFolder, 'junit.xml'), 'utf8');

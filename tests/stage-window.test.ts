@@ -83,8 +83,8 @@ test('the update file was written as JSON and CSV, one instruction per affected 
   assert.ok(s201.exchanges.some((e) => e.method === 'PATCH' && e.status === 200), 'S2-01 cites the PATCH');
 });
 
-test('the PDF lists every test id with its verdict; HTML, JUnit and JSON carry the evidence', () => {
-  const text = pdfText(run.reports.pdf);
+test('the PDF lists every test id with its verdict; HTML, JUnit and JSON carry the evidence', async () => {
+  const text = await pdfText(run.reports.pdf);
   for (const t of run.results.testCases) assert.ok(new RegExp(`${t.id}\\s+PASS`).test(text), `${t.id} PASS in the PDF`);
   assert.match(text, /Integration window/);
   assert.match(text, /Integration Stage 2: \d:\d\d:\d\d/);
@@ -128,7 +128,7 @@ test('a run longer than the window says WINDOW OVERRUN and the reports mark it; 
   assert.is(o.results.run.window!.overBudget, true);
   assert.is(lines.filter((l) => l.startsWith('WINDOW OVERRUN: ')).length, 1);
   assert.match(fs.readFileSync(o.reports.html, 'utf8'), /of the 0:00:00 window - OVER BUDGET/);
-  assert.match(pdfText(o.reports.pdf), /OVER BUDGET/);
+  assert.match(await pdfText(o.reports.pdf), /OVER BUDGET/);
   assert.is(o.exitCode, 0);
 });
 

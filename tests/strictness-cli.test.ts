@@ -56,7 +56,7 @@ test('rehearse with simulator.strict false: the extra field is accepted, and eac
     assert.match(html, /own-rule warning/);
     assert.match(html, new RegExp(`WARNING POST /rreguri \\(X-Request-ID ${warnings[0].requestId}\\) answered 201: registration_reason`));
     assert.match(html, /Strictness<\/dt><dd>off \(--strict=false\)/);
-    const pdf = pdfText(path.join(runFolder, 'report.pdf')).replace(/\s+/g, ' ');
+    const pdf = (await pdfText(path.join(runFolder, 'report.pdf'))).replace(/\s+/g, ' ');
     assert.match(pdf, /own-rule warning/);
     assert.match(pdf, new RegExp(`WARNING POST /rreguri \\(X-Request-ID ${warnings[0].requestId}\\) answered 201: registration_reason`));
     assert.match(pdf, /Strictness off \(--strict=false\)/);

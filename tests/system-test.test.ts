@@ -5,6 +5,7 @@
 // Timings are shortened (Retry-After 1 s, 2.5 s of quiet counts as "settled") to keep the suite fast.
 // The quiet must outlast the reference provider's longest backoff gap these cases meet (the fourth
 // attempt comes 1–2 s after the third 5xx), or a slow machine calls a retrying provider settled.
+// @judges-timing: the test runner keeps this file at the normal CPU priority, the others below it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rehearse } from './helpers/rehearse.js';

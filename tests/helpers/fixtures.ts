@@ -13,12 +13,22 @@ import { ADMIN_SPEC } from '../../simulator/admin/admin-app.js';
 
 let materialOnce: Promise<{ dir: string; material: Material }> | undefined;
 
-/** The one generated certs dir all tests share (read-only: copy it to change it). */
+/** Where the test runner keeps the certs it generated once for every test file it runs. */
+export const SHARED_CERTS_VARIABLE = 'CDA_SIM_TEST_CERTS';
+
+/** Generates (or loads, if `dir` has them) the crypto material tests share. */
+export async function testMaterial(dir: string): Promise<Material> {
+  return (await ensureMaterial(dir, { clock: new ManualClock(Date.now()) })).material;
+}
+
+/**
+ * The one generated certs dir all tests share (read-only: copy it to change it): the runner's
+ * (generated once for the whole run), or else one generated for this process.
+ */
 export function sharedMaterial(): Promise<{ dir: string; material: Material }> {
   materialOnce ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
-    const { material } = await ensureMaterial(dir, { clock: new ManualClock(Date.now()) });
-    return { dir, material };
+    const dir = process.env[SHARED_CERTS_VARIABLE] || fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-test-certs-'));
+    return { dir, material: await testMaterial(dir) };
   })();
   return materialOnce;
 }
@@ -39,4 +49,30 @@ export const uuid = (): string => randomUUID();
 
 export function peiName(holder = uuid(), asset = uuid()): string {
   return `urn:pei:${holder}:${asset}`;
+}
+
+/**
+ * Runs at most `n` of the given tasks at once. For files that play many independent rehearsals:
+ * each mostly waits on a provider's timers, so started together a few at a time they take a
+ * fraction of their sum. A task's failure is its caller's, not an unhandled rejection.
+ */
+export function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** A promise started now and awaited later (by a test): its rejection waits for that test. */
+export function startedNow<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }

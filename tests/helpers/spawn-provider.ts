@@ -5,13 +5,28 @@ import net from 'node:net';
 import { CLI } from './spawn-sim.js';
 import { loadTestData } from '../../simulator/testdata/records.js';
 
-export async function freePort(): Promise<number> {
+// Ports for a config that must name them before anything listens. Not the OS's pick (listen(0),
+// then closed): that comes from the ephemeral range, where any other process's next listen(0) or
+// outgoing connection may take it before the test's server binds it, as happens when test files
+// run side by side. A random port below that range that is free right now is taken only by another
+// caller of this picking the same one.
+const PICKED_PORTS = { from: 20000, to: 32767 };
+
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** A port free right now, below the ephemeral range (see above). */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${PICKED_PORTS.from} and ${PICKED_PORTS.to} after 200 tries`);
 }
 
 export interface SpawnedProvider {
