@@ -32,8 +32,10 @@ export const rehearsed = catalogue.filter((d) => !d.soak);
 /** The defects whose catching judges the provider's timing. */
 export const judgesTiming = (d: Defect): boolean => d.scenarios.includes('system-test');
 
-// Short protocol timings: these runs judge which ids fail, not how long a provider may take.
-const FAST = { retryAfterSeconds: 1, settleQuietMs: 1500 };
+// Short protocol timings: these runs judge which ids fail, not how long a provider may take. The
+// quiet period that ends a retry sequence must outlast the longest honest backoff before a 4th
+// attempt (the reference provider's third delay is 1–2 s, provider/retry.ts), as in system-test.test.ts.
+const FAST = { retryAfterSeconds: 1, settleQuietMs: 2500 };
 interface Played { results: RunResults; exitCode: number }
 
 async function play(faults: ProviderFault[], scenarios: string[], only?: string[]): Promise<Played> {

@@ -14,7 +14,7 @@ export interface SpawnedSim {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnSim(args: string[], timeoutMs = 15000): Promise<SpawnedSim> {
+export function spawnSim(args: string[], timeoutMs = 60000): Promise<SpawnedSim> {
   const child = spawn(process.execPath, [CLI, 'start', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
