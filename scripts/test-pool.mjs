@@ -103,7 +103,17 @@ function report(r, o) {
   const empty = r.total === 0;
   const failed = r.failed + (crashed || empty ? 1 : 0);
   if (failed) o.log(`\n${r.output.trimEnd()}`);
-  const why = r.timedOut ? ` (stopped after ${seconds(o.limitMs)})` : crashed ? ` (exit ${r.code ?? r.signal})` : empty ? ' (no test was executed)' : '';
+  // uvu prints nothing when a test.before or test.after hook throws: say so rather than stay silent.
+  const hookThrew = r.failed > 0 && !/\bFAIL\b/.test(r.output);
+  const why = r.timedOut
+    ? ` (stopped after ${seconds(o.limitMs)})`
+    : crashed
+      ? ` (exit ${r.code ?? r.signal})`
+      : empty
+        ? ' (no test was executed)'
+        : hookThrew
+          ? ' (uvu gave no reason: a test.before or test.after hook threw)'
+          : '';
   const skipped = r.skipped ? `, ${r.skipped} skipped` : '';
   o.log(`${failed ? '✗' : '✓'} ${o.label(r.file)}  ${seconds(r.ms)}  ${r.passed} passed${failed ? `, ${failed} failed${why}` : ''}${skipped}`);
   return { ...r, failed };

@@ -4,6 +4,8 @@
 // events, the registrations and the run with its reports. Provider data is shown as text, never
 // as markup. Then the same run, recorded, served with no simulator. Screenshots are kept in
 // tests/artefacts/.
+// @judges-timing: the whole test must take under a minute, so the test runner keeps this file at
+// the normal CPU priority.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';

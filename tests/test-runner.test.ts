@@ -61,6 +61,15 @@ test('each file is named with its time and counts as it finishes; a long one is 
   assert.is(closingLine([]), '0 passed, 1 failed', 'no test executed is a failure');
 });
 
+test('a file whose before hook throws is failed with a reason, though uvu prints none', async () => {
+  const dir = testFiles({ 'hook.test.js': "test.before(() => { throw new Error('setup failed'); });\ntest('one', () => assert.ok(true));\ntest('two', () => assert.ok(true));" });
+  const lines: string[] = [];
+  const { runTestFiles } = await pool();
+  const [r] = await runTestFiles(['hook.test.js'], { dir, jobs: 1, log: (l) => lines.push(l) });
+  assert.is(r.failed, 2);
+  assert.match(lines.at(-1)!, /^✗ hook\.test\.js {2}\d+\.\ds {2}0 passed, 2 failed \(uvu gave no reason: a test\.before or test\.after hook threw\)$/);
+});
+
 test('a file that says it judges timing keeps the runner\'s CPU priority; every other file runs below it', async () => {
   const own = os.getPriority();
   const dir = testFiles({
