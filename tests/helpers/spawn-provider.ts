@@ -1,16 +1,42 @@
 // Run the reference provider as a real child process (`cda-sim provider`), as a provider's own
 // system would run beside cda-sim, and read its URLs from stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { CLI } from './spawn-sim.js';
 import { loadTestData } from '../../simulator/testdata/records.js';
 
 // Ports for a config that must name them before anything listens. Not the OS's pick (listen(0),
 // then closed): that comes from the ephemeral range, where any other process's next listen(0) or
 // outgoing connection may take it before the test's server binds it, as happens when test files
-// run side by side. A random port below that range that is free right now is taken only by another
-// caller of this picking the same one.
+// run side by side. A random port below that range that is free right now, and claimed by creating a
+// file of its name (exclusive create: test files run in parallel processes), so no two callers of
+// this ever get the same one; a claim is dropped when its process exits, or after an hour.
 const PICKED_PORTS = { from: 20000, to: 32767 };
+const CLAIMS = path.join(os.tmpdir(), 'cda-sim-test-ports');
+const CLAIM_TTL_MS = 3_600_000;
+const claimed: string[] = [];
+process.once('exit', () => claimed.forEach((f) => fs.rmSync(f, { force: true })));
+
+/** Claim a port for this process; false when another process holds a live claim on it. */
+function claim(port: number): boolean {
+  fs.mkdirSync(CLAIMS, { recursive: true });
+  const file = path.join(CLAIMS, String(port));
+  try {
+    if (Date.now() - fs.statSync(file).mtimeMs > CLAIM_TTL_MS) fs.rmSync(file, { force: true });
+  } catch {
+    // no claim yet
+  }
+  try {
+    fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+    claimed.push(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -24,7 +50,7 @@ function canListen(port: number): Promise<boolean> {
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from + 1));
-    if (await canListen(port)) return port;
+    if (claim(port) && (await canListen(port))) return port;
   }
   throw new Error(`no free port between ${PICKED_PORTS.from} and ${PICKED_PORTS.to} after 200 tries`);
 }
