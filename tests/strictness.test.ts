@@ -208,7 +208,8 @@ test('a non-strict run is recorded as such, and its bundle replays non-strict un
   const same = await replayBundle(bundle, { stateDir: tempDir(), certsDir, referenceFaults: ['register-extra-field'] });
   assert.equal([same.differs, same.results.run.strict], [false, false]);
   assert.ok(same.results.run.ownRuleWarnings!.every((w) => w.field === 'registration_reason'));
-  const strict = await replayBundle(bundle, { stateDir: tempDir(), certsDir, referenceFaults: ['register-extra-field'], strict: true });
+  // Strict, the registration is refused: a short registration window, not a minute, before CP-03 is judged.
+  const strict = await replayBundle(bundle, { stateDir: tempDir(), certsDir, referenceFaults: ['register-extra-field'], strict: true, budgets: { registrationWindowMs: 3000 } });
   assert.is(strict.results.run.strict, true);
   assert.is(strict.results.testCases.find((t) => t.id === 'CP-03')!.verdict, 'fail');
   assert.ok(strict.differs);

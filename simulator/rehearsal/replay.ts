@@ -4,6 +4,7 @@
 // The recorded scenario files, test users and test data pack are written out as inputs like any
 // others, and the rehearsal options it was played with (driver faults, compatibility mode,
 // strictness, system-test timings) are given again, so cda-sim sends the same finds and views.
+import type { RehearseOptions } from './run-setup.js';
 import type { StartSimulator } from './simulated-cda.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,8 @@ export interface ReplayOptions {
   specDir?: string;
   /** Over the recording's strictness (`--strict`); by default the replay judges as the recording did. */
   strict?: boolean;
+  /** Budgets over the provider config's (a test waits a short registration window for a refused registration). */
+  budgets?: RehearseOptions['budgets'];
   progress?: (line: string) => void;
   onEvent?: RunEventListener;
   /** Aborted on Ctrl+C: the replay stops, is kept as an interrupted run, and nothing is compared. */
@@ -78,6 +81,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },
       specDir: opts.specDir,
+      budgets: opts.budgets,
       progress: opts.progress ?? (() => {}),
       onEvent: opts.onEvent,
       signal: opts.signal,
