@@ -37,7 +37,23 @@ export interface SpecAppOptions {
  * the OpenAPI meta-schema (that alone cost ~0.4 s of every start); `checkDocument: true` does it,
  * and the tests check every shipped document that way.
  */
-export async function loadApi(definition: string | object, opts: { checkDocument?: boolean } = {}): Promise<OpenAPIBackend> {
+export function loadApi(definition: string | object, opts: { checkDocument?: boolean } = {}): Promise<OpenAPIBackend> {
+  // Compiled once per process and document: every simulator a process starts (a test file's
+  // rehearsals, a replay after a run) shares it. Nothing changes a compiled document; a document
+  // that fails to compile is not kept.
+  const key = `${opts.checkDocument ? 'checked' : 'quick'}:${typeof definition === 'string' ? `file:${definition}` : JSON.stringify(definition)}`;
+  let compiled = COMPILED.get(key);
+  if (!compiled) {
+    compiled = compileApi(definition, opts);
+    COMPILED.set(key, compiled);
+    compiled.catch(() => COMPILED.delete(key));
+  }
+  return compiled;
+}
+
+const COMPILED = new Map<string, Promise<OpenAPIBackend>>();
+
+async function compileApi(definition: string | object, opts: { checkDocument?: boolean }): Promise<OpenAPIBackend> {
   const api = new OpenAPIBackend({
     definition: definition as string,
     strict: true,
