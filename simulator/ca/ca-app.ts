@@ -1,6 +1,6 @@
 // The consent and authorisation (C&A) service: /token, /rreguri, /perm, /introspect, the JWKS
 // and discovery. `createCaApp` builds the app (a lean one: http/lean-app.ts) and never listens: servers and tests pick ports.
-import { createLeanApp, type ApiRequest as Request, type ApiResponse as Response, type LeanApp } from '../http/lean-app.js';
+import { createLeanApp, type ApiRequest as Request, type LeanApp } from '../http/lean-app.js';
 import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { OpenAPIBackend } from 'openapi-backend';

@@ -1,5 +1,5 @@
-// Journals every inbound exchange an app answers (a lean app or an express one).
-import type { ApiRequest as Request, ApiResponse as Response, Middleware } from './lean-app.js';
+// Journals every inbound exchange a lean app (http/lean-app.ts) answers.
+import type { ApiRequest as Request, ApiResponse as Response, LeanApp } from './lean-app.js';
 import type { TLSSocket } from 'node:tls';
 import type { Journal } from '../store/journal.js';
 import { clientCertRefusal } from './client-cert-policy.js';
@@ -21,29 +21,18 @@ export function clientCertOf(req: Request): { subject: string; issuer: string; a
 }
 
 /**
- * JSON answers written directly: an API answer needs no ETag, freshness check or charset
- * negotiation, which express's res.send does for every response (measured on the C&A hot path).
- */
-function writeJson(res: Response, body: unknown): Response {
-  const text = JSON.stringify(body);
-  if (!res.getHeader('content-type')) res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
-  return res;
-}
-
-/**
- * Journal every exchange an express app answers. It sits first in the app, before any parsing or
+ * Journal every exchange a lean app answers. It sits first in the app, before any parsing or
  * check, so a request that is rejected (bad JSON, wrong content type, refused token) is journalled
  * too. JSON answers are captured as the objects our handlers pass to res.json (no re-parsing of our
  * own output), through the app's response prototype: set once, rather than a property added to
  * every response object (which costs V8 a new hidden class per request on the hot path).
  */
-export function journalExchanges(app: { response: Response; use(fn: Middleware): unknown }, journal: Journal, role: string, now: () => number): void {
-  app.response.json = function json(this: Response, body: unknown) {
+export function journalExchanges(app: LeanApp, journal: Journal, role: string, now: () => number): void {
+  const json = app.response.json;
+  app.response.json = function journalledJson(this: Response, body: unknown) {
     this.locals.journalBody = body;
-    return writeJson(this, body);
-  } as Response['json'];
+    return json.call(this, body);
+  };
   app.use((req: Request, res: Response, next: () => void) => {
     const started = now();
     const t0 = performance.now();

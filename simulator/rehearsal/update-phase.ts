@@ -5,7 +5,6 @@
 //   prompt     on a terminal: apply it by hand, then press Enter (or type "stop")
 //   stop       persist the run and exit; `cda-sim stage2` resumes it later
 import readline from 'node:readline';
-import { CliError, EXIT } from '../core/exit-codes.js';
 import type { RunContext } from '../scenarios/context.js';
 import { runUserCommand } from './user-command.js';
 import type { ScenarioFile } from '../scenarios/types.js';
