@@ -2,7 +2,8 @@
 // HTTP, 20 connections) next to a bare express app under the same load, empty and at 100,000 PeIs,
 // and the restart time at that size; then find requests per second through the PFS driver against the
 // reference provider next to signing alone, and the soak's sustained finds and view dances a second; then the journal at 1,000,000 exchanges (`journal --limit 5`
-// read time, bytes per exchange), and the command line's start-up (`--version`, `--help`). Prints a table and writes bench-results/latest.json.
+// read time, bytes per exchange), the command line's start-up (`--version`, `--help`), and the wall time of
+// the default window and of the system test with and without its groups side by side. Prints a table and writes bench-results/latest.json.
 //
 //   node dist/bench/run.js [--duration 10] [--warmup 2] [--peis 100000] [--connections 20] [--journal-exchanges 1000000] [--profile]
 //
@@ -18,9 +19,11 @@ import { measureSoak } from './soak.js';
 import { measureReportingValidation } from './reporting-validation.js';
 import { measureJournal } from './journal.js';
 import { cliStartupLines, measureCliStartup } from './cli-startup.js';
+import { measureRehearsalTimes, rehearsalTimeLines } from './rehearsal-times.js';
 import { firstAnswerMs, getPat, registrationLoad, ROOT, startBareExpress, startCdaSim, stopServer, type LoadFigures, type Server } from './lib.js';
 
-const TARGET = { ratio: 0.8, p99Ms: 25, restartS: 3 };
+// The ratio: at least a bare express app's throughput (POST /rreguri with validation, state and a durable acknowledgement).
+const TARGET = { ratio: 1.0, p99Ms: 25, restartS: 3 };
 
 const { values: argv } = parseArgs({
   options: {
@@ -136,6 +139,9 @@ async function main() {
   // 9. The command line's own start-up: --version and --help load no command module.
   const cliStartup = argv.profile ? undefined : measureCliStartup();
 
+  // 10. Rehearsals as a user runs them: the default window, and the system test with and without groups side by side.
+  const rehearsals = argv.profile ? undefined : await measureRehearsalTimes({ log });
+
   // ---- report ----
   const runs = { bare, empty, full, ...(preload ? { preload } : {}) };
   const invalid = Object.entries(runs).filter(([, f]) => f.non2xx > 0 || f.non201 > 0 || f.errors > 0).map(([k]) => k);
@@ -199,6 +205,7 @@ async function main() {
         ]
       : []),
     ...(cliStartup ? ['', ...cliStartupLines(cliStartup)] : []),
+    ...(rehearsals ? ['', ...rehearsalTimeLines(rehearsals)] : []),
   ];
   console.log(lines.join('\n'));
 
@@ -224,6 +231,7 @@ async function main() {
     reporting,
     journal,
     cliStartup,
+    rehearsals,
     stateBytes,
     valid: invalid.length === 0,
     targetsMet: ratioEmpty >= TARGET.ratio && ratioFull >= TARGET.ratio && empty.p99Ms <= TARGET.p99Ms && full.p99Ms <= TARGET.p99Ms && restartMs / 1000 <= TARGET.restartS,

@@ -46,7 +46,7 @@ test('rehearse --spec-dir: the profile is recorded everywhere, and the changed s
   const notHonoured = results.run.spec!.notHonoured;
   assert.is(notHonoured.length, 1, JSON.stringify(notHonoured));
   assert.is(notHonoured[0].file, 'find-data.json');
-  assert.match(notHonoured[0].reason, /refuses that of \d+ of 33 test users \(CP01, .*\), e\.g\. CP01's: nino is required/);
+  assert.match(notHonoured[0].reason, /refuses that of \d+ of 58 test users \(CP01, .*\), e\.g\. CP01's: nino is required/);
   assert.match(r.stdout, /NOT HONOURED find-data\.json: schema "find_data": /);
 
   // The verdicts the changes make: CP-01 (the status) and CP-06 (the field) fail, naming why.

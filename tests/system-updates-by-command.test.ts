@@ -32,7 +32,7 @@ test('each update instruction of a system-test case is handed to --apply-updates
     // Nothing was applied: a verdict on the provider's (missing) DELETE, not "cannot run".
     assert.is(sys13.verdict, 'fail', sys13.reasons.join(' | '));
     const files = fs.readFileSync(marker, 'utf8').trim().split('\n');
-    assert.is(files.length, 2, 'one command run per instruction (SYS01 and SYS02)');
+    assert.is(files.length, 2, 'one command run per instruction (SYS06 and SYS07)');
     const users = new Set<string>();
     for (const f of files) {
       assert.ok(f.startsWith(path.dirname(o.reports.json)), `kept in the run folder: ${f}`);
@@ -46,7 +46,7 @@ test('each update instruction of a system-test case is handed to --apply-updates
       assert.ok(fs.existsSync(f.replace(/\.json$/, '.csv')), 'the CSV form beside it');
       users.add(i.user);
     }
-    assert.equal([...users].sort(), ['SYS01', 'SYS02']);
+    assert.equal([...users].sort(), ['SYS06', 'SYS07']);
   } finally {
     provider.stop();
   }

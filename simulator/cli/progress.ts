@@ -41,7 +41,7 @@ export function nextProgress(s: ProgressState, e: RunEvent): ProgressState {
     case 'test-start':
       return { ...s, phase: e.phase, index: e.index, total: e.total, current: { id: e.id, title: e.title } };
     case 'test-end':
-      return { ...s, done: s.done + 1, passed: s.passed + (e.result.verdict === 'pass' ? 1 : 0), failed: s.failed + (e.result.verdict === 'pass' ? 0 : 1), current: undefined };
+      return { ...s, done: s.done + 1, passed: s.passed + (e.result.verdict === 'pass' ? 1 : 0), failed: s.failed + (e.result.verdict === 'pass' ? 0 : 1), current: s.current?.id === e.result.id ? undefined : s.current };
     case 'phase-end':
       return { ...s, current: undefined };
     case 'run-end':

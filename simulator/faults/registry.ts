@@ -176,6 +176,14 @@ export class FaultRegistry {
     return n;
   }
 
+  /** Clear only the rules for these users (a system-test group's own, while other groups play on). */
+  clearFor(users: ReadonlySet<string>): number {
+    this.prune();
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e.rule.user === undefined || !users.has(e.rule.user));
+    return before - this.entries.length;
+  }
+
   /** Rules still in force, with `count` the calls left. */
   list(): FaultRule[] {
     this.prune();

@@ -132,7 +132,8 @@ async function sendHalf(pfs: PfsDriver, user: TestUser, request: FindRequest, mo
  * Play one driver fault for a person. The first find returned is "the" find; the others are the
  * extra ones the fault adds (the duplicate, the newer find, the rest of the burst), in build order.
  */
-export async function playDriverFault(pfs: PfsDriver, faults: FaultRegistry, user: TestUser, fault: DriverFault, tags?: Record<string, string>): Promise<SentFind[]> {
+/** `onlyThisUser`: slow-ca slows only the user's calls (a test case playing beside others), not everyone's. */
+export async function playDriverFault(pfs: PfsDriver, faults: FaultRegistry, user: TestUser, fault: DriverFault, tags?: Record<string, string>, onlyThisUser = false): Promise<SentFind[]> {
   switch (fault.name) {
     case 'delayed-find': {
       const request = await pfs.build(user);
@@ -167,7 +168,7 @@ export async function playDriverFault(pfs: PfsDriver, faults: FaultRegistry, use
     case 'connection-reset':
       return [await sendHalf(pfs, user, await pfs.build(user), 'reset', tags)];
     case 'slow-ca':
-      slowCa(faults, fault.delayMs ?? DEFAULT_DELAY_MS, pfs.deps.clock.now());
+      slowCa(faults, fault.delayMs ?? DEFAULT_DELAY_MS, pfs.deps.clock.now(), onlyThisUser ? user.sub : undefined);
       return [await pfs.send(user, await pfs.build(user), tags)];
   }
 }

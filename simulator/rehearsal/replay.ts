@@ -18,6 +18,7 @@ import type { Bundle } from '../runs/bundle.js';
 import { assertReplayable, compareWithRecording, type ReplayReport } from '../runs/replay.js';
 import { rehearse } from './rehearse.js';
 import { WINDOW_PHASES } from './phases/index.js';
+import { MAX_CONCURRENCY } from '../scenarios/case-groups.js';
 
 export interface ReplayOptions {
   /** Starts the simulated CDA (server/simulator.ts's startSimulator): the caller hands it in. */
@@ -78,6 +79,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       compat: bundle.options?.compat as CompatMode | undefined,
       strict: opts.strict ?? (bundle.options?.strict === false ? false : undefined),
       systemTest: bundle.options?.systemTest,
+      caseConcurrency: recordedConcurrency(bundle.options?.caseConcurrency),
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },
       specDir: opts.specDir,
@@ -95,4 +97,11 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A bundle is untrusted: its concurrency is a whole number of groups within the bounds, or the replay is refused. */
+function recordedConcurrency(n: unknown): number | undefined {
+  if (n === undefined) return undefined;
+  if (Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CONCURRENCY) return n as number;
+  throw new CliError(`the bundle's options.json: caseConcurrency must be a whole number 1–${MAX_CONCURRENCY}, not ${JSON.stringify(n)}`, EXIT.usage);
 }

@@ -44,7 +44,7 @@ export async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcom
   const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
   const unplayed = notRunCases(remaining, run.withReporting && !run.done.has('reporting'), 'not played: the run was interrupted (Ctrl+C) before it was reached')
     .filter((t) => !played.has(t.id))
-    .map((t) => (t.id === run.playing ? { ...t, reasons: ['not judged: the run was interrupted (Ctrl+C) while it was playing'] } : t));
+    .map((t) => (run.playing.has(t.id) ? { ...t, reasons: ['not judged: the run was interrupted (Ctrl+C) while it was playing'] } : t));
   const results = resultsOf(run, { status: 'interrupted', stopReason: `INTERRUPTED (Ctrl+C) after ${run.played.length} test case(s): the rest were not played`, unplayed });
   const reports = await keepReports(run, results);
   run.opts.onEvent?.({ type: 'run-end', results, exitCode: EXIT.interrupted, time: new Date(run.clock.now()).toISOString() });

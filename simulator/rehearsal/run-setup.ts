@@ -63,6 +63,8 @@ export interface RehearseOptions {
   ports?: { https?: number | null; http?: number | null; admin?: number | null };
   /** Only the test cases with these ids (or id prefixes). */
   only?: string[];
+  /** Groups of test cases played at once (`--concurrency`; over each scenario's own `concurrency`). */
+  caseConcurrency?: number;
   /** Driver faults played on every find (`--fault NAME[=VALUE]`). */
   driverFaults?: string[];
   /** System-test timings (cda-sim's own tests shorten them). */
@@ -147,9 +149,9 @@ export interface RunSetup {
   strict: boolean;
   /** With strict false: each own-rule violation the simulator accepted (a resumed run starts with Stage 1's). */
   ownRuleWarnings: OwnRuleWarningRecord[];
-  /** Test cases finished in the scenario under way (its results join `played` when it ends), and the one playing. */
+  /** Test cases finished in the scenario under way (its results join `played` when it ends), and the ones playing (several when groups of cases play at once). */
   finishing: TestCaseResult[];
-  playing?: string;
+  playing: Set<string>;
   /** Told of every wait over 5 s: the caller's display, or progress lines every 10 s. */
   waiting: WaitListener;
 }
@@ -218,6 +220,7 @@ export function prepareRun(options: RehearseOptions): RunSetup {
     strict: opts.strict ?? userConfig?.simulator?.strict ?? true,
     ownRuleWarnings: [...(paused?.ownRuleWarnings ?? [])],
     finishing: [],
+    playing: new Set(),
     waiting: opts.onWait ?? waitLines(progress),
   };
   // Last, as it may create the folder: an unusable state directory is the environment's fault (exit 3),
@@ -233,10 +236,10 @@ export function prepareRun(options: RehearseOptions): RunSetup {
 /** What an interrupted run has played: the scenario under way keeps its finished test cases. */
 function followTestCases(run: RunSetup, e: RunEvent): void {
   if (e.type === 'phase-start') run.finishing = [];
-  else if (e.type === 'test-start') run.playing = e.id;
+  else if (e.type === 'test-start') run.playing.add(e.id);
   else if (e.type === 'test-end') {
     run.finishing.push(e.result);
-    run.playing = undefined;
+    run.playing.delete(e.result.id);
   }
 }
 

@@ -120,6 +120,8 @@ export interface RecordedOptions {
   /** False when the run accepted own-rule violations as warnings (--strict=false). */
   strict?: boolean;
   systemTest?: Record<string, number>;
+  /** Groups of test cases played at once (`--concurrency`), when the run chose it. */
+  caseConcurrency?: number;
 }
 
 export interface RunRecordInputs {

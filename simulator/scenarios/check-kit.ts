@@ -2,7 +2,7 @@
 // proving, Stage 1/2 and system checks all make. The checks themselves: checks.ts (the registry,
 // CHECKS), stage-checks.ts, system-checks.ts.
 import type { JournalEntry } from '../store/journal.js';
-import { at, caCalls, endOf, responseOf, within } from './correlation.js';
+import { at, callOwner, caCalls, endOf, responseOf, within } from './correlation.js';
 import type { RunContext, ViewRecord } from './context.js';
 
 export interface CheckOutcome {
@@ -28,10 +28,19 @@ export function patOf(ctx: RunContext, sub: string): string | undefined {
   return ctx.sim.store.patForUser(sub)?.token;
 }
 
-/** The C&A calls made while a view call was being answered. */
-export function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
+/** A C&A call made for this user, or for nobody cda-sim can tell (so never overlooked). */
+export function madeFor(ctx: RunContext, e: JournalEntry, sub: string | undefined): boolean {
+  const owner = callOwner(ctx.entries, e);
+  return owner === undefined || sub === undefined || owner === sub;
+}
+
+/**
+ * The C&A calls made while a view call was being answered, for the viewing user `sub` when given
+ * (another group of test cases may be calling the C&A at the same time).
+ */
+export function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, path: string, sub?: string): JournalEntry[] {
   if (!viewCall) return [];
-  return caCalls(ctx.entries).filter((e) => e.path === path && within(e, at(viewCall) - 5, endOf(viewCall) + 5));
+  return caCalls(ctx.entries).filter((e) => e.path === path && within(e, at(viewCall) - 5, endOf(viewCall) + 5) && madeFor(ctx, e, sub));
 }
 
 /**
@@ -39,10 +48,10 @@ export function duringCall(ctx: RunContext, viewCall: JournalEntry | undefined, 
  * provider made for it is journalled after cda-sim's previous exchange ended and before this one's
  * answer, so the leg just before (a few ms earlier) cannot lend it its calls.
  */
-export function duringLeg(ctx: RunContext, viewCall: JournalEntry | undefined, path: string): JournalEntry[] {
+export function duringLeg(ctx: RunContext, viewCall: JournalEntry | undefined, path: string, sub?: string): JournalEntry[] {
   if (!viewCall) return [];
   const previous = Math.max(0, ...ctx.entries.filter((e) => e.direction === 'out' && e.seq < viewCall.seq).map((e) => e.seq));
-  return duringCall(ctx, viewCall, path).filter((e) => e.seq > previous && e.seq < viewCall.seq);
+  return duringCall(ctx, viewCall, path, sub).filter((e) => e.seq > previous && e.seq < viewCall.seq);
 }
 
 export function viewEntries(ctx: RunContext, v: ViewRecord): JournalEntry[] {

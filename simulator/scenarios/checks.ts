@@ -168,8 +168,8 @@ const viewChallenged: Check<{ view: string }> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   const [first] = viewEntries(ctx, v);
-  const perms = duringLeg(ctx, first, '/perm');
-  const introspections = duringLeg(ctx, first, '/introspect');
+  const perms = duringLeg(ctx, first, '/perm', v.user.sub);
+  const introspections = duringLeg(ctx, first, '/introspect', v.user.sub);
   o.exchanges.push(...(first ? [first] : []), ...perms, ...introspections);
   o.culprit = introspections[0] ?? first;
   const leg = `a first view leg with ${describeFirstLeg(v.firstLeg)}`;
@@ -213,7 +213,7 @@ const viewIntrospected: Check<{ view: string }> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   const second = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
-  const intro = duringCall(ctx, second, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
+  const intro = duringCall(ctx, second, '/introspect', v.user.sub).filter((e) => tokenParams(e).token === v.rpt);
   o.exchanges.push(...(second ? [second] : []), ...intro);
   o.culprit = intro.find((e) => e.status !== 200) ?? second;
   if (!v.second) return { ...o, violations: ['the view was never retried with an RPT (see the challenge and RPT checks)'] };
@@ -272,7 +272,7 @@ const noViewData: Check<{ view: string }> = (ctx, spec) => {
   const v = viewByName(ctx, spec.view);
   const calls = viewEntries(ctx, v);
   const withRpt = calls.find((e) => (e.requestHeaders.authorization ?? '').length > 7);
-  const intro = duringCall(ctx, withRpt, '/introspect').filter((e) => !v.rpt || tokenParams(e).token === v.rpt);
+  const intro = duringCall(ctx, withRpt, '/introspect', v.user.sub).filter((e) => !v.rpt || tokenParams(e).token === v.rpt);
   o.exchanges.push(...calls, ...intro);
   o.culprit = calls[calls.length - 1];
   const final = v.final;

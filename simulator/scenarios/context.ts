@@ -82,6 +82,13 @@ export interface RunContext {
   waiting?: WaitListener;
   /** Aborted when the run is interrupted (Ctrl+C): waits end at once, with the signal's reason. */
   signal?: AbortSignal;
+  /** Groups of test cases played at once (over each scenario's own `concurrency`; 1 plays them in file order). */
+  caseConcurrency?: number;
+  /**
+   * The test users (subs) of the group of test cases playing, while groups play side by side: fault
+   * clear-downs touch only theirs, and quiet at the C&A is theirs. Absent: the whole run's.
+   */
+  scope?: { subs: ReadonlySet<string> };
 }
 
 export function userById(ctx: RunContext, id: string): TestUser {

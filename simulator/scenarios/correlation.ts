@@ -60,3 +60,64 @@ export function summarise(e: JournalEntry): ExchangeSummary {
 export function describe(e: JournalEntry): string {
   return `${e.method} ${e.path} → ${e.status} (X-Request-ID ${e.requestId ?? 'none'}, ${e.time})`;
 }
+
+/**
+ * Whose C&A calls: for each call, the user (sub) whose credential it presents: on /token the
+ * assertion's subject (PAT) or the ticket's owner (RPT); elsewhere the owner of the bearer PAT. Built
+ * up as the journal grows, so a wait that asks many times reads each entry once.
+ */
+interface CallOwners {
+  seen: number;
+  /** PATs, permission tickets and RPTs, each with the user it was issued for. */
+  credentials: Map<string, string>;
+  /** When each user's last call ended, and the last call nobody's credential explains. */
+  lastEnd: Map<string, number>;
+  lastUnowned: number;
+  byEntry: WeakMap<JournalEntry, string>;
+}
+const owners = new WeakMap<JournalEntry[], CallOwners>();
+
+function ownerOf(e: JournalEntry, credentials: Map<string, string>): string | undefined {
+  if (e.path === '/token') {
+    const p = tokenParams(e);
+    const sub = p.grant_type === JWT_BEARER ? (decodeUnverified(p.assertion ?? '')?.payload.sub as string | undefined) : p.grant_type === UMA_TICKET ? credentials.get(p.ticket ?? '') : undefined;
+    const issued = responseOf<{ access_token?: unknown }>(e).access_token;
+    if (sub && typeof issued === 'string') credentials.set(issued, sub);
+    return sub;
+  }
+  const sub = credentials.get(bearerOf(e) ?? '');
+  const ticket = responseOf<{ ticket?: unknown }>(e).ticket;
+  if (sub && e.path === '/perm' && typeof ticket === 'string') credentials.set(ticket, sub);
+  return sub;
+}
+
+function callOwners(entries: JournalEntry[]): CallOwners {
+  let o = owners.get(entries);
+  if (!o) owners.set(entries, (o = { seen: 0, credentials: new Map(), lastEnd: new Map(), lastUnowned: -Infinity, byEntry: new WeakMap() }));
+  for (; o.seen < entries.length; o.seen++) {
+    const e = entries[o.seen];
+    if (e.direction !== 'in' || e.role !== 'ca') continue;
+    const sub = ownerOf(e, o.credentials);
+    if (sub) {
+      o.byEntry.set(e, sub);
+      o.lastEnd.set(sub, Math.max(o.lastEnd.get(sub) ?? -Infinity, endOf(e)));
+    } else o.lastUnowned = Math.max(o.lastUnowned, endOf(e));
+  }
+  return o;
+}
+
+/**
+ * When the C&A last answered a call made for one of these users, or one it cannot attribute to
+ * anyone (counted for everyone, so a wait never ends early on a call it cannot place).
+ */
+export function lastCaCallFor(entries: JournalEntry[], subs: Iterable<string>): number {
+  const o = callOwners(entries);
+  let last = o.lastUnowned;
+  for (const sub of subs) last = Math.max(last, o.lastEnd.get(sub) ?? -Infinity);
+  return last;
+}
+
+/** The user (sub) a C&A call was made for, if its credential tells (undefined: nobody's that cda-sim can tell). */
+export function callOwner(entries: JournalEntry[], e: JournalEntry): string | undefined {
+  return callOwners(entries).byEntry.get(e);
+}

@@ -1,6 +1,7 @@
 // The scenario engine: loads scenario files (data), plays each test case's steps, judges its
 // expectations, and collects every violation. A test case whose steps throw is an error, not a pass.
 import fs from 'node:fs';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { scenariosDir } from '../core/paths.js';
 import { CliError, EXIT } from '../core/exit-codes.js';
@@ -12,9 +13,10 @@ import { CHECK_SHAPES, shapeProblems, STEP_SHAPES } from './vocabulary.js';
 import { notApplicableReason } from './matching-policy.js';
 import { scenarioNames } from './names.js';
 import { didYouMean } from '../core/did-you-mean.js';
-import type { RunContext } from './context.js';
+import { userById, type RunContext } from './context.js';
 import type { Decision, ScenarioFile, TestCaseResult } from './types.js';
 import { decisionLine } from './decision.js';
+import { caseGroups, MAX_CONCURRENCY, playGroups, type CaseGroup } from './case-groups.js';
 
 /**
  * Check a scenario file's shape before anything runs: every problem is collected (not only the
@@ -23,6 +25,7 @@ import { decisionLine } from './decision.js';
 export function validateScenario(s: ScenarioFile, file: string): void {
   const problems: string[] = [];
   for (const k of ['id', 'title', 'phase'] as const) if (typeof s[k] !== 'string' || !s[k]) problems.push(`"${k}" is required`);
+  if (s.concurrency !== undefined && !(Number.isInteger(s.concurrency) && s.concurrency >= 1 && s.concurrency <= MAX_CONCURRENCY)) problems.push(`"concurrency" must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}`);
   if (!Array.isArray(s.testCases) || s.testCases.length === 0) problems.push('"testCases" must list at least one test case');
   const ids = new Set<string>();
   for (const [i, tc] of (Array.isArray(s.testCases) ? s.testCases : []).entries()) {
@@ -97,69 +100,108 @@ function checkDecision(check: string, reason: string, o: CheckOutcome): Decision
   return { check, reason, ...(e ? { exchange: summarise(e) } : {}) };
 }
 
-export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
-  const results: TestCaseResult[] = [];
+/** Everything one test case's play needs to say where it sits in the scenario. */
+interface CasePlace {
+  scenario: ScenarioFile;
+  index: number;
+}
+
+/** Play one test case's steps and judge its expectations: the result, never a throw (but an interrupt). */
+async function playCase(ctx: RunContext, { scenario, index }: CasePlace): Promise<TestCaseResult> {
+  const tc = scenario.testCases[index];
   const total = scenario.testCases.length;
   const emit = ctx.emit ?? (() => {});
-  const now = () => new Date().toISOString();
-  // Phase events come from the integration window that plays this scenario (rehearsal/window.ts).
-  ctx.progress(`${scenario.title} (${scenario.id}): ${total} test case(s)`);
-  for (const [i, tc] of scenario.testCases.entries()) {
-    const started = Date.now();
-    const tags = { testCase: tc.id, scenario: scenario.id };
-    ctx.progress(`  [${i + 1}/${total}] ${tc.id} ${tc.title}`);
-    emit({ type: 'test-start', id: tc.id, title: tc.title, scenario: scenario.id, phase: scenario.phase, index: i + 1, total, time: now() });
-    const reasons: string[] = [];
-    const notes: string[] = [];
-    const exchanges = new Map<number, ReturnType<typeof summarise>>();
-    let decision: Decision | undefined;
-    let lastPass: Decision | undefined;
-    let verdict: TestCaseResult['verdict'] = 'pass';
-    // Not applicable to this provider's matching policy: its steps still run (later cases build on
-    // them), but nothing is judged.
-    const notApplicable = notApplicableReason(ctx.config, tc);
-    try {
-      for (const step of tc.steps ?? []) await untilAborted(ACTIONS[step.do](ctx, step as never, tags), ctx.signal);
-      ctx.signal?.throwIfAborted();
-      for (const spec of notApplicable ? [] : tc.expect) {
-        const o = CHECKS[spec.check](ctx, spec as never);
-        reasons.push(...o.violations);
-        notes.push(...o.notes);
-        if (o.violations.length) decision ??= checkDecision(spec.check, o.violations[0], o);
-        else if (o.notes.length) lastPass = checkDecision(spec.check, o.notes[0], o);
-        for (const e of o.exchanges) exchanges.set(e.seq * 10 + (e.direction === 'in' ? 0 : 1), summarise(e));
-      }
-      if (reasons.length) verdict = 'fail';
-    } catch (err) {
-      // Interrupted: the case is not judged at all (the run lists it as not played).
-      if (ctx.signal?.aborted) throw err;
-      verdict = 'error';
-      reasons.push(`the test case could not run: ${(err as Error).message}`);
-      decision = { check: '', reason: reasons[reasons.length - 1] };
+  const started = Date.now();
+  const tags = { testCase: tc.id, scenario: scenario.id };
+  ctx.progress(`  [${index + 1}/${total}] ${tc.id} ${tc.title}`);
+  emit({ type: 'test-start', id: tc.id, title: tc.title, scenario: scenario.id, phase: scenario.phase, index: index + 1, total, time: new Date().toISOString() });
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const exchanges = new Map<number, ReturnType<typeof summarise>>();
+  let decision: Decision | undefined;
+  let lastPass: Decision | undefined;
+  let verdict: TestCaseResult['verdict'] = 'pass';
+  // Not applicable to this provider's matching policy: its steps still run (later cases build on
+  // them), but nothing is judged.
+  const notApplicable = notApplicableReason(ctx.config, tc);
+  try {
+    for (const step of tc.steps ?? []) await untilAborted(ACTIONS[step.do](ctx, step as never, tags), ctx.signal);
+    ctx.signal?.throwIfAborted();
+    for (const spec of notApplicable ? [] : tc.expect) {
+      const o = CHECKS[spec.check](ctx, spec as never);
+      reasons.push(...o.violations);
+      notes.push(...o.notes);
+      if (o.violations.length) decision ??= checkDecision(spec.check, o.violations[0], o);
+      else if (o.notes.length) lastPass = checkDecision(spec.check, o.notes[0], o);
+      for (const e of o.exchanges) exchanges.set(e.seq * 10 + (e.direction === 'in' ? 0 : 1), summarise(e));
     }
-    if (notApplicable) {
-      verdict = 'not-applicable';
-      reasons.unshift(notApplicable);
-      decision = { check: '', reason: notApplicable };
-    }
-    if (verdict === 'pass') decision = lastPass;
-    const result: TestCaseResult = {
-      id: tc.id,
-      title: tc.title,
-      rule: tc.rule,
-      reference: tc.reference,
-      scenario: scenario.id,
-      phase: scenario.phase,
-      verdict,
-      reasons: verdict === 'pass' ? notes : reasons,
-      ...(decision ? { decision } : {}),
-      exchanges: [...exchanges.values()].sort((a, b) => a.time.localeCompare(b.time)),
-      startedAt: new Date(started).toISOString(),
-      durationMs: Date.now() - started,
-    };
-    results.push(result);
-    ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${decisionLine(result)}`}`);
-    emit({ type: 'test-end', result, index: i + 1, total, time: now() });
+    if (reasons.length) verdict = 'fail';
+  } catch (err) {
+    // Interrupted: the case is not judged at all (the run lists it as not played).
+    if (ctx.signal?.aborted) throw err;
+    verdict = 'error';
+    reasons.push(`the test case could not run: ${(err as Error).message}`);
+    decision = { check: '', reason: reasons[reasons.length - 1] };
   }
+  if (notApplicable) {
+    verdict = 'not-applicable';
+    reasons.unshift(notApplicable);
+    decision = { check: '', reason: notApplicable };
+  }
+  if (verdict === 'pass') decision = lastPass;
+  const result: TestCaseResult = {
+    id: tc.id,
+    title: tc.title,
+    rule: tc.rule,
+    reference: tc.reference,
+    scenario: scenario.id,
+    phase: scenario.phase,
+    verdict,
+    reasons: verdict === 'pass' ? notes : reasons,
+    ...(decision ? { decision } : {}),
+    exchanges: [...exchanges.values()].sort((a, b) => a.time.localeCompare(b.time)),
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+  };
+  ctx.progress(`        ${verdict.toUpperCase()}${verdict === 'pass' ? '' : `: ${decisionLine(result)}`}`);
+  emit({ type: 'test-end', result, index: index + 1, total, time: new Date().toISOString() });
+  return result;
+}
+
+/** How many groups of test cases play at once: the run's choice, else the scenario's, else one. */
+export function concurrencyOf(ctx: Pick<RunContext, 'caseConcurrency'>, scenario: ScenarioFile): number {
+  return ctx.caseConcurrency ?? scenario.concurrency ?? 1;
+}
+
+/**
+ * A group's own view of the run: its users scope fault clear-downs and quiet at the C&A; when
+ * groups play at once, its progress lines are held and printed together when it ends, so each
+ * reads as one block.
+ */
+function groupContext(ctx: RunContext, g: CaseGroup, together: boolean): { ctx: RunContext; flush: () => void } {
+  const subs = g.exclusive ? undefined : new Set([...g.users].map((id) => userById(ctx, id).sub));
+  if (!together) return { ctx: { ...ctx, scope: subs && { subs } }, flush: () => {} };
+  const lines: string[] = [];
+  return { ctx: { ...ctx, scope: subs && { subs }, progress: (line) => lines.push(line) }, flush: () => lines.forEach((l) => ctx.progress(l)) };
+}
+
+export async function runScenario(ctx: RunContext, scenario: ScenarioFile): Promise<TestCaseResult[]> {
+  const results: TestCaseResult[] = [];
+  const groups = caseGroups(scenario);
+  const limit = Math.min(concurrencyOf(ctx, scenario), groups.length);
+  // Phase events come from the integration window that plays this scenario (rehearsal/window.ts).
+  ctx.progress(`${scenario.title} (${scenario.id}): ${scenario.testCases.length} test case(s)${limit > 1 ? `, up to ${limit} groups of cases at once (each block below is one group)` : ''}`);
+  // Each case playing waits on the interrupt signal: several at once are expected, not a leak.
+  if (ctx.signal && limit > 1) setMaxListeners(Math.max(getMaxListeners(ctx.signal), 10 + 4 * limit), ctx.signal);
+  await playGroups(groups, limit, async (g) => {
+    const own = groupContext(ctx, g, limit > 1);
+    try {
+      for (const { index } of g.cases) results[index] = await playCase(own.ctx, { scenario, index });
+    } finally {
+      // Faults a group armed and its provider never met end with it: no later group inherits them.
+      if (own.ctx.scope) ctx.sim.faults.clearFor(own.ctx.scope.subs);
+      own.flush();
+    }
+  });
   return results;
 }

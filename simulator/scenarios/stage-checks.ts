@@ -38,7 +38,7 @@ const viewRefused: Check<Spec<'view-refused'>> = (ctx, spec) => {
   const o = outcome();
   const v = viewByName(ctx, spec.view);
   const withRpt = viewEntries(ctx, v).find((e) => (e.requestHeaders.authorization ?? '').length > 7);
-  const intro = duringCall(ctx, withRpt, '/introspect').filter((e) => tokenParams(e).token === v.rpt);
+  const intro = duringCall(ctx, withRpt, '/introspect', v.user.sub).filter((e) => tokenParams(e).token === v.rpt);
   o.exchanges.push(...viewEntries(ctx, v), ...intro);
   o.culprit = withRpt ?? o.exchanges[o.exchanges.length - 1];
   const final = v.final;

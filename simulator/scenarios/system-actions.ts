@@ -10,7 +10,7 @@ import type { SentFind } from '../pfs/pfs-driver.js';
 import { UPDATE_ACTIONS, type UpdateAction } from './update-file.js';
 import type { TestUser } from '../testdata/users.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
-import { at, bodyOf, caCalls, registrations } from './correlation.js';
+import { at, bodyOf, caCalls, endOf, lastCaCallFor, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
 import { CLIENT_CERT_CHOICES, type ClientCertChoice, type SystemStepSpec } from './types.js';
 
@@ -35,11 +35,13 @@ export interface TlsProbe {
   requestId: string;
   response?: CallResult;
   error?: { code: string; message: string };
-  /** For a view probe, the PeI it asked about. */
+  /** For a view probe, the PeI it asked about, and its owner (sub). */
   pei?: string;
+  sub?: string;
 }
 
-const probes = new WeakMap<RunContext, Map<string, TlsProbe>>();
+// Kept per run (its map of finds, which every group of cases shares), so a later case can name them.
+const probes = new WeakMap<object, Map<string, TlsProbe>>();
 
 /** An update instruction given to the provider, and what it said of it. */
 export interface SentUpdate {
@@ -49,16 +51,16 @@ export interface SentUpdate {
   sentAt: number;
   result?: { ok: boolean; why?: string };
 }
-const updates = new WeakMap<RunContext, Map<string, SentUpdate>>();
+const updates = new WeakMap<object, Map<string, SentUpdate>>();
 
 export function updateByName(ctx: RunContext, name: string): SentUpdate {
-  const u = updates.get(ctx)?.get(name);
+  const u = updates.get(ctx.finds)?.get(name);
   if (!u) throw new Error(`no update named "${name}" was given earlier in this run`);
   return u;
 }
 
 export function probeByName(ctx: RunContext, name: string): TlsProbe {
-  const p = probes.get(ctx)?.get(name);
+  const p = probes.get(ctx.finds)?.get(name);
   if (!p) throw new Error(`no mTLS probe named "${name}" was made earlier in this run`);
   return p;
 }
@@ -82,13 +84,20 @@ const fault: Action<Step<'fault'>> = async (ctx, step) => {
   ctx.progress(`    fault: ${JSON.stringify({ ...step, do: undefined })}`);
 };
 
+// Beside other groups of cases, only this group's users' faults are cleared.
 const clearFaults: Action<Step<'clear-faults'>> = async (ctx) => {
-  ctx.sim.faults.clear();
+  if (ctx.scope) ctx.sim.faults.clearFor(ctx.scope.subs);
+  else ctx.sim.faults.clear();
 };
 
-/** When the C&A last answered anyone (or `since`, if later). */
-function lastCaCall(ctx: RunContext, since: number): number {
-  return Math.max(since, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+/**
+ * When the C&A last answered a call for one of these users (or `since`, if later). Beside other
+ * groups of cases, their users' calls do not count; a call nobody's credential explains always does.
+ * Without a scope (cases played alone), any call counts.
+ */
+function lastCaCall(ctx: RunContext, since: number, subs: string[]): number {
+  if (!ctx.scope) return Math.max(since, ...caCalls(ctx.entries).map(endOf));
+  return Math.max(since, lastCaCallFor(ctx.entries, subs));
 }
 
 const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
@@ -96,7 +105,7 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
   const quiet = step.quietMs ?? ctx.systemTest?.settleQuietMs ?? DEFAULT_SYSTEM_TIMING.settleQuietMs;
   const expected = f.request.variant === 'valid' ? expectationFor(ctx, f.user.id).records.map((id) => expectedPei(ctx, recordById(ctx, id))) : [];
   const registered = () => new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
-  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0));
+  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0), [f.user.sub]);
   const done = () => {
     const silent = Date.now() - lastCall();
     return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
@@ -108,7 +117,7 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
 const driverFault: Action<Step<'driver-fault'>> = async (ctx, step, tags) => {
   const f = checkDriverFault({ name: step.fault, delayMs: step.delayMs, count: step.count }, 'driver-fault step');
   const user = userById(ctx, step.user);
-  const sent = await watched(ctx.waiting, `${user.id}'s find${f.name === 'delayed-find' ? ' (sent late, as the fault asks)' : ''} and the provider's answer`, undefined, () => playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags));
+  const sent = await watched(ctx.waiting, `${user.id}'s find${f.name === 'delayed-find' ? ' (sent late, as the fault asks)' : ''} and the provider's answer`, undefined, () => playDriverFault(ctx.pfs, ctx.sim.faults, user, f, tags, ctx.scope !== undefined));
   sent.forEach((s, i) => ctx.finds.set(i === 0 ? step.as : `${step.as}-${i + 1}`, s));
   ctx.progress(`    ${f.name}: ${sent.map((s) => s.response?.status ?? s.error?.code).join(', ')}`);
 };
@@ -129,6 +138,7 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
   let body: string | undefined;
   let headers: Record<string, string> = { 'X-Request-ID': requestId };
   let pei: string | undefined;
+  let sub: string | undefined;
   let find: SentFind | undefined;
   if (step.target === 'ca') {
     if (!ctx.sim.endpoints.https) throw new Error('tls-probe step: the simulator has no HTTPS listener to probe');
@@ -150,10 +160,11 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
       if (!recordId) throw new Error(`tls-probe step: test user ${user.id} has no pension record to view`);
       const record = recordById(ctx, recordId);
       pei = expectedPei(ctx, record);
+      sub = user.sub;
       url = `${ctx.config.provider.viewUrl.replace(/\/$/, '')}/${record.assetGuid}?scope=owner`;
     }
   }
-  const probe: TlsProbe = { target: step.target, cert: step.cert, url, sentAt, requestId: headers['X-Request-ID'] ?? requestId, ...(pei ? { pei } : {}) };
+  const probe: TlsProbe = { target: step.target, cert: step.cert, url, sentAt, requestId: headers['X-Request-ID'] ?? requestId, ...(pei ? { pei, sub } : {}) };
   try {
     probe.response = await call({ method, url, headers, body, tls, freshConnection: true, timeoutMs: 10_000, journal: ctx.sim.journal, role: 'mtls-probe', tags: { ...tags, cert: step.cert }, now: () => ctx.clock.now() });
   } catch (err) {
@@ -161,22 +172,22 @@ const tlsProbe: Action<Step<'tls-probe'>> = async (ctx, step, tags) => {
     probe.error = { code: e.code ?? 'ERROR', message: e.message };
   }
   if (find) ctx.finds.set(step.as, { ...find, response: probe.response, error: probe.error, ackMs: probe.response?.durationMs ?? 0 });
-  if (!probes.has(ctx)) probes.set(ctx, new Map());
-  probes.get(ctx)!.set(step.as, probe);
+  if (!probes.has(ctx.finds)) probes.set(ctx.finds, new Map());
+  probes.get(ctx.finds)!.set(step.as, probe);
   ctx.progress(`    ${step.target} with ${describeClientCert(step.cert)} → ${probe.response?.status ?? probe.error?.code}`);
 };
 
 const update: Action<Step<'update'>> = async (ctx, step) => {
   const apply = ctx.applyUpdate;
   if (!apply) throw new Error('this case needs the provider to apply a Stage 2 update instruction: give `--apply-updates "<command>"` (it gets a file with the one instruction, in the update file format), or run it against the reference provider');
-  if (!updates.has(ctx)) updates.set(ctx, new Map());
+  if (!updates.has(ctx.finds)) updates.set(ctx.finds, new Map());
   await Promise.all(
     step.updates.map(async (u) => {
       if (!UPDATE_ACTIONS.includes(u.action as UpdateAction)) throw new Error(`update step: action must be one of ${UPDATE_ACTIONS.join(', ')}, not "${u.action}"`);
       const user = userById(ctx, u.user);
       const record = recordById(ctx, expectationFor(ctx, user.id).records[0]);
       const sent: SentUpdate = { user, pei: expectedPei(ctx, record), action: u.action, sentAt: ctx.clock.now() };
-      updates.get(ctx)!.set(u.as, sent);
+      updates.get(ctx.finds)!.set(u.as, sent);
       const window = ctx.config.budgets.registrationWindowMs;
       sent.result = await Promise.race([apply({ assetGuid: record.assetGuid, action: u.action as UpdateAction }), new Promise<{ ok: boolean; why: string }>((r) => setTimeout(() => r({ ok: false, why: `not done within ${window} ms` }), window).unref())]);
       ctx.progress(`    update ${u.as} (${u.user}, ${u.action}) → ${sent.result.ok ? 'applied' : `not applied: ${sent.result.why}`}`);
@@ -184,7 +195,8 @@ const update: Action<Step<'update'>> = async (ctx, step) => {
   );
   // The C&A journals an exchange as it closes: a moment of quiet lets the last ones (and any late extra call) land.
   const done = Date.now();
-  await waitUntil(ctx, 'the C&A to go quiet after the updates', () => Date.now() - lastCaCall(ctx, done) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
+  const subs = step.updates.map((u) => userById(ctx, u.user).sub);
+  await waitUntil(ctx, 'the C&A to go quiet after the updates', () => Date.now() - lastCaCall(ctx, done, subs) >= QUIET_MS, ctx.config.budgets.registrationWindowMs, 50);
 };
 
 export const SYSTEM_ACTIONS = {

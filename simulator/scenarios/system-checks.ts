@@ -7,7 +7,7 @@ import { at, bearerOf, bodyOf, caCalls, describe, endOf, patExchanges, registrat
 import { expectationFor, expectedPei, findByName, recordById, viewByName, type RunContext } from './context.js';
 import type { SentFind } from '../pfs/pfs-driver.js';
 import { describeClientCert, probeByName, updateByName } from './system-actions.js';
-import type { CheckOutcome } from './check-kit.js';
+import { madeFor, type CheckOutcome } from './check-kit.js';
 import type { Cause, RetryEndpoint, SystemExpectSpec } from './types.js';
 
 type Check<S> = (ctx: RunContext, spec: S) => CheckOutcome;
@@ -196,8 +196,9 @@ const noDataOnCaFailure: Check<Spec<'no-data-on-ca-failure'>> = (ctx, spec) => {
   const viewCalls = ctx.entries.filter((e) => e.direction === 'out' && e.requestId && v.requestIds.includes(e.requestId));
   const path = `/${spec.endpoint}`;
   // /introspect: the calls about the RPT this view presented; /perm: the calls made while a view call was open.
+  // /perm: also made for this view's user (or for nobody cda-sim can tell), as other cases may be viewing at the same time.
   const during = caCalls(ctx.entries).filter((e) =>
-    e.path !== path ? false : spec.endpoint === 'introspect' ? !!v.rpt && tokenParams(e).token === v.rpt : viewCalls.some((c) => within(e, at(c), endOf(c) + 2)),
+    e.path !== path ? false : spec.endpoint === 'introspect' ? !!v.rpt && tokenParams(e).token === v.rpt : viewCalls.some((c) => within(e, at(c), endOf(c) + 2)) && madeFor(ctx, e, v.user.sub),
   );
   o.exchanges.push(...viewCalls, ...during);
   const statuses = during.map((e) => e.status).join(', ') || 'no call';
@@ -223,7 +224,7 @@ const mtlsRefused: Check<Spec<'mtls-refused'>> = (ctx, spec) => {
   // Whatever the answer, nothing may have been acted on: no C&A call caused by the probe.
   const acted = caCalls(ctx.entries).filter((e) => {
     if (p.target === 'find') return at(e) >= p.sentAt && bodyOf(e).inbound_request_id === p.requestId;
-    if (p.target === 'view') return (e.path === '/perm' || e.path === '/introspect') && within(e, p.sentAt - 5, p.sentAt + p.response!.durationMs + 5);
+    if (p.target === 'view') return (e.path === '/perm' || e.path === '/introspect') && within(e, p.sentAt - 5, p.sentAt + p.response!.durationMs + 5) && madeFor(ctx, e, p.sub);
     return false;
   });
   o.exchanges.push(...acted);

@@ -8,6 +8,11 @@ export interface ScenarioFile {
   /** Which phase of PDP testing this rehearses, e.g. "connection-proving". */
   phase: string;
   description?: string;
+  /**
+   * How many groups of test cases (a case with steps and the step-less cases judged on them) may
+   * play at once; groups that share a test user or a name still play one after another. Default 1.
+   */
+  concurrency?: number;
   testCases: TestCaseSpec[];
 }
 

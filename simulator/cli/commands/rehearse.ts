@@ -10,6 +10,7 @@ import { liveProgressFor } from '../progress.js';
 import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 import { portsOf, withPorts } from '../ports.js';
+import { MAX_CONCURRENCY, SYSTEM_TEST_CONCURRENCY } from '../../scenarios/case-groups.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -29,6 +30,7 @@ export const rehearseCommand = defineCommand({
       .option('stage1-only', { type: 'boolean', default: false, describe: 'Ask for connection proving and Stage 1 alone: the update file is written, Stage 2 and reporting are not part of the run (`cda-sim stage2` can play them later)' })
       .option('window-minutes', { type: 'number', describe: 'The integration window every phase is timed against (default 180)' })
       .option('only', { type: 'string', array: true, describe: 'Only these test case ids (or id prefixes: SYS-05 runs SYS-05a…d)' })
+      .option('concurrency', { type: 'number', describe: `Groups of test cases played at once where a scenario allows it (the system test: ${SYSTEM_TEST_CONCURRENCY}); cases that share a test user never overlap, and 1 plays every case one after another, as MaPS's harness is driven` })
       .option('fault', { type: 'string', array: true, describe: `A driver fault on every find: ${DRIVER_FAULTS.join(', ')} (NAME=VALUE sets the delay in ms or the burst size)` })
       .option('compat', { choices: COMPAT_MODES, describe: 'Answer as MaPS’s C&A test harness does where it differs (C&A and reporting; every difference is in the README’s compat table)' })
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation (over the config’s specDir)' })
@@ -49,6 +51,8 @@ export const rehearseCommand = defineCommand({
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
     if (junitProblem) throw new CliError(`--junit: ${junitProblem}`, EXIT.usage);
     const minutes = args['window-minutes'];
+    const concurrency = args.concurrency;
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) throw new CliError(`--concurrency: must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}, not ${concurrency}`, EXIT.usage);
     const journalCap = journalCapBytes(args['journal-cap-mib']);
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
     // On a terminal, a live status line under the progress lines; in CI, plain lines only.
@@ -74,6 +78,7 @@ export const rehearseCommand = defineCommand({
       ports: portsOf(args),
       only: args.only,
       driverFaults: args.fault,
+      caseConcurrency: concurrency,
       compat: args.compat,
       specDir: args['spec-dir'],
       strict: args.strict,
