@@ -26,6 +26,7 @@ const timesFile = path.join(root, 'node_modules', '.cache', 'cda-sim', 'test-tim
 const LONG_FILES = [
   'defect-detection.test.js',
   'defect-detection-timing.test.js',
+  'case-groups.test.js',
   'strictness.test.js',
   'bundle-replay.test.js',
   'system-test.test.js',

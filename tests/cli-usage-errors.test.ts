@@ -67,6 +67,7 @@ test('a misspelt option (rehearse --expected-failure x) exits 2 before anything 
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--expected-failure', 'x'], /unknown argument: --expected-failure \(did you mean --expected-failures\?\)/);
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--window-minutes', 'soon'], /--window-minutes: must be a number/);
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--compat', 'harness'], /Invalid values/);
+    await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--concurrency', '0'], /--concurrency: must be a whole number of groups of test cases, 1–32, not 0/);
     await refusedUntouched(w, ['rehearse', '--ci', '--config', w.cfg, ...w.dirs, '--scenario', 'stage3'], /--scenario: no scenario "stage3" \(did you mean stage1\?\)/);
   } finally {
     w.close();
