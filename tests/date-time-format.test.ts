@@ -63,4 +63,28 @@ test('every timestamp the CDA pattern accepts, ajv-formats accepts too (what the
   assert.equal(accepted.filter((s) => !library(s)).slice(0, 5), []);
 });
 
+/** The check as its documentation states it: the harness's regex, then the calendar from Date itself. */
+function reference(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number);
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(y, mo, 0); // day 0 of the next month: the month's last day
+  const offsetOk = m[8] === 'Z' || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= lastDay.getUTCDate() && h <= 23 && mi <= 59 && sec <= 59 && offsetOk;
+}
+
+test('the check judges as the harness\'s regex and the calendar from Date do', () => {
+  const rand = seeded(29);
+  const mutate = (s: string) => {
+    const at = Math.floor(rand() * (s.length + 1));
+    const c = '0123456789-:T.Z+z '[Math.floor(rand() * 18)];
+    return [s.slice(0, at) + c + s.slice(at + 1), s.slice(0, at) + c + s.slice(at), s.slice(0, at) + s.slice(at + 1)][Math.floor(rand() * 3)];
+  };
+  const strings = [...EDGES, ...Array.from({ length: 30_000 }, () => shaped(rand)), ...Array.from({ length: 30_000 }, () => mutate(mutate(shaped(rand))))];
+  const differ = strings.filter((s) => isCalendarDateTime(s) !== reference(s));
+  assert.equal(differ.slice(0, 5), [], `${differ.length} strings judged differently`);
+  assert.ok(strings.filter(reference).length > 200, 'enough valid timestamps among them');
+});
+
 test.run();

@@ -51,12 +51,16 @@ BYTE_CLASS[0x5b] = BYTE_CLASS[0x7b] = IS_OPEN; // [ {
 BYTE_CLASS[0x5d] = BYTE_CLASS[0x7d] = IS_CLOSE; // ] }
 
 /**
- * One pass over the bytes, outside strings counting brackets, inside them looking for \u0000.
- * Hot (a 1 MiB reporting body is scanned on every call): the escape is looked for natively first,
- * and the byte-by-byte search for it only runs when the body holds one somewhere.
+ * Outside strings count brackets, inside them look for \u0000. Hot (a 1 MiB reporting body is
+ * scanned on every call): the escape is looked for natively first, and a body without it (nearly
+ * every one) is only measured for depth, skipping each string with a native search for its end.
  */
 function scanJson(buf: Buffer): 'ok' | 'deep' | 'nul' {
-  const mayHoldNul = buf.indexOf(NUL_ESCAPE) >= 0;
+  return buf.indexOf(NUL_ESCAPE) >= 0 ? scanBytes(buf) : depthOutsideStrings(buf);
+}
+
+/** One pass over the bytes, outside strings counting brackets, inside them looking for \u0000. */
+function scanBytes(buf: Buffer): 'ok' | 'deep' | 'nul' {
   let depth = 0;
   let inString = false;
   const n = buf.length;
@@ -65,7 +69,7 @@ function scanJson(buf: Buffer): 'ok' | 'deep' | 'nul' {
     if (kind === OTHER) continue;
     if (inString) {
       if (kind === IS_BACKSLASH) {
-        if (mayHoldNul && i + 6 <= n && buf.compare(NUL_ESCAPE, 0, 6, i, i + 6) === 0) return 'nul';
+        if (i + 6 <= n && buf.compare(NUL_ESCAPE, 0, 6, i, i + 6) === 0) return 'nul';
         i++; // the escaped character
       } else if (kind === IS_QUOTE) inString = false;
     } else if (kind === IS_QUOTE) inString = true;
@@ -74,6 +78,33 @@ function scanJson(buf: Buffer): 'ok' | 'deep' | 'nul' {
     } else if (kind === IS_CLOSE) depth--;
   }
   return 'ok';
+}
+
+/** The same verdict as scanBytes for a body holding no \u0000: brackets counted, strings jumped over. */
+function depthOutsideStrings(buf: Buffer): 'ok' | 'deep' {
+  let depth = 0;
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
+    const kind = BYTE_CLASS[buf[i]];
+    if (kind === IS_QUOTE) {
+      const end = closingQuote(buf, i);
+      if (end < 0) return 'ok'; // the rest is inside an unterminated string
+      i = end;
+    } else if (kind === IS_OPEN) {
+      if (++depth > MAX_JSON_DEPTH) return 'deep';
+    } else if (kind === IS_CLOSE) depth--;
+  }
+  return 'ok';
+}
+
+/** Where the string opened at `open` ends: the first quote after it not escaped by an odd run of backslashes; -1 if none. */
+function closingQuote(buf: Buffer, open: number): number {
+  for (let q = buf.indexOf(QUOTE, open + 1); q >= 0; q = buf.indexOf(QUOTE, q + 1)) {
+    let before = q - 1;
+    while (buf[before] === BACKSLASH) before--; // stops at the opening quote at the latest
+    if ((q - 1 - before) % 2 === 0) return q;
+  }
+  return -1;
 }
 
 /** decodeURIComponent that answers undefined for bad %-encoding instead of throwing. */

@@ -223,22 +223,24 @@ function availabilityItems(body: Obj, c: Collector): void {
         continue;
       }
       if (periods.length < 1 || periods.length > LIMITS.periodsPerHoldername) c.add(8, 'INVALID_HOLDERNAMEGUID', at, `must hold 1–${LIMITS.periodsPerHoldername} periods, not ${periods.length}`);
-      for (let j = 0; j < periods.length; j++) period(periods[j], `${at}[${j}]`, c);
+      for (let j = 0; j < periods.length; j++) period(periods[j], at, j, c);
     }
   }
 }
 
-function period(p: unknown, at: string, c: Collector): void {
-  if (!isObj(p)) return c.add(6, 'INVALID_UNEXPECTED_FIELD', at, 'must be an object {start_date_ts, end_date_ts, unavail_scheduled, unavail_reason}');
-  for (const k in p) if (!PERIOD_KEYS.has(k)) c.add(6, 'INVALID_UNEXPECTED_FIELD', `${at}.${k}`, 'is not a field of an unavailability period');
-  for (const [f, code] of PERIOD_FIELDS) if (!has(p, f)) c.add(7, code, `${at}.${f}`, 'is required');
-  if (has(p, 'start_date_ts') && !isDateTime(p.start_date_ts)) c.add(8, 'INVALID_START_DATE_TS', `${at}.start_date_ts`, `must be ${DT_RULE}`);
-  if (has(p, 'end_date_ts') && !isDateTime(p.end_date_ts)) c.add(8, 'INVALID_END_DATE_TS', `${at}.end_date_ts`, `must be ${DT_RULE}`);
-  if (has(p, 'unavail_scheduled') && typeof p.unavail_scheduled !== 'boolean') c.add(8, 'INVALID_UNAVAIL_SCHEDULED', `${at}.unavail_scheduled`, 'must be a boolean: true planned, false unplanned');
+/** Period j of the map at `at`. Its path is only built for a violation: a 1 MiB body holds thousands of periods. */
+function period(p: unknown, at: string, j: number, c: Collector): void {
+  const where = (field?: string) => `${at}[${j}]${field === undefined ? '' : `.${field}`}`;
+  if (!isObj(p)) return c.add(6, 'INVALID_UNEXPECTED_FIELD', where(), 'must be an object {start_date_ts, end_date_ts, unavail_scheduled, unavail_reason}');
+  for (const k in p) if (!PERIOD_KEYS.has(k)) c.add(6, 'INVALID_UNEXPECTED_FIELD', where(k), 'is not a field of an unavailability period');
+  for (const [f, code] of PERIOD_FIELDS) if (!has(p, f)) c.add(7, code, where(f), 'is required');
+  if (has(p, 'start_date_ts') && !isDateTime(p.start_date_ts)) c.add(8, 'INVALID_START_DATE_TS', where('start_date_ts'), `must be ${DT_RULE}`);
+  if (has(p, 'end_date_ts') && !isDateTime(p.end_date_ts)) c.add(8, 'INVALID_END_DATE_TS', where('end_date_ts'), `must be ${DT_RULE}`);
+  if (has(p, 'unavail_scheduled') && typeof p.unavail_scheduled !== 'boolean') c.add(8, 'INVALID_UNAVAIL_SCHEDULED', where('unavail_scheduled'), 'must be a boolean: true planned, false unplanned');
   if (has(p, 'unavail_reason')) {
     const r = p.unavail_reason;
     if (typeof r !== 'string' || r.length < 1 || r.length > LIMITS.stringMax || !UNAVAIL_REASON.test(r)) {
-      c.add(8, 'INVALID_UNAVAIL_REASON', `${at}.unavail_reason`, 'must be 1–255 characters of letters, digits, space, _ . -');
+      c.add(8, 'INVALID_UNAVAIL_REASON', where('unavail_reason'), 'must be 1–255 characters of letters, digits, space, _ . -');
     }
   }
 }
