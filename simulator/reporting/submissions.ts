@@ -4,9 +4,9 @@
 // With --fsync the file joins the state's group commit: the lines of one turn of the event loop are
 // fdatasynced once, and that turn's answers wait for it (no fsync per line). A line the disk refuses
 // fails the turn, so its answer is a 503, never a 202.
-// In memory each submission is kept as its body's JSON text, parsed again only when asked for: a
-// string costs the garbage collector nothing to walk, where a parsed 1 MiB body is some 30,000
-// objects it would trace on every full collection for as long as the process lives.
+// In memory the store keeps only where each submission's line is in the file: bodies are read back
+// and parsed when asked for. Kept parsed, a 1 MiB body was some 30,000 objects every full garbage
+// collection traced for as long as the process lived, and the heap grew by each one.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommitGroup, CommitMember } from '../store/commit-group.js';
@@ -42,16 +42,20 @@ export interface SubmissionStoreOptions {
   commits?: CommitGroup;
 }
 
-/** One submission as the store keeps it: everything but the body, and the body's JSON text. */
-type KeptSubmission = Omit<StoredSubmission, 'body'> & { bodyJson: string };
-
-const revive = ({ bodyJson, ...meta }: KeptSubmission): StoredSubmission => ({ ...meta, body: JSON.parse(bodyJson) as Record<string, unknown> });
+/** One submission as the store keeps it in memory: what days are chosen by, and where its line is. */
+interface KeptSubmission {
+  seq: number;
+  receivedAt: string;
+  /** The line's first byte in the file, and its length without the newline. */
+  offset: number;
+  bytes: number;
+}
 
 /**
  * The file's line for a submission, newline included, encoded straight from its parts: the same
  * bytes as JSON.stringify(stored) + '\n', without building that string.
  */
-function lineBytes({ seq, receivedAt, endpoint, requestId, bodyJson }: KeptSubmission): Buffer {
+function lineBytes({ seq, receivedAt, endpoint, requestId }: Omit<StoredSubmission, 'body'>, bodyJson: string): Buffer {
   const head = `${JSON.stringify({ seq, receivedAt, endpoint, requestId }).slice(0, -1)},"body":`;
   const headBytes = Buffer.byteLength(head);
   const bodyBytes = Buffer.byteLength(bodyJson);
@@ -95,10 +99,11 @@ export class SubmissionStore implements CommitMember {
    * has it already, must be JSON.stringify(s.body): a large body is then not serialised twice.
    */
   add(s: Omit<StoredSubmission, 'seq'>, bodyJson: string = JSON.stringify(s.body)): StoredSubmission {
-    const kept: KeptSubmission = { seq: this.seq + 1, receivedAt: s.receivedAt, endpoint: s.endpoint, requestId: s.requestId, bodyJson };
+    const stored: StoredSubmission = { seq: this.seq + 1, receivedAt: s.receivedAt, endpoint: s.endpoint, requestId: s.requestId, body: s.body };
     const before = { bytes: this.bytes, count: this.list.length, seq: this.seq };
+    const line = lineBytes(stored, bodyJson);
     try {
-      this.bytes = appendAll(this.fd, lineBytes(kept), this.bytes);
+      this.bytes = appendAll(this.fd, line, this.bytes);
       if (this.opts.fsync && !this.opts.commits) disk.fdatasyncSync(this.fd);
     } catch (err) {
       if (this.bytes !== before.bytes) cutBack(this.fd, before.bytes, err as Error);
@@ -106,13 +111,13 @@ export class SubmissionStore implements CommitMember {
       this.opts.commits?.fail(err as Error);
       throw err;
     }
-    this.seq = kept.seq;
-    this.list.push(kept);
+    this.seq = stored.seq;
+    this.list.push({ seq: stored.seq, receivedAt: stored.receivedAt, offset: before.bytes, bytes: line.length - 1 });
     if (this.opts.fsync && this.opts.commits) {
       this.turnStart ??= before;
       this.opts.commits.schedule(this);
     }
-    return { seq: kept.seq, receivedAt: s.receivedAt, endpoint: s.endpoint, requestId: s.requestId, body: s.body };
+    return stored;
   }
 
   /** The group commit's part: this turn's lines in one fdatasync; if that fails they are taken back out. */
@@ -131,9 +136,9 @@ export class SubmissionStore implements CommitMember {
     }
   }
 
-  /** Every submission, in the order received (parsed afresh on each call). */
+  /** Every submission, in the order received (read back from the file on each call). */
   all(): StoredSubmission[] {
-    return this.list.map(revive);
+    return this.list.map((k) => this.read(k));
   }
 
   /** How many submissions there are, without parsing any. */
@@ -143,7 +148,18 @@ export class SubmissionStore implements CommitMember {
 
   /** Submissions received within one UTC calendar day, [00:00:00.000Z, next 00:00:00.000Z). */
   onUtcDay(day: string): StoredSubmission[] {
-    return receivedOnUtcDay(this.list, day).map(revive);
+    return receivedOnUtcDay(this.list, day).map((k) => this.read(k));
+  }
+
+  /** A kept submission's line, read back from the file and parsed. */
+  private read(k: KeptSubmission): StoredSubmission {
+    const buf = Buffer.allocUnsafe(k.bytes);
+    for (let done = 0; done < k.bytes; ) {
+      const n = fs.readSync(this.fd, buf, done, k.bytes - done, k.offset + done);
+      if (n === 0) throw new Error(`${this.file} ended before submission ${k.seq} (was it changed by something else?)`);
+      done += n;
+    }
+    return JSON.parse(buf.toString('utf8')) as StoredSubmission;
   }
 
   clear(): void {
@@ -169,11 +185,12 @@ function load(file: string): { list: KeptSubmission[]; validBytes: number } {
   let start = 0;
   for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
     const line = buf.subarray(start, nl).toString('utf8');
+    const offset = start;
     start = nl + 1;
     if (line.trim()) {
       try {
-        const { body, ...meta } = JSON.parse(line) as StoredSubmission;
-        if (typeof body === 'object' && body !== null) list.push({ ...meta, bodyJson: JSON.stringify(body) });
+        const { seq, receivedAt } = JSON.parse(line) as StoredSubmission;
+        list.push({ seq, receivedAt, offset, bytes: nl - offset });
       } catch {
         // a damaged line (not the torn tail, which has no newline): skip it, keep the rest
       }
