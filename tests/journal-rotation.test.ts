@@ -113,7 +113,7 @@ test('a body is journalled the same whichever way round it is cut: serialised fi
       const journal = new Journal(dir, Date.now);
       const e = { ...entry('/b', body), time: '2026-05-01T00:00:00.000Z' };
       if (how === 'large') e.requestHeaders = { ...e.requestHeaders, 'content-length': String(10 * BODY_LIMIT_BYTES) };
-      journal.record(e, how === 'json' && typeof body !== 'string' ? JSON.stringify(body) : undefined);
+      journal.record(e, how === 'json' && typeof body !== 'string' ? Buffer.from(JSON.stringify(body)) : undefined);
       journal.close();
       const line = JSON.parse(fs.readFileSync(journal.file, 'utf8')) as { requestBody: unknown; requestBodyClipped?: unknown };
       delete (line as { requestHeaders?: unknown }).requestHeaders;

@@ -74,7 +74,7 @@ test('each line on disk is its submission as JSON, whether or not the body\'s JS
   const dir = tempDir('cda-sim-reporting-');
   const s = SubmissionStore.open(dir);
   const bodies = [body(1), { ...body(2), note: 'é 😀 \u2028 "quoted" \\' }, body(3)];
-  const stored = bodies.map((b, i) => s.add({ receivedAt: `2026-05-01T1${i}:00:00.000Z`, endpoint: 'view-response/request-number', requestId: randomUUID(), body: b }, i === 1 ? undefined : JSON.stringify(b)));
+  const stored = bodies.map((b, i) => s.add({ receivedAt: `2026-05-01T1${i}:00:00.000Z`, endpoint: 'view-response/request-number', requestId: randomUUID(), body: b }, i === 1 ? undefined : Buffer.from(JSON.stringify(b))));
   const lines = fs.readFileSync(path.join(dir, SUBMISSIONS_FILE), 'utf8').split('\n');
   assert.equal(lines, [...stored.map((x) => JSON.stringify(x)), '']);
   assert.is(s.count, 3);

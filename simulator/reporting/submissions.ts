@@ -51,20 +51,15 @@ interface KeptSubmission {
   bytes: number;
 }
 
+const LINE_END = Buffer.from('}\n');
+
 /**
- * The file's line for a submission, newline included, encoded straight from its parts: the same
- * bytes as JSON.stringify(stored) + '\n', without building that string.
+ * The file's line for a submission, newline included, put together from its parts: the same bytes
+ * as JSON.stringify(stored) + '\n', without building that string.
  */
-function lineBytes({ seq, receivedAt, endpoint, requestId }: Omit<StoredSubmission, 'body'>, bodyJson: string): Buffer {
-  const head = `${JSON.stringify({ seq, receivedAt, endpoint, requestId }).slice(0, -1)},"body":`;
-  const headBytes = Buffer.byteLength(head);
-  const bodyBytes = Buffer.byteLength(bodyJson);
-  const buf = Buffer.allocUnsafe(headBytes + bodyBytes + 2);
-  buf.write(head, 0, 'utf8');
-  buf.write(bodyJson, headBytes, 'utf8');
-  buf[headBytes + bodyBytes] = 0x7d; // }
-  buf[headBytes + bodyBytes + 1] = 0x0a; // \n
-  return buf;
+function lineBytes({ seq, receivedAt, endpoint, requestId }: Omit<StoredSubmission, 'body'>, bodyJson: Buffer): Buffer {
+  const head = Buffer.from(`${JSON.stringify({ seq, receivedAt, endpoint, requestId }).slice(0, -1)},"body":`, 'utf8');
+  return Buffer.concat([head, bodyJson, LINE_END], head.length + bodyJson.length + LINE_END.length);
 }
 
 export class SubmissionStore implements CommitMember {
@@ -96,9 +91,9 @@ export class SubmissionStore implements CommitMember {
   /**
    * When this returns, the line is in the file; with fsync it is on disk before the turn's answers
    * go. A write the disk refuses throws, and fails the turn's answers. `bodyJson`, when the caller
-   * has it already, must be JSON.stringify(s.body): a large body is then not serialised twice.
+   * has it already, must be JSON.stringify(s.body) as UTF-8: a large body is then not serialised twice.
    */
-  add(s: Omit<StoredSubmission, 'seq'>, bodyJson: string = JSON.stringify(s.body)): StoredSubmission {
+  add(s: Omit<StoredSubmission, 'seq'>, bodyJson: Buffer = Buffer.from(JSON.stringify(s.body), 'utf8')): StoredSubmission {
     const stored: StoredSubmission = { seq: this.seq + 1, receivedAt: s.receivedAt, endpoint: s.endpoint, requestId: s.requestId, body: s.body };
     const before = { bytes: this.bytes, count: this.list.length, seq: this.seq };
     const line = lineBytes(stored, bodyJson);

@@ -70,13 +70,14 @@ export interface JournalOptions {
 /**
  * A body's text cut to BODY_LIMIT_BYTES on a character boundary, with what it was. Only the kept
  * head is encoded: the size and digest are taken from the text itself, so a large body costs one
- * serialisation and no copy of its bytes.
+ * serialisation and no copy of its bytes. `json`: the body's JSON already encoded, if the caller has it.
  */
-function clip(body: unknown, json?: string): { body: unknown; clipped?: ClippedBody } {
+function clip(body: unknown, json?: Buffer): { body: unknown; clipped?: ClippedBody } {
   if (body === undefined) return { body };
+  if (json !== undefined && typeof body !== 'string') return clipEncoded(body, json);
   let text: string;
   try {
-    text = typeof body === 'string' ? body : (json ?? JSON.stringify(body));
+    text = typeof body === 'string' ? body : JSON.stringify(body);
   } catch {
     return { body };
   }
@@ -88,6 +89,14 @@ function clip(body: unknown, json?: string): { body: unknown; clipped?: ClippedB
   let kept = BODY_LIMIT_BYTES;
   while (kept > 0 && kept < head.length && (head[kept] & 0xc0) === 0x80) kept--; // not inside a character
   return { body: head.subarray(0, kept).toString('utf8'), clipped: { bytes, sha256: createHash('sha256').update(text, 'utf8').digest('hex'), kept } };
+}
+
+/** clip, for a body whose JSON the caller has already encoded (JSON.stringify(body) as UTF-8). */
+function clipEncoded(body: unknown, json: Buffer): { body: unknown; clipped?: ClippedBody } {
+  if (json.length <= BODY_LIMIT_BYTES) return { body };
+  let kept = BODY_LIMIT_BYTES;
+  while (kept > 0 && (json[kept] & 0xc0) === 0x80) kept--; // not inside a character
+  return { body: json.subarray(0, kept).toString('utf8'), clipped: { bytes: json.length, sha256: createHash('sha256').update(json).digest('hex'), kept } };
 }
 
 /**
@@ -108,7 +117,7 @@ function serialise(entry: JournalEntry): string {
  * Whether a body is over BODY_LIMIT_BYTES by what is known without serialising it: a string's
  * length, or the Content-Length it travelled with. Only decides which way round boundedLine works.
  */
-function surelyLarge(body: unknown, headers: Record<string, string> | undefined, json?: string): boolean {
+function surelyLarge(body: unknown, headers: Record<string, string> | undefined, json?: Buffer): boolean {
   if (body === undefined) return false;
   if (typeof body === 'string') return body.length > BODY_LIMIT_BYTES;
   if (json !== undefined) return json.length > BODY_LIMIT_BYTES;
@@ -116,7 +125,7 @@ function surelyLarge(body: unknown, headers: Record<string, string> | undefined,
 }
 
 /** The entry's line, its bodies cut to BODY_LIMIT_BYTES (on the entry itself, so subscribers see what was kept). */
-function boundedLine(entry: JournalEntry, requestBodyJson?: string): string {
+function boundedLine(entry: JournalEntry, requestBodyJson?: Buffer): string {
   // Most entries fit: one serialisation. A body known to be large is cut first instead, so its
   // whole text is never written into a line only to be thrown away.
   let line: string | undefined;
@@ -181,8 +190,11 @@ export class Journal extends EventEmitter implements CommitMember {
     if (this.activeBytes !== size) fs.ftruncateSync(this.fd, this.activeBytes);
   }
 
-  /** `requestBodyJson`, when the caller has it already, must be JSON.stringify(e.requestBody): a large body is then not serialised again. */
-  record(e: NewJournalEntry, requestBodyJson?: string): JournalEntry {
+  /**
+   * `requestBodyJson`, when the caller has it already, must be JSON.stringify(e.requestBody) as
+   * UTF-8: a large body is then neither serialised nor encoded again.
+   */
+  record(e: NewJournalEntry, requestBodyJson?: Buffer): JournalEntry {
     // The caller's object becomes the entry (no copy: this runs for every exchange).
     const entry = e as JournalEntry;
     entry.seq = ++this.seq;
