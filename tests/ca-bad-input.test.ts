@@ -278,6 +278,16 @@ test('a gzip-compressed registration is read as the JSON it holds', async () => 
   await h.close();
 });
 
+test('an escaped backslash before u0000 is text, not a NUL: the registration keeps it as written', async () => {
+  const h = await caHarness();
+  const pat = await h.pat('CP01');
+  const description = 'A\\u0000B \\\\\\u0000'; // backslashes then u0000, as text: its JSON escapes each backslash, so no NUL escape is sent
+  const res = await h.request.post('/rreguri').set('X-Request-ID', randomUUID()).set('Authorization', `Bearer ${pat}`).send({ ...okBody(), description });
+  assert.is(res.status, 201, JSON.stringify(res.body));
+  assert.is(h.store.resource(res.body.resource_id)?.description, description);
+  await h.close();
+});
+
 test('the journal keeps rejected requests too, before any check ran', async () => {
   const h = await caHarness();
   const rid = randomUUID();

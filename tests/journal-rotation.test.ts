@@ -85,6 +85,49 @@ test('a body over the limit is kept cut to it in bytes, on a character boundary,
   journal.close();
 });
 
+/** What a cut must keep of a text, worked out on its whole encoding: the first bytes up to the limit that end on a character. */
+function expectedCut(text: string): { kept: string; bytes: number; sha256: string } {
+  const buf = Buffer.from(text, 'utf8');
+  let end = Math.min(BODY_LIMIT_BYTES, buf.length);
+  while (end < buf.length && end > 0 && (buf[end] & 0xc0) === 0x80) end--;
+  return { kept: buf.subarray(0, end).toString('utf8'), bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
+}
+
+test('a body is journalled the same whichever way round it is cut: serialised first, known large, or its JSON given', () => {
+  const ascii = (n: number) => 'a'.repeat(n);
+  // Surrogate pairs and 3-byte characters on and around the cut, in string bodies and in the JSON of parsed ones.
+  const bodies: unknown[] = [
+    ascii(BODY_LIMIT_BYTES - 1) + '😀' + ascii(10),
+    ascii(BODY_LIMIT_BYTES - 2) + '😀😀' + ascii(10),
+    ascii(BODY_LIMIT_BYTES - 3) + '€'.repeat(5),
+    '€'.repeat(30_000),
+    ascii(BODY_LIMIT_BYTES),
+    ascii(BODY_LIMIT_BYTES + 1),
+    { s: ascii(BODY_LIMIT_BYTES - 7) + '😀' + ascii(3) },
+    { s: ascii(BODY_LIMIT_BYTES - 8) }, // its JSON is exactly the limit: kept whole
+    { items: Array.from({ length: 5000 }, (_, i) => ({ i, v: 'é😀' })) },
+  ];
+  for (const [n, body] of bodies.entries()) {
+    const lines = ['plain', 'large', 'json'].map((how) => {
+      const dir = tempDir();
+      const journal = new Journal(dir, Date.now);
+      const e = { ...entry('/b', body), time: '2026-05-01T00:00:00.000Z' };
+      if (how === 'large') e.requestHeaders = { ...e.requestHeaders, 'content-length': String(10 * BODY_LIMIT_BYTES) };
+      journal.record(e, how === 'json' && typeof body !== 'string' ? Buffer.from(JSON.stringify(body)) : undefined);
+      journal.close();
+      const line = JSON.parse(fs.readFileSync(journal.file, 'utf8')) as { requestBody: unknown; requestBodyClipped?: unknown };
+      delete (line as { requestHeaders?: unknown }).requestHeaders;
+      return line;
+    });
+    assert.equal(lines[1], lines[0], `body ${n}: known large`);
+    assert.equal(lines[2], lines[0], `body ${n}: its JSON given`);
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const want = expectedCut(text);
+    if (want.bytes <= BODY_LIMIT_BYTES) assert.equal([lines[0].requestBody, lines[0].requestBodyClipped], [body, undefined], `body ${n}: kept whole`);
+    else assert.equal([lines[0].requestBody, lines[0].requestBodyClipped], [want.kept, { bytes: want.bytes, sha256: want.sha256, kept: Buffer.byteLength(want.kept) }], `body ${n}: cut`);
+  }
+});
+
 test('rotation loses nothing a run refers to: the run keeps its own whole copy', () => {
   const state = tempDir();
   const dir = path.join(state, 'runs', 'r1');

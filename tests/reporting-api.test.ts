@@ -614,6 +614,15 @@ test('the journal records accepted and refused submissions', async () => {
   h.done();
 });
 
+test('each period violation names its own path: map, holdernameGuid, period index and field', () => {
+  const H2 = guid(2);
+  const b = { ...common(), items: [{ [H]: [period(), period()] }, { [H2]: [period(), 'x', edit(period(), { start_date_ts: 'soon', end_date_ts: undefined, extra: 1 })] }] };
+  assert.equal(
+    validateSubmission('service-availability/find', b).map((v) => `${v.code} ${v.field}`),
+    [`INVALID_UNEXPECTED_FIELD items[1].${H2}[1]`, `INVALID_UNEXPECTED_FIELD items[1].${H2}[2].extra`, `INVALID_END_DATE_TS items[1].${H2}[2].end_date_ts`, `INVALID_START_DATE_TS items[1].${H2}[2].start_date_ts`],
+  );
+});
+
 test('validateSubmission is pure and agrees on a body that is not an object', () => {
   assert.equal(validateSubmission('view-response/unavailable', 'x').map((v) => v.code), ['INVALID_REQUEST_BODY']);
   const b = rn();

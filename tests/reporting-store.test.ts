@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
@@ -17,6 +19,7 @@ import { tempDir } from './helpers/fixtures.js';
 
 const H = 'd70f7b57-5fbc-46a9-8cf4-a97cb7cd67d3';
 const body = (n: number) => ({ record_id: randomUUID(), submission_status: 'on time', reporting_period_start: '2026-05-01T00:00:00.000Z', submission_id: null, submission_reason: 'initial submission', holdernameGuid: H, req_count: n });
+const add2 = (s: SubmissionStore, b: Record<string, unknown>) => s.add({ receivedAt: '2026-05-01T10:00:00.000Z', endpoint: 'view-response/request-number', requestId: randomUUID(), body: b });
 const add = (s: SubmissionStore, receivedAt: string, n = 1) => s.add({ receivedAt, endpoint: 'view-response/request-number', requestId: randomUUID(), body: body(n) });
 
 test('REPORTING_ENDPOINTS lists the six endpoints', () => {
@@ -65,6 +68,35 @@ test('a torn last line is ignored, and the next append starts on a fresh line', 
   const again = SubmissionStore.open(dir);
   assert.equal(again.all().map((x) => [x.seq, x.body.req_count]), [[1, 1], [2, 1], [3, 9]]);
   again.close();
+});
+
+test('each line on disk is its submission as JSON, whether or not the body\'s JSON was handed in', () => {
+  const dir = tempDir('cda-sim-reporting-');
+  const s = SubmissionStore.open(dir);
+  const bodies = [body(1), { ...body(2), note: 'é 😀 \u2028 "quoted" \\' }, body(3)];
+  const stored = bodies.map((b, i) => s.add({ receivedAt: `2026-05-01T1${i}:00:00.000Z`, endpoint: 'view-response/request-number', requestId: randomUUID(), body: b }, i === 1 ? undefined : Buffer.from(JSON.stringify(b))));
+  const lines = fs.readFileSync(path.join(dir, SUBMISSIONS_FILE), 'utf8').split('\n');
+  assert.equal(lines, [...stored.map((x) => JSON.stringify(x)), '']);
+  assert.is(s.count, 3);
+  assert.equal(s.all(), stored);
+  s.close();
+});
+
+test('bodies are not kept in memory: 40 submissions of 1 MiB leave the heap about as it was, and read back whole', () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const s = SubmissionStore.open(tempDir('cda-sim-reporting-'));
+  const big = () => ({ ...body(1), note: randomUUID().repeat(29_000) }); // about 1 MiB of JSON
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 40; i++) add2(s, big());
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 8 * 1024 * 1024, `the heap grew by ${(grown / 1048576).toFixed(1)} MiB for 40 MiB of submissions`);
+  const all = s.all();
+  assert.is(all.length, 40);
+  assert.is(JSON.stringify(all[39].body).length, JSON.stringify(big()).length);
+  s.close();
 });
 
 test('onUtcDay: [00:00:00.000Z, next 00:00:00.000Z), whatever order they arrived in', () => {

@@ -57,7 +57,7 @@ export function journalExchanges(app: LeanApp, journal: Journal, role: string, n
         operationId: res.locals.operationId,
         ...(res.locals.ownRuleWarnings ? { ownRuleWarnings: res.locals.ownRuleWarnings } : {}),
         ...(res.writableFinished ? {} : { error: 'connection closed before the response was sent' }),
-      });
+      }, res.locals.requestBodyJson);
     });
     next();
   });

@@ -10,11 +10,25 @@ import { checkCharset, decodeComponent } from './body-guards.js';
 import { guardProblem, readBody } from './request-body.js';
 import type { ApiRequest as Request, ApiResponse as Response, ErrorMiddleware, Middleware } from './lean-app.js';
 import { ownRuleOf, withOwnRuleNotes } from './own-rules.js';
+import { isCalendarDateTime } from '../core/date-time.js';
 
 // ajv-formats ships CommonJS; under NodeNext its callable sits on `default`.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
-  ajv: unknown,
-) => unknown;
+interface FormatDefinition {
+  validate: (s: string) => boolean;
+  compare?: (a: string, b: string) => number | undefined;
+}
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as {
+  (ajv: unknown): unknown;
+  get(name: string): FormatDefinition;
+};
+
+/**
+ * ajv's date-time, answering at once for every timestamp the CDA's own pattern accepts (all of
+ * which ajv-formats accepts too) and asking ajv-formats only about the rest: same verdicts, without
+ * its split and regex matches per timestamp (a 1 MiB reporting body holds over 13,000 of them).
+ */
+const ajvDateTime = addFormats.get('date-time');
+const dateTimeFormat: FormatDefinition = { ...ajvDateTime, validate: (s) => isCalendarDateTime(s) || ajvDateTime.validate(s) };
 
 export type OperationHandler = (req: Request, res: Response, op: Operation) => Promise<void> | void;
 
@@ -63,6 +77,7 @@ async function compileApi(definition: string | object, opts: { checkDocument?: b
     ajvOpts: { allErrors: true, strict: false, verbose: true },
     customizeAjv: (ajv) => {
       addFormats(ajv);
+      ajv.addFormat('date-time', dateTimeFormat);
       return ajv;
     },
   });

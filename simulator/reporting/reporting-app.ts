@@ -221,7 +221,10 @@ export async function createReportingApp(deps: ReportingDeps): Promise<LeanApp> 
 
       // Step 10: on disk first, then 202.
       const receivedAt = nowIso();
-      submissions.add({ receivedAt, endpoint, requestId: requestId!, body: body as Record<string, unknown> });
+      // One serialisation and encoding of the body serves the stored line and the journal's digest of it.
+      const bodyJson = Buffer.from(JSON.stringify(body), 'utf8');
+      submissions.add({ receivedAt, endpoint, requestId: requestId!, body: body as Record<string, unknown> }, bodyJson);
+      res.locals.requestBodyJson = bodyJson;
       res.status(202).json({ message: 'ACCEPTED', datetimestamp: receivedAt });
     } catch (err) {
       next(err);

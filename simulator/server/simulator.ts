@@ -143,7 +143,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
               deleted: all.filter((r) => r.deleted_at).length,
               pats: Object.keys(store.data.pats).length,
               rpts: Object.keys(store.data.rpts).length,
-              reportingSubmissions: submissions.all().length,
+              reportingSubmissions: submissions.count,
             },
             // Disk faults: counted here, answered 503 for writes while they last.
             storage: { state: store.writeHealth(), journal: journal.status() },

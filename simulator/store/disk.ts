@@ -50,8 +50,8 @@ export function openPrivateAppend(file: string): number {
  * part-way (the disk filled mid-line) is cut back to `sizeBefore` and the error rethrown: the file
  * then holds whole lines only. Returns the file's new size.
  */
-export function appendAll(fd: number, data: string, sizeBefore: number): number {
-  const buf = Buffer.from(data, 'utf8');
+export function appendAll(fd: number, data: string | Buffer, sizeBefore: number): number {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let done = 0;
   try {
     while (done < buf.length) done += disk.writeSync(fd, buf, done, buf.length - done);

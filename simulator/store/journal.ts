@@ -67,20 +67,36 @@ export interface JournalOptions {
   commits?: CommitGroup;
 }
 
-/** A body's text cut to `limit` bytes on a character boundary, with what it was. */
-function clip(body: unknown): { body: unknown; clipped?: ClippedBody } {
+/**
+ * A body's text cut to BODY_LIMIT_BYTES on a character boundary, with what it was. Only the kept
+ * head is encoded: the size and digest are taken from the text itself, so a large body costs one
+ * serialisation and no copy of its bytes. `json`: the body's JSON already encoded, if the caller has it.
+ */
+function clip(body: unknown, json?: Buffer): { body: unknown; clipped?: ClippedBody } {
   if (body === undefined) return { body };
+  if (json !== undefined && typeof body !== 'string') return clipEncoded(body, json);
   let text: string;
   try {
     text = typeof body === 'string' ? body : JSON.stringify(body);
   } catch {
     return { body };
   }
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= BODY_LIMIT_BYTES) return { body };
+  if (text === undefined) return { body };
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= BODY_LIMIT_BYTES) return { body };
+  // The first BODY_LIMIT_BYTES characters encode to at least that many bytes, so the cut is inside them.
+  const head = Buffer.from(text.slice(0, BODY_LIMIT_BYTES), 'utf8');
   let kept = BODY_LIMIT_BYTES;
-  while (kept > 0 && (buf[kept] & 0xc0) === 0x80) kept--; // not inside a character
-  return { body: buf.subarray(0, kept).toString('utf8'), clipped: { bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), kept } };
+  while (kept > 0 && kept < head.length && (head[kept] & 0xc0) === 0x80) kept--; // not inside a character
+  return { body: head.subarray(0, kept).toString('utf8'), clipped: { bytes, sha256: createHash('sha256').update(text, 'utf8').digest('hex'), kept } };
+}
+
+/** clip, for a body whose JSON the caller has already encoded (JSON.stringify(body) as UTF-8). */
+function clipEncoded(body: unknown, json: Buffer): { body: unknown; clipped?: ClippedBody } {
+  if (json.length <= BODY_LIMIT_BYTES) return { body };
+  let kept = BODY_LIMIT_BYTES;
+  while (kept > 0 && (json[kept] & 0xc0) === 0x80) kept--; // not inside a character
+  return { body: json.subarray(0, kept).toString('utf8'), clipped: { bytes: json.length, sha256: createHash('sha256').update(json).digest('hex'), kept } };
 }
 
 /**
@@ -97,15 +113,31 @@ function serialise(entry: JournalEntry): string {
   }
 }
 
+/**
+ * Whether a body is over BODY_LIMIT_BYTES by what is known without serialising it: a string's
+ * length, or the Content-Length it travelled with. Only decides which way round boundedLine works.
+ */
+function surelyLarge(body: unknown, headers: Record<string, string> | undefined, json?: Buffer): boolean {
+  if (body === undefined) return false;
+  if (typeof body === 'string') return body.length > BODY_LIMIT_BYTES;
+  if (json !== undefined) return json.length > BODY_LIMIT_BYTES;
+  return Number(headers?.['content-length']) > BODY_LIMIT_BYTES;
+}
+
 /** The entry's line, its bodies cut to BODY_LIMIT_BYTES (on the entry itself, so subscribers see what was kept). */
-function boundedLine(entry: JournalEntry): string {
-  const line = serialise(entry);
-  if (Buffer.byteLength(line) <= BODY_LIMIT_BYTES) return line;
-  const req = clip(entry.requestBody);
+function boundedLine(entry: JournalEntry, requestBodyJson?: Buffer): string {
+  // Most entries fit: one serialisation. A body known to be large is cut first instead, so its
+  // whole text is never written into a line only to be thrown away.
+  let line: string | undefined;
+  if (!surelyLarge(entry.requestBody, entry.requestHeaders, requestBodyJson) && !surelyLarge(entry.responseBody, entry.responseHeaders)) {
+    line = serialise(entry);
+    if (Buffer.byteLength(line) <= BODY_LIMIT_BYTES) return line;
+  }
+  const req = clip(entry.requestBody, requestBodyJson);
   const res = clip(entry.responseBody);
   if (req.clipped) Object.assign(entry, { requestBody: req.body, requestBodyClipped: req.clipped });
   if (res.clipped) Object.assign(entry, { responseBody: res.body, responseBodyClipped: res.clipped });
-  const clippedLine = req.clipped || res.clipped ? serialise(entry) : line;
+  const clippedLine = line === undefined || req.clipped || res.clipped ? serialise(entry) : line;
   if (Buffer.byteLength(clippedLine) <= LINE_LIMIT) return clippedLine;
   const note = { 'x-cda-sim-not-journalled': 'the exchange was too large to journal its headers' };
   Object.assign(entry, { requestHeaders: note, responseHeaders: note, url: entry.url.slice(0, 2048), error: entry.error?.slice(0, 2048) });
@@ -158,12 +190,16 @@ export class Journal extends EventEmitter implements CommitMember {
     if (this.activeBytes !== size) fs.ftruncateSync(this.fd, this.activeBytes);
   }
 
-  record(e: NewJournalEntry): JournalEntry {
+  /**
+   * `requestBodyJson`, when the caller has it already, must be JSON.stringify(e.requestBody) as
+   * UTF-8: a large body is then neither serialised nor encoded again.
+   */
+  record(e: NewJournalEntry, requestBodyJson?: Buffer): JournalEntry {
     // The caller's object becomes the entry (no copy: this runs for every exchange).
     const entry = e as JournalEntry;
     entry.seq = ++this.seq;
     entry.time ??= new Date(this.now()).toISOString();
-    this.write(boundedLine(entry) + '\n', entry.seq);
+    this.write(boundedLine(entry, requestBodyJson) + '\n', entry.seq);
     this.publish(entry);
     return entry;
   }
