@@ -1,106 +1,161 @@
-// Find requests: how many signed find requests per second the PFS driver sustains against the
-// reference provider (HTTPS with mTLS, a new TLS connection per find, the provider verifying both
-// tokens and answering 202), next to how many the same machine can only build and sign, in the
-// same run. The simulator and the provider each run in their own process.
+// The soak driver's own capacity: signed finds a second that `cda-sim soak` sends and has
+// acknowledged when the provider costs nothing, next to this machine's signing limit measured in the
+// same run. The provider is bench/find-sink.ts in its own process (HTTPS with mTLS, answers 202 to a
+// fresh, signed find, verifies one in 50); the soak is the real one (its open-model schedule, its
+// simulated C&A, its journal and run record), offered as many finds a second as its signing threads
+// can sign. A find counts only when signed freshly and answered 202 over HTTPS with mTLS, and the
+// sink's own count must agree with the soak's.
 //
-//   node dist/bench/finds.js [--duration 8] [--connections 20]
+//   node dist/bench/finds.js [--duration 8]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../simulator/core/clock.js';
-import { createSigner } from '../simulator/crypto/jose.js';
 import { ensureMaterial } from '../simulator/crypto/material.js';
-import { defaultCaConfig, tokenEndpoint } from '../simulator/ca/config.js';
-import { buildFindRequest } from '../simulator/pfs/find-request.js';
-import { PfsDriver } from '../simulator/pfs/pfs-driver.js';
-import { Journal } from '../simulator/store/journal.js';
-import { loadTestUsers } from '../simulator/testdata/users.js';
-import { CDA_SIM_BIN, spawnServer, stopServer } from './lib.js';
+import { call } from '../simulator/http/client.js';
+import { soak } from '../simulator/soak/soak.js';
+import { parseThresholds } from '../simulator/soak/thresholds.js';
+import { startSimulator } from '../simulator/server/simulator.js';
+import { measureSigningLimit, type SigningLimit } from './signing-limit.js';
+import { processCpuMs, ROOT, spawnServer, stopServer } from './lib.js';
+
+/** Signatures a find needs: the user token and the find request token. */
+export const SIGNATURES_PER_FIND = 2;
+
+export interface SinkCounts {
+  acknowledged: number;
+  refused: number;
+  verified: number;
+  connections: number;
+  resumedSessions: number;
+}
 
 export interface FindFigures {
-  signOnlyPerSec: number;
-  driverPerSec: number;
+  limit: SigningLimit;
+  offeredPerSec: number;
+  /** Finds the sink acknowledged a second in the steady state: from the first second to the end of the schedule. */
+  findsPerSec: number;
+  steadySeconds: number;
+  /** Finds answered 202 a second, as the soak counts them, over its whole time (warm-up and drain included). */
+  wholeSoakPerSec: number;
+  acknowledged: number;
+  refusedByBound: number;
+  findAckP99Ms: number;
+  sink: SinkCounts;
+  /** The soak process's CPU (all its threads) and the sink's, per acknowledged find, in the steady state. */
+  driverCpuUsPerFind: number;
+  sinkCpuUsPerFind: number | null;
+  /** Finds a second over what cda-sim's signing threads can sign alone (the target), and over all cores. */
   ratio: number;
-  sent: number;
-  non202: number;
-  p99Ms: number;
+  ratioAllCores: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+function sinkConfig(dir: string, findUrl: string): string {
+  const file = path.join(dir, 'find-sink.yaml');
+  const base = findUrl.replace(/\/find$/, '');
+  // The sink registers nothing, so no view is ever asked for: the view settings only satisfy the config's rules.
+  fs.writeFileSync(file, `provider:\n  name: find sink\n  findUrl: ${findUrl}\n  viewUrl: ${base}/view\n  holdernameGuids: [3f9a6a3e-1d2b-4c8e-9f10-2a6b7c8d9e01]\n  viewTokenKey:\n    jwksUrl: ${base}/jwks\n`);
+  return file;
 }
 
-export async function measureFinds(opts: { durationS: number; connections: number; log: (s: string) => void }): Promise<FindFigures> {
+/** A moment of the steady state: the sink's count of acknowledged finds, and the CPU used so far. */
+interface Mark {
+  atMs: number;
+  acknowledged: number;
+  cpuUs: number;
+  sinkCpuMs: number | null;
+}
+
+/** Marks are taken once a second from this far into the soak: the first second warms connections and code up. */
+const STEADY_FROM_MS = 1000;
+
+export async function measureFinds(opts: { durationS: number; log: (s: string) => void }): Promise<FindFigures> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-bench-finds-'));
   const certsDir = path.join(tmp, 'certs');
   const { material } = await ensureMaterial(certsDir, { clock: systemClock });
-  const users = loadTestUsers();
-  const pfsSigner = await createSigner(material.keys.pfs);
-  const rogueSigner = await createSigner(material.keys.rogue);
-
-  // Baseline: build and sign only (two RS256 JWS per find), on this process's one core.
-  const signFor = async (i: number, findUrl: string, issuer: string) =>
-    buildFindRequest({ user: users[i % users.length], clock: systemClock, pfsSigner, rogueSigner, pfsIssuer: defaultCaConfig.pfsIssuer, caTokenEndpoint: tokenEndpoint(issuer), findUrl });
-  const signEnd = Date.now() + opts.durationS * 1000;
-  let signed = 0;
-  while (Date.now() < signEnd) await signFor(signed++, 'https://localhost/find', 'https://localhost:8443');
-  const signOnlyPerSec = signed / opts.durationS;
-  opts.log(`finds: sign only ${signOnlyPerSec.toFixed(0)}/s`);
-
-  const sim = await spawnServer([], CDA_SIM_BIN, ['start', '--state-dir', path.join(tmp, 'state'), '--certs-dir', certsDir, '--https-port', '0', '--http-port', '0', '--admin-port', '-1'], ['C&A (HTTP)', 'issuer']);
-  const provider = await spawnServer(
-    [],
-    CDA_SIM_BIN,
-    ['provider', '--port', '0', '--ca-url', sim.urls['C&A (HTTP)'], '--ca-issuer', sim.urls.issuer, '--certs-dir', certsDir, '--state-dir', path.join(tmp, 'provider')],
-    ['find URL'],
-  );
+  const limit = await measureSigningLimit({ durationS: Math.min(opts.durationS, 4), key: material.keys.pfs, log: opts.log });
+  const sink = await spawnServer([], path.join(ROOT, 'dist', 'bench', 'find-sink.js'), ['--certs-dir', certsDir], ['find sink']);
   try {
-    const journal = new Journal(path.join(tmp, 'bench-journal'), Date.now);
-    const driver = new PfsDriver({
-      clock: systemClock,
-      journal,
-      pfsSigner,
-      rogueSigner,
-      pfsIssuer: defaultCaConfig.pfsIssuer,
-      caTokenEndpoint: () => tokenEndpoint(sim.urls.issuer),
-      findUrl: provider.urls['find URL'],
-      tls: { ca: material.ca.cert, cert: material.cdaClient.cert, key: material.cdaClient.key },
-      timeoutMs: 10000,
+    const offeredPerSec = Math.round(limit.signingThreadsPerSec / SIGNATURES_PER_FIND);
+    const sinkTls = { ca: material.ca.cert, cert: material.cdaClient.cert, key: material.cdaClient.key };
+    const sinkCounts = async () => (await call({ method: 'GET', url: sink.urls['find sink'].replace(/\/find$/, '/counts'), tls: sinkTls })).json as SinkCounts;
+    const marks: Promise<Mark>[] = [];
+    const mark = async (): Promise<Mark> => {
+      const { acknowledged } = await sinkCounts();
+      const cpu = process.cpuUsage();
+      return { atMs: performance.now(), acknowledged, cpuUs: cpu.user + cpu.system, sinkCpuMs: processCpuMs(sink.child.pid) };
+    };
+    const o = await soak({
+      startSimulator,
+      stateDir: path.join(tmp, 'state'),
+      certsDir,
+      configFile: sinkConfig(tmp, sink.urls['find sink']),
+      ports: { https: 0, http: 0, admin: null },
+      // Nothing will register: stop waiting for registrations soon after the last find.
+      budgets: { registrationWindowMs: 100, requestTimeoutMs: 10_000 },
+      load: { durationMs: opts.durationS * 1000, rate: { kind: 'constant', perSecond: offeredPerSec } },
+      thresholds: parseThresholds(undefined),
+      // Enough to keep every signing thread and connection busy; beyond it a find waits for nothing but signing.
+      maxInFlight: 256,
+      progress: () => {},
+      onStatus: (st) => {
+        if (!st.draining && st.elapsedMs >= STEADY_FROM_MS) marks.push(mark());
+      },
     });
-    // Warm-up: the provider fetches the JWKS on its first find.
-    await driver.sendFind(users[0]);
-    const latencies: number[] = [];
-    let non202 = 0;
-    let i = 0;
-    const end = Date.now() + opts.durationS * 1000;
-    await Promise.all(
-      Array.from({ length: opts.connections }, async () => {
-        while (Date.now() < end) {
-          const sent = await driver.sendFind(users[i++ % users.length]);
-          latencies.push(sent.ackMs);
-          if (sent.response?.status !== 202) non202++;
-        }
-      }),
-    );
-    journal.close();
-    const driverPerSec = latencies.length / opts.durationS;
-    latencies.sort((a, b) => a - b);
-    opts.log(`finds: PFS driver ${driverPerSec.toFixed(0)}/s against the reference provider, p99 ${percentile(latencies, 99).toFixed(1)} ms, non-202 ${non202}`);
-    return { signOnlyPerSec, driverPerSec, ratio: driverPerSec / signOnlyPerSec, sent: latencies.length, non202, p99Ms: percentile(latencies, 99) };
+    const counts = await sinkCounts();
+    const steady = await Promise.all(marks);
+    if (steady.length < 2) throw new Error(`the soak of ${opts.durationS} s gave ${steady.length} steady-state mark(s): give --duration 3 or more`);
+    const [first, last] = [steady[0], steady[steady.length - 1]];
+    const found = last.acknowledged - first.acknowledged;
+    const steadySeconds = (last.atMs - first.atMs) / 1000;
+    const findsPerSec = found / steadySeconds;
+    const f = o.figures;
+    const acknowledged = f.stages['find-ack'].ok;
+    const figures: FindFigures = {
+      limit,
+      offeredPerSec,
+      findsPerSec,
+      steadySeconds,
+      wholeSoakPerSec: acknowledged / (f.wallMs / 1000),
+      acknowledged,
+      refusedByBound: f.refusedByBound,
+      findAckP99Ms: f.stages['find-ack'].p99,
+      sink: counts,
+      driverCpuUsPerFind: Math.round((last.cpuUs - first.cpuUs) / found),
+      sinkCpuUsPerFind: first.sinkCpuMs === null || last.sinkCpuMs === null ? null : Math.round(((last.sinkCpuMs - first.sinkCpuMs) * 1000) / found),
+      ratio: (findsPerSec * SIGNATURES_PER_FIND) / limit.signingThreadsPerSec,
+      ratioAllCores: (findsPerSec * SIGNATURES_PER_FIND) / limit.allCoresPerSec,
+    };
+    opts.log(`finds: offered ${offeredPerSec}/s, the sink acknowledged ${findsPerSec.toFixed(0)}/s over the ${steadySeconds.toFixed(1)} s of steady state (${figures.wholeSoakPerSec.toFixed(0)}/s over the whole soak: ${acknowledged} in ${(f.wallMs / 1000).toFixed(1)} s); the sink counted ${counts.acknowledged} on ${counts.connections} connection(s), ${counts.verified} verified`);
+    return figures;
   } finally {
-    await stopServer(provider);
-    await stopServer(sim);
+    await stopServer(sink);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+/** The lines `npm run bench` prints for the signing limit and the driver against the sink. */
+export function findLines(f: FindFigures, target: number): string[] {
+  const { limit } = f;
+  const pad = (label: string) => label.padEnd(52);
+  const n = (x: number) => x.toFixed(0).padStart(8);
+  return [
+    `signing limit: RS256 (2048-bit) signatures a second when signing is all a process does, this run`,
+    `${pad('  one thread')} ${n(limit.oneThreadPerSec)} /s`,
+    `${pad(`  all ${limit.cores} cores at once`)} ${n(limit.allCoresPerSec)} /s   (other work on the machine takes its share)`,
+    `${pad(`  cda-sim's ${limit.signingThreads} signing thread(s) (one per core but one)`)} ${n(limit.signingThreadsPerSec)} /s = ${(limit.signingThreadsPerSec / SIGNATURES_PER_FIND).toFixed(0)} finds/s (${SIGNATURES_PER_FIND} signatures a find)`,
+    `soak driver → find sink (its own process: HTTPS + mTLS, 202 to each fresh signed find; offered ${f.offeredPerSec}/s)`,
+    `${pad(`  finds signed and acknowledged 202, steady ${f.steadySeconds.toFixed(0)} s`)} ${n(f.findsPerSec)} /s   (${f.wholeSoakPerSec.toFixed(0)}/s over the whole soak, its first second and drain included); p99 ${f.findAckP99Ms.toFixed(1)} ms; ${f.refusedByBound} refused by the in-flight bound`,
+    `${pad('  = signatures')} ${n(f.findsPerSec * SIGNATURES_PER_FIND)} /s   ratio to the signing threads' limit ${f.ratio.toFixed(2)} (target >= ${target}: ${f.ratio >= target ? 'ok' : 'MISSED'}); to all cores ${f.ratioAllCores.toFixed(2)}`,
+    `${pad('  CPU per find: the soak process, the sink')} ${n(f.driverCpuUsPerFind)} µs, ${f.sinkCpuUsPerFind ?? 'n/a'} µs   (signing alone: ${((SIGNATURES_PER_FIND * 1e6) / limit.oneThreadPerSec).toFixed(0)} µs)`,
+    `${pad('  the sink counted')} ${n(f.sink.acknowledged)}      on ${f.sink.connections} connection(s) (${f.sink.resumedSessions} resumed TLS sessions); ${f.sink.verified} verified in full, ${f.sink.refused} refused`,
+  ];
+}
+
 // Run on its own: node dist/bench/finds.js
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' }, connections: { type: 'string', default: '20' } } });
-  const f = await measureFinds({ durationS: Number(values.duration), connections: Number(values.connections), log: (s) => console.log(`[bench] ${s}`) });
-  console.log(`\nfind requests           per second   note`);
-  console.log(`sign only (baseline)    ${f.signOnlyPerSec.toFixed(0).padStart(10)}   build + sign user token and find request token`);
-  console.log(`PFS driver → provider   ${f.driverPerSec.toFixed(0).padStart(10)}   HTTPS+mTLS, provider verifies both tokens, 202 (non-202: ${f.non202})`);
-  console.log(`ratio driver / sign     ${f.ratio.toFixed(2).padStart(10)}`);
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '8' } } });
+  const f = await measureFinds({ durationS: Number(values.duration), log: (s) => console.log(`[bench] ${s}`) });
+  console.log(['', ...findLines(f, 0.9)].join('\n'));
 }

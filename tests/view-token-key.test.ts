@@ -32,4 +32,26 @@ test('a JWKS file and a PEM public key both verify the provider’s view data to
   }
 });
 
+test('a PEM key verifies whatever kid each token names, many kids in turn, and still refuses another key’s under a kid it has seen', async () => {
+  const mine = await generateKeyPair('provider-key-1', 'sig');
+  const other = await generateKeyPair('provider-key-1', 'sig');
+  const pemFile = path.join(tempDir(), 'key.pem');
+  fs.writeFileSync(pemFile, createPublicKey({ key: mine.public as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string);
+  const verifier = await viewTokenVerifier({ pemFile })();
+  const signer = await createSigner(mine);
+  for (let round = 0; round < 2; round++) {
+    for (let k = 0; k < 12; k++) {
+      const token = await signer.sign({ n: k }, { kid: `kid-${k}` });
+      assert.equal((await verifier.verify(token)).payload, { n: k });
+    }
+  }
+  const forged = await (await createSigner(other)).sign({ n: 0 }, { kid: 'kid-11' });
+  try {
+    await verifier.verify(forged);
+    assert.unreachable('a token signed by another key passed under a kid already seen');
+  } catch (err) {
+    assert.is((err as JoseError).code, 'BAD_SIGNATURE');
+  }
+});
+
 test.run();

@@ -160,6 +160,9 @@ export function waitUntil(ctx: Pick<RunContext, 'waiting' | 'signal'>, what: str
  * A verifier for the provider's view data tokens, from the config: a JWKS URL (fetched once, and
  * again on an unknown kid), a JWKS file, or a PEM public key (matched whatever kid the token names).
  */
+/** Verifiers kept for a PEM view token key, one per kid seen. */
+const PEM_KIDS_KEPT = 8;
+
 export function viewTokenVerifier(key: ProviderConfig['provider']['viewTokenKey'], tls?: TlsClientOptions): () => Promise<Verifier> {
   let cached: Promise<Verifier> | undefined;
   const fromJwks = async (): Promise<Verifier> => {
@@ -170,10 +173,22 @@ export function viewTokenVerifier(key: ProviderConfig['provider']['viewTokenKey'
   };
   if (key.pemFile) {
     const jwk = createPublicKey(fs.readFileSync(key.pemFile, 'utf8')).export({ format: 'jwk' }) as Jwk;
+    // One verifier per kid a token names, made once (a soak verifies every view): the key is parsed
+    // once, not per token. A provider naming ever new kids only refills the few kept.
+    const byKid = new Map<string, Promise<Verifier>>();
+    const verifierFor = (kid: string): Promise<Verifier> => {
+      let v = byKid.get(kid);
+      if (!v) {
+        if (byKid.size >= PEM_KIDS_KEPT) byKid.clear();
+        v = createVerifier([{ ...jwk, kid, alg: 'RS256', use: 'sig' }]);
+        byKid.set(kid, v);
+      }
+      return v;
+    };
     return async () => ({
       verify: async (token: string) => {
-        const kid = decodeUnverified(token)?.header.kid ?? 'provider-key';
-        return (await createVerifier([{ ...jwk, kid, alg: 'RS256', use: 'sig' }])).verify(token);
+        const kid = decodeUnverified(token)?.header.kid;
+        return (await verifierFor(typeof kid === 'string' ? kid : 'provider-key')).verify(token);
       },
     });
   }

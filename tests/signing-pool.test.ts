@@ -1,0 +1,46 @@
+// Signatures made off the event loop: every one verifies, no more run at once than the pool's
+// threads, a failing signature frees its thread, and every signer shares the one pool.
+import { createPrivateKey, generateKeyPairSync, verify } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createSigner, createVerifier, generateKeyPair } from '../simulator/crypto/jose.js';
+import { SIGNING_THREADS, SigningPool, signingPool } from '../simulator/crypto/signing-pool.js';
+
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+test('a burst of signatures runs at most `threads` at once, and each one verifies', async () => {
+  const pool = new SigningPool(2);
+  const inputs = Array.from({ length: 24 }, (_, i) => Buffer.from(`input ${i}`));
+  const signatures = await Promise.all(inputs.map((d) => pool.sign(d, privateKey)));
+  assert.is(pool.peak, 2);
+  assert.is(pool.made, 24);
+  signatures.forEach((s, i) => assert.ok(verify('sha256', inputs[i], publicKey, s), `signature ${i} verifies`));
+  // A signature of one input never verifies another's: each was made of its own data.
+  assert.not.ok(verify('sha256', inputs[1], publicKey, signatures[0]));
+});
+
+test('a signature that fails is refused and frees its thread for the next', async () => {
+  const pool = new SigningPool(1);
+  const notPrivate = createPrivateKey({ key: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string });
+  const failing = pool.sign(Buffer.from('x'), publicKey as unknown as typeof notPrivate);
+  const after = pool.sign(Buffer.from('y'), notPrivate);
+  const refused = await failing.then(() => undefined, (err: Error) => err);
+  assert.instance(refused, Error);
+  assert.ok(verify('sha256', Buffer.from('y'), publicKey, await after));
+  assert.is(pool.made, 1);
+});
+
+test("every signer signs through the process's one pool, within its threads", async () => {
+  assert.ok(SIGNING_THREADS >= 1);
+  assert.is(signingPool.threads, SIGNING_THREADS);
+  const pair = await generateKeyPair('pool-test', 'sig');
+  const signer = await createSigner(pair);
+  const verifier = await createVerifier([pair.public]);
+  const before = signingPool.made;
+  const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => signer.sign({ n: i })));
+  assert.is(signingPool.made - before, 10);
+  assert.ok(signingPool.peak <= SIGNING_THREADS);
+  for (const [i, t] of tokens.entries()) assert.equal((await verifier.verify(t)).payload, { n: i });
+});
+
+test.run();
