@@ -6,12 +6,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { sharedMaterial, tempDir } from './helpers/fixtures.js';
+import { concurrencyLimit, sharedMaterial, startedNow, tempDir } from './helpers/fixtures.js';
 import { cliProcess } from './helpers/cli-process.js';
 import { pdfText } from './helpers/pdf.js';
 import { readRunJournal } from '../simulator/runs/run-record.js';
 import { loadTestData } from '../simulator/testdata/records.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
+import { rehearse as rehearseInProcess } from './helpers/rehearse.js';
+import { REHEARSE_SOAK_OPTIONS, soakShapeOf } from '../simulator/soak/shape.js';
 
 interface Played { cwd: string; code: number | null; stdout: string; stderr: string; dir: string; results: RunResults }
 
@@ -26,10 +28,21 @@ async function rehearseCli(args: string[]): Promise<Played> {
   return { cwd, ...r, dir: path.dirname(file), results: JSON.parse(fs.readFileSync(file, 'utf8')) as RunResults };
 }
 
-// The plays mostly wait on the provider and timers: started together when the file loads.
-const withSoak = rehearseCli(['--soak', '3s']);
-const withoutSoak = rehearseCli([]);
-const breached = rehearseCli(['--scenario', 'connection-proving', '--only', 'CP-01', '--soak', '2s', '--soak-rate', '4/s', '--soak-slo', 'find-ack:max<0.01ms']);
+// Started when the file loads, two at a time: more side by side would judge a busy machine, not the provider.
+const limit = concurrencyLimit(2);
+const withSoak = startedNow(limit(() => rehearseCli(['--soak', '3s'])));
+const withoutSoak = startedNow(limit(() => rehearseCli([])));
+const breached = startedNow(limit(() => rehearseCli(['--scenario', 'connection-proving', '--only', 'CP-01', '--soak', '2s', '--soak-rate', '4/s', '--soak-slo', 'find-ack:max<0.01ms'])));
+// The defect that undercounts view requests under sustained traffic, rehearsed with and without a soak (in-process).
+const undercounting = (soak: boolean) =>
+  startedNow(
+    limit(async () => {
+      const { dir } = await sharedMaterial();
+      return rehearseInProcess({ stateDir: tempDir(), certsDir: dir, referenceFaults: ['undercount-views-under-load'], soak: soak ? soakShapeOf({ duration: '3s', rate: '25/s' }, REHEARSE_SOAK_OPTIONS) : undefined, progress: () => {} });
+    }),
+  );
+const undercountedWithSoak = undercounting(true);
+const undercountedWithout = undercounting(false);
 const reqCounts = (r: RunResults) => [...(r.testCases.find((t) => t.id === 'REP-03')?.reasons.join(' ') ?? '').matchAll(/req_count (\d+)/g)].map((m) => Number(m[1]));
 
 test('rehearse --soak 3s --ci plays the soak phase after Stage 2 and before reporting, and the window stays green', async () => {
@@ -97,6 +110,15 @@ test("a breached soak threshold fails the run: exit 1, FAILED, the threshold its
   assert.equal(results.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id), ['find-ack:max<0.01ms']);
   assert.match(results.testCases.find((t) => t.id === 'find-ack:max<0.01ms')!.reasons.join(), /find-ack max was [\d.]+ ms; the threshold is < 0\.01 ms: BREACHED/);
   assert.is(results.soak!.sent.finds, 8);
+});
+
+test("a provider whose reports undercount views under sustained traffic passes a rehearsal's few views, and fails REP-03 once the soak phase plays", async () => {
+  const without = await undercountedWithout;
+  assert.is(without.exitCode, 0, JSON.stringify(without.results.testCases.filter((t) => t.verdict !== 'pass')));
+  const withSoak = await undercountedWithSoak;
+  assert.is(withSoak.exitCode, 1);
+  assert.equal(withSoak.results.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id), ['REP-03']);
+  assert.match(withSoak.results.testCases.find((t) => t.id === 'REP-03')!.reasons.join(' | '), /holdername [0-9a-f-]+: req_count \d+, but cda-sim sent \d+/);
 });
 
 test('the soak options are usage errors (exit 2, nothing touched) when malformed, without --soak, or with --stage1-only', async () => {
