@@ -176,10 +176,8 @@ const soakDefectChecks: Record<string, (results: RunResults, stdout: string) => 
     assert.is(rep04.verdict, 'pass', stdout);
     assert.match(rep04.reasons.join(' | '), /[1-9]\d* slow view\(s\) reported \(cda-sim saw [1-9]/);
   },
-  // Every view was served, in time: only the count the provider reported falls short of what it served.
+  // Its slow-view and flag reports hold (REP-04, REP-06 pass): only the count it reported falls short of what it served.
   'undercount-views-under-load': (results) => {
-    const f = results.soak!;
-    assert.is(f.availability.share, 1);
     const [reported, sent] = [...results.testCases.find((t) => t.id === 'REP-03')!.reasons.join(' ').matchAll(/req_count (\d+), but cda-sim sent (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]).reduce(([a, b], [c, d]) => [a + c, b + d], [0, 0]);
     assert.ok(reported < sent, `reported ${reported} of ${sent}`);
   },

@@ -82,8 +82,21 @@ test('rehearse --soak 3s --ci plays the soak phase after Stage 2 and before repo
   assert.match(html, /<h2>Provider response times<\/h2>/);
   const pdf = await pdfText(path.join(dir, 'report.pdf'));
   assert.match(pdf, /find acknowledgement \(202\)/);
-  assert.match(pdf, /soak: 0:00:0\d/);
+  assert.match(pdf, /soak: \d:\d\d:\d\d \([\d,]+ ms\)/);
   assert.match(fs.readFileSync(path.join(dir, 'junit.xml'), 'utf8'), /<testcase[^>]*name="availability&gt;=99\.5%/);
+});
+
+test('a soaked run, exported and replayed, plays its soak again: the thresholds are compared like any case', async () => {
+  const { cwd, results } = await withSoak;
+  const { dir: certsDir } = await sharedMaterial();
+  const exported = await cliProcess(['export', results.run.id, '--state-dir', 'state', '--out', 'soaked.tar.gz'], cwd);
+  assert.is(exported.code, 0, exported.stderr);
+  const replay = await cliProcess(['replay', 'soaked.tar.gz', '--state-dir', 'state-replay', '--certs-dir', certsDir, '--ci'], cwd, {}, 120000);
+  assert.is(replay.code, 0, replay.stdout + replay.stderr);
+  assert.match(replay.stdout, /availability>=99\.5%\s+PASS\s+PASS\s+same/);
+  const replayId = /kept as run (\S+)/.exec(replay.stdout)?.[1];
+  const replayed = JSON.parse(fs.readFileSync(path.join(cwd, 'state-replay', 'runs', replayId!, 'results.json'), 'utf8')) as RunResults;
+  assert.is(replayed.soak?.sent.finds, 30);
 });
 
 test('without --soak the soak phase is reported as skipped, NOT RUN, in every report, and never as passed', async () => {
@@ -117,7 +130,8 @@ test("a provider whose reports undercount views under sustained traffic passes a
   assert.is(without.exitCode, 0, JSON.stringify(without.results.testCases.filter((t) => t.verdict !== 'pass')));
   const withSoak = await undercountedWithSoak;
   assert.is(withSoak.exitCode, 1);
-  assert.equal(withSoak.results.testCases.filter((t) => t.verdict !== 'pass').map((t) => t.id), ['REP-03']);
+  const failed = withSoak.results.testCases.filter((t) => t.verdict !== 'pass');
+  assert.equal(failed.map((t) => t.id), ['REP-03'], failed.map((t) => `${t.id}: ${t.reasons.join(' | ')}`).join('\n'));
   assert.match(withSoak.results.testCases.find((t) => t.id === 'REP-03')!.reasons.join(' | '), /holdername [0-9a-f-]+: req_count \d+, but cda-sim sent \d+/);
 });
 

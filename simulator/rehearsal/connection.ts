@@ -82,7 +82,7 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   });
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
-  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest, ...(opts.soak ? { soak: opts.soak.asked } : {}) }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
   const ctx: RunContext = {
     clock,
     sim,

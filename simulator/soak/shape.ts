@@ -11,6 +11,8 @@ export interface SoakShape {
   thresholds: Threshold[];
   faultMix?: { asked: string; shares: FaultShare[] };
   maxInFlight?: number;
+  /** The options as given: a run records them, and a replay parses them again. */
+  asked: SoakShapeArgs;
 }
 
 export interface SoakShapeArgs extends LoadArgs {
@@ -32,5 +34,17 @@ export function soakShapeOf(a: SoakShapeArgs, names: SoakOptionNames = SOAK_OPTI
   const shares = parseFaultMix(a.faultMix, names.faultMix);
   const maxInFlight = a.maxInFlight;
   if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new CliError(`${names.maxInFlight}: must be a whole number of at least 1, not ${maxInFlight}`, EXIT.usage);
-  return { load, thresholds, faultMix: { asked: a.faultMix ?? '', shares }, maxInFlight };
+  return { load, thresholds, faultMix: { asked: a.faultMix ?? '', shares }, maxInFlight, asked: a };
+}
+
+/** Soak options read from a file (a bundle's options.json): each of the right type, then parsed as given on the command line. */
+export function recordedSoakShape(v: unknown, names: SoakOptionNames = REHEARSE_SOAK_OPTIONS): SoakShape {
+  const o = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+  for (const k of ['duration', 'rate', 'ramp', 'steps', 'faultMix'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw new CliError(`${names[k]}: must be text, not ${JSON.stringify(o[k])}`, EXIT.usage);
+  }
+  if (o.slo !== undefined && !(Array.isArray(o.slo) && o.slo.every((x) => typeof x === 'string'))) throw new CliError(`${names.slo}: must be a list of thresholds`, EXIT.usage);
+  if (o.maxInFlight !== undefined && typeof o.maxInFlight !== 'number') throw new CliError(`${names.maxInFlight}: must be a number`, EXIT.usage);
+  if (o.duration === undefined) throw new CliError(`${names.duration}: a soak needs its duration`, EXIT.usage);
+  return soakShapeOf(o as SoakShapeArgs, names);
 }
