@@ -32,7 +32,9 @@ async function play(p: PhaseRun): Promise<void> {
   run.keepEntry = (e) => (isDashboardView(e) ? slimViewEntry(e) : undefined);
   try {
     const startedAt = new Date(run.clock.now()).toISOString();
-    const { figures } = await new SoakDriver(setup, p.sim, ctx.config, ctx.pfs, ctx.dashboard, false).run();
+    const { figures, interrupted } = await new SoakDriver(setup, p.sim, ctx.config, ctx.pfs, ctx.dashboard, false).run();
+    // Ctrl+C: the window's loop has already kept the run as interrupted; nothing is added behind it.
+    if (interrupted) return;
     run.soakFigures = figures;
     for (const line of figuresTable(figures)) run.progress(line);
     const judged = judgeThresholds(shape.thresholds, figures, startedAt);
