@@ -118,7 +118,6 @@ export const rehearseCommand = defineCommand({
   },
 });
 
-
 type SoakArgs = { soak?: string; 'soak-rate'?: string; 'soak-ramp'?: string; 'soak-steps'?: string; 'soak-slo'?: string[]; 'soak-fault-mix'?: string; 'stage1-only'?: boolean };
 
 /** The soak phase's shape when --soak asks for one; its other options only with it, and not with --stage1-only (it plays after Stage 2). */
