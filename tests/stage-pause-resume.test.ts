@@ -64,7 +64,7 @@ test('with nobody to apply the update file the run pauses after Stage 1; `cda-si
   const ids = results.testCases.map((t) => t.id);
   for (const id of ['S1-01', 'S1-04', ...S2, 'REP-01']) assert.ok(ids.includes(id), id);
   assert.equal(results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id}: ${t.reasons.join(' | ')}`), []);
-  assert.equal(results.run.window!.phases.map((p) => p.name), ['clear-down', 'Integration Stage 1', 'update file', 'update file (resumed)', 'Integration Stage 2', 'reporting']);
+  assert.equal(results.run.window!.phases.map((p) => p.name), ['clear-down', 'Integration Stage 1', 'update file', 'update file (resumed)', 'Integration Stage 2', 'soak', 'reporting']);
   assert.ok(!fs.existsSync(pausedFile), 'no longer paused');
   assert.equal(listRuns(stateDir).map((r) => r.state), ['complete']);
   const again = await cli(['stage2', '--state-dir', stateDir, '--certs-dir', certsDir, '--ci']);

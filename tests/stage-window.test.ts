@@ -44,7 +44,7 @@ test('the phases ran in order, each timed, against the 3-hour window', () => {
   const w = run.results.run.window!;
   assert.equal(
     w.phases.map((p) => p.name),
-    ['clear-down', 'Connection proving', 'Integration Stage 1', 'update file', 'Integration Stage 2', 'reporting'],
+    ['clear-down', 'Connection proving', 'Integration Stage 1', 'update file', 'Integration Stage 2', 'soak', 'reporting'],
   );
   assert.is(w.budgetMs, 3 * 60 * 60 * 1000);
   assert.is(w.overBudget, false);

@@ -15,8 +15,9 @@ import { sharedMaterial, tempDir } from './helpers/fixtures.js';
 const phase = (id: string): WindowPhase => WINDOW_PHASES.find((p) => p.id === id)!;
 
 /** A run as a gate sees it: only what the gates read. */
-function gateRun(scenarios: ScenarioFile[], more: { done?: string[]; paused?: boolean; withReporting?: boolean; updatesApplied?: boolean } = {}): PhaseRun {
-  const run = { runId: 'R1', scenarios, done: new Set(more.done ?? []), paused: more.paused ? {} : undefined, withReporting: more.withReporting ?? false };
+function gateRun(scenarios: ScenarioFile[], more: { done?: string[]; paused?: boolean; withReporting?: boolean; updatesApplied?: boolean; soak?: boolean } = {}): PhaseRun {
+  const soak = more.soak ? { load: { durationMs: 3000, rate: { kind: 'constant', perSecond: 5 } }, thresholds: [] } : undefined;
+  const run = { runId: 'R1', opts: { soak }, scenarios, done: new Set(more.done ?? []), paused: more.paused ? {} : undefined, withReporting: more.withReporting ?? false };
   return { run, sim: {}, referenceStateFile: '', updatesApplied: more.updatesApplied } as unknown as PhaseRun;
 }
 
@@ -41,13 +42,17 @@ test('each gate says why its phase does not play', () => {
   assert.equal(phase('reporting').gate(gateRun([cp], { withReporting: true })), { play: true });
   assert.match((phase('oat').gate(gateRun([cp])) as { skip: string }).skip, /no OAT scenario chosen/);
   assert.equal(phase('connection-proving').gate(gateRun([cp])), { play: true });
+  // The soak plays only when asked for; skipped, the window records why, so the reports say NOT RUN.
+  assert.match((phase('soak').gate(gateRun([cp])) as { skip: string }).skip, /no soak was asked for; `cda-sim rehearse --soak 30s` plays one/);
+  assert.ok(phase('soak').saysWhenSkipped);
+  assert.equal(phase('soak').gate(gateRun([cp], { soak: true })), { play: true });
 });
 
 test("scenarios play in the window's order; a scenario of a phase the window does not name plays after the others, before reporting", () => {
   const own: ScenarioFile = { ...loadScenario('oat'), id: 'my-own', phase: 'my-own-phase' };
   const given = ['stage2', 'oat', 'stage1', 'connection-proving', 'system-test'].map(loadScenario);
   assert.equal(inWindowOrder([own, ...given]).map((s) => s.id), ['connection-proving', 'stage1', 'stage2', 'system-test', 'oat', 'my-own']);
-  assert.equal(phasesFrom('update-file').map((p) => p.id), ['update-file', 'stage2', 'system-test', 'oat', 'other-scenarios', 'reporting']);
+  assert.equal(phasesFrom('update-file').map((p) => p.id), ['update-file', 'stage2', 'system-test', 'oat', 'other-scenarios', 'soak', 'reporting']);
   assert.throws(() => phasesFrom('no-such' as never), /no phase "no-such"/);
 });
 

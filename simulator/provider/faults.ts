@@ -49,8 +49,9 @@ export type ProviderFault =
   | 'introspect-any-scheme' // takes the credentials of any Authorization scheme (Basic …) as the RPT
   // Allowed by the official rreguri document, refused by cda-sim's own rule (closed object) unless --strict=false.
   | 'register-extra-field' // registers with a field rreguri v1_2 does not name (registration_reason, from its drafts)
-  // Service levels, caught by `cda-sim soak` (view.ts).
-  | 'slow-view-data'; // answers every view with data SLOW_VIEW_DELAY_MS late, over PDP's 10 s
+  // Service levels, caught by `cda-sim soak` (view.ts; reporting.ts).
+  | 'slow-view-data' // answers every view with data SLOW_VIEW_DELAY_MS late, over PDP's 10 s
+  | 'undercount-views-under-load'; // counts view requests through a bounded queue: under sustained traffic the overflow is not counted
 
 export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'ack-200',
@@ -92,10 +93,18 @@ export const PROVIDER_FAULTS: readonly ProviderFault[] = [
   'introspect-any-scheme',
   'register-extra-field',
   'slow-view-data',
+  'undercount-views-under-load',
 ];
 
 /** How late the slow-view-data defect answers: just over the 10 s after which PDP wants a view reported. */
 export const SLOW_VIEW_DELAY_MS = 10_500;
+
+/**
+ * FAULT (for cda-sim's own tests): undercount-views-under-load counts view requests through a queue
+ * that takes a burst (a whole rehearsal's views fit) but drains only a few a second; a request that
+ * finds it full is served but never counted, so req_count falls short once traffic is sustained.
+ */
+export const COUNTING_QUEUE = { burst: 100, drainPerSecond: 5 };
 
 /** FAULT (for cda-sim's own tests): the retry defects, applied to each retry decision. */
 export function bendRetry(faults: Faults): ((d: Decision, outcome: HttpAnswer | Error) => Decision) | undefined {

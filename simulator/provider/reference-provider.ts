@@ -150,7 +150,7 @@ export async function startReferenceProvider(opts: ReferenceProviderOptions): Pr
   if (weakCertsFault) app.use(chainOnlyClientCerts());
   // The body is read as text and parsed by the find handler, so a malformed body gets a 400 that says so.
   app.post('/find', express.text({ type: () => true, limit: '1mb' }), findHandler({ verification, records, background, faults, log, registration: { ca, pats, store, faults, now, log } }));
-  const ledger = new ServedViewLedger(records, store, now);
+  const ledger = new ServedViewLedger(records, store, now, faults);
   app.get('/view-data/:assetGuid', ledger.middleware(), viewHandler({ ca, store, records, issuer, faults, asUri: caIssuer, now, log }));
   app.get('/.well-known/jwks.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(issuer.publicJwks);

@@ -13,6 +13,7 @@ import type { RecordBook } from './records.js';
 // The reporting API's vocabulary (endpoint paths, counter names), shared with cda-sim's reporting service.
 import { UNAVAILABLE_COUNTERS, type ReportingEndpoint } from '../wire/reporting-api.js';
 import type { ProviderStore } from './store.js';
+import { COUNTING_QUEUE, Faults } from './faults.js';
 
 export interface ServedView {
   holdernameGuid: string;
@@ -23,22 +24,38 @@ export interface ServedView {
   status: number;
   /** Whether full (definite-match) view data was returned. */
   fullData: boolean;
+  /** FAULT (for cda-sim's own tests): false when undercount-views-under-load lost it from req_count. */
+  counted?: boolean;
 }
 
 /** The view endpoint's own record of what it served, kept for the daily reports. */
 export class ServedViewLedger {
   readonly views: ServedView[] = [];
+  /** FAULT (for cda-sim's own tests): undercount-views-under-load's counting queue, how full and when. */
+  private queue = { depth: 0, atMs: 0 };
 
   constructor(
     private records: RecordBook,
     private store: ProviderStore,
     private now: () => number,
+    private faults: Faults = new Faults(),
   ) {}
+
+  /** Whether a view request is counted: always, but for the undercount-views-under-load defect's full queue. */
+  private counts(at: number): boolean {
+    if (!this.faults.has('undercount-views-under-load')) return true;
+    const drained = (Math.max(0, at - this.queue.atMs) / 1000) * COUNTING_QUEUE.drainPerSecond;
+    this.queue = { depth: Math.max(0, this.queue.depth - drained), atMs: at };
+    if (this.queue.depth + 1 > COUNTING_QUEUE.burst) return false;
+    this.queue.depth += 1;
+    return true;
+  }
 
   /** Express middleware in front of the view handler: notes each view once it is answered. */
   middleware() {
     return (req: Request, res: Response, next: NextFunction) => {
       const receivedAt = this.now();
+      const counted = this.counts(receivedAt);
       res.once('finish', () => {
         const assetGuid = String(req.params.assetGuid);
         const record = this.records.byAssetGuid(assetGuid);
@@ -50,6 +67,7 @@ export class ServedViewLedger {
           answeredAt: this.now(),
           status: res.statusCode,
           fullData: res.statusCode === 200 && this.store.pei(assetGuid)?.matchStatus === 'match-yes',
+          ...(counted ? {} : { counted: false }),
         });
       });
       next();
@@ -93,7 +111,7 @@ export function buildDailyReports(day: string, holdernameGuids: string[], ledger
   }
   for (const holdernameGuid of holdernameGuids) {
     const mine = todays.filter((v) => v.holdernameGuid === holdernameGuid);
-    reports.push({ endpoint: 'view-response/request-number', body: { ...common('initial submission'), holdernameGuid, req_count: mine.length } });
+    reports.push({ endpoint: 'view-response/request-number', body: { ...common('initial submission'), holdernameGuid, req_count: mine.filter((v) => v.counted !== false).length } });
     const slow = mine.filter((v) => v.answeredAt - v.receivedAt > SLOW_MS);
     reports.push({
       endpoint: 'view-response/response-time',

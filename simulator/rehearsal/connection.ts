@@ -76,10 +76,13 @@ async function runContext(run: RunSetup, sim: Simulator, config: ProviderConfig,
   const entries: JournalEntry[] = [];
   // Resumed: what the provider did since the update file was issued is in the journal on disk.
   if (paused) entries.push(...(await readJournal(sim.journal.file)).filter((e) => at(e) >= paused.updates.issuedAtMs));
-  sim.journal.on('entry', (e: JournalEntry) => entries.push(e));
+  sim.journal.on('entry', (e: JournalEntry) => {
+    const kept = run.keepEntry ? run.keepEntry(e) : e;
+    if (kept) entries.push(kept);
+  });
   // The run keeps its own journal and inputs beside its reports, for export and replay.
   // A resumed run first catches up on what was journalled while it was paused.
-  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, ...(opts.caseConcurrency ? { caseConcurrency: opts.caseConcurrency } : {}), compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
+  startRunRecord(run.folder, { journal: sim.journal, scenarios: run.scenarios, users: sim.users, testData, config, referenceFaults: provider ? (opts.referenceFaults ?? []) : undefined, options: { driverFaults: opts.driverFaults, ...(opts.caseConcurrency ? { caseConcurrency: opts.caseConcurrency } : {}), compat: opts.compat, ...(run.strict ? {} : { strict: false }), systemTest: opts.systemTest, ...(opts.soak ? { soak: opts.soak.asked } : {}) }, profile: profileRecord(run.profile), earlier: paused ? [...entries] : undefined });
   const ctx: RunContext = {
     clock,
     sim,

@@ -11,6 +11,7 @@ import type { OwnRuleWarningRecord } from '../scenarios/run-results.js';
 import type { UpdateRound } from '../scenarios/update-file.js';
 import type { PhaseTiming } from '../scenarios/run-results.js';
 import { runsDir } from '../runs/run-store.js';
+import type { SoakShape } from '../soak/shape.js';
 
 export interface PausedRun {
   version: 1;
@@ -35,6 +36,8 @@ export interface PausedRun {
     strict?: boolean;
     /** The expected-failures list the run was started with (`cda-sim stage2 --expected-failures` replaces it). */
     expectedFailures?: { file: string; ids: string[] };
+    /** The soak phase asked for (`--soak`): a resumed run plays it before reporting. */
+    soak?: SoakShape;
   };
   /** Scenario ids already played. */
   done: string[];

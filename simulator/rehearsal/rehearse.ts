@@ -53,7 +53,10 @@ async function playPhases(p: PhaseRun, phases: readonly WindowPhase[]): Promise<
   for (const phase of phases) {
     const gate = phase.gate(p);
     if ('pause' in gate) return untilAborted(pauseRun(p, gate.pause), signal);
-    if (!gate.play) continue;
+    if (!gate.play) {
+      if (phase.saysWhenSkipped && 'skip' in gate) p.run.window.skipped(phase.name, gate.skip);
+      continue;
+    }
     if (phase.needsProvider && !p.ctx) await connectProvider(p);
     await untilAborted(phase.run(p), signal);
   }

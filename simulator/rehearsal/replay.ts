@@ -19,6 +19,7 @@ import { assertReplayable, compareWithRecording, type ReplayReport } from '../ru
 import { rehearse } from './rehearse.js';
 import { WINDOW_PHASES } from './phases/index.js';
 import { MAX_CONCURRENCY } from '../scenarios/case-groups.js';
+import { recordedSoakShape } from '../soak/shape.js';
 
 export interface ReplayOptions {
   /** Starts the simulated CDA (server/simulator.ts's startSimulator): the caller hands it in. */
@@ -60,6 +61,16 @@ function writeRecordedInputs(bundle: Bundle, work: string): { scenarioFiles: str
   return { scenarioFiles, inputs };
 }
 
+/** The soak the recording played, if any; a bad one is refused naming the bundle. */
+function recordedSoak(bundle: Bundle): RehearseOptions['soak'] {
+  if (bundle.options?.soak === undefined) return undefined;
+  try {
+    return recordedSoakShape(bundle.options.soak);
+  } catch (err) {
+    throw new CliError(`${bundle.file}: options.json soak: ${(err as Error).message}`, EXIT.usage);
+  }
+}
+
 export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise<ReplayReport> {
   assertReplayable(bundle);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cda-sim-replay-'));
@@ -80,6 +91,8 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
       strict: opts.strict ?? (bundle.options?.strict === false ? false : undefined),
       systemTest: bundle.options?.systemTest,
       caseConcurrency: recordedConcurrency(bundle.options?.caseConcurrency),
+      // A soak the recording played is played again, its options parsed afresh (a bundle is untrusted input).
+      soak: recordedSoak(bundle),
       // Never a prompt: a replay runs unattended. Without a command, your own provider's replay stops after Stage 1.
       applyUpdates: { command: opts.applyUpdatesCommand },
       specDir: opts.specDir,

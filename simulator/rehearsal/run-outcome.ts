@@ -73,6 +73,7 @@ function keepPausedRun(run: RunSetup, updates: NonNullable<RunContext['updates']
       specDir: run.specDir,
       strict: opts.strict,
       expectedFailures: opts.expectedFailures,
+      soak: opts.soak,
     },
     done: [...run.done],
     testCases: run.played,

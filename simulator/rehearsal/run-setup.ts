@@ -27,6 +27,9 @@ import { newRunId, runDir } from '../runs/run-store.js';
 import { IntegrationWindow } from './window.js';
 import { loadPausedRun, type PausedRun } from './paused-run.js';
 import { waitLines, type WaitListener } from '../core/waiting.js';
+import type { SoakShape } from '../soak/shape.js';
+import type { SoakFigures } from '../scenarios/soak-figures.js';
+import type { JournalEntry } from '../store/journal.js';
 /** The integration window's scenarios, in the order PDP plays them. */
 export const DEFAULT_SCENARIOS = ['connection-proving', 'stage1', 'stage2'];
 
@@ -97,6 +100,8 @@ export interface RehearseOptions {
   expectedFailures?: { file: string; ids: string[] };
   /** Aborted to interrupt the run (Ctrl+C): it stops at once, keeps what was played and its reports, status interrupted. */
   signal?: AbortSignal;
+  /** Play the soak phase (`--soak 30s`): its load, thresholds, fault mix and in-flight bound. */
+  soak?: SoakShape;
 }
 
 export interface RehearsalOutcome {
@@ -154,6 +159,10 @@ export interface RunSetup {
   playing: Set<string>;
   /** Told of every wait over 5 s: the caller's display, or progress lines every 10 s. */
   waiting: WaitListener;
+  /** The soak phase's figures, once it has played (the run's results carry them as `soak`). */
+  soakFigures?: SoakFigures;
+  /** While set, what the run keeps of each exchange journalled (undefined: nothing); the soak keeps only its views. */
+  keepEntry?: (e: JournalEntry) => JournalEntry | undefined;
 }
 
 /** A resumed run goes on as it was started (provider, scenarios, selection, budgets); what `stage2` is told explicitly wins. */
@@ -270,7 +279,7 @@ export function willPause(run: RunSetup): boolean {
 }
 
 export function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: string; notAskedFor?: string[]; unplayed?: TestCaseResult[] }): RunResults {
-  return runResults(
+  const results = runResults(
     {
       id: run.runId,
       cdaSimVersion: packageVersion(),
@@ -291,6 +300,7 @@ export function resultsOf(run: RunSetup, end: { status: RunStatus; stopReason?: 
     },
     [...run.played, ...(end.unplayed ?? [])],
   );
+  return run.soakFigures ? { ...results, soak: run.soakFigures } : results;
 }
 
 /** The run is kept in its folder; --reports-dir gets a copy of every report, and the update file when there is one. */

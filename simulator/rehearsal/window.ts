@@ -44,6 +44,13 @@ export class IntegrationWindow {
     }
   }
 
+  /** A phase that did not play, recorded with why (it takes no time of the window). */
+  skipped(name: string, reason: string): void {
+    const at = new Date(this.clock.now()).toISOString();
+    this.timings.push({ name, startedAt: at, finishedAt: at, elapsedMs: 0, skipped: reason });
+    this.progress(`\n== ${name}: NOT RUN (skipped: ${reason}) ==`);
+  }
+
   summary(): WindowSummary {
     return { budgetMs: this.budgetMs, elapsedMs: this.elapsedMs, overBudget: this.elapsedMs > this.budgetMs, phases: [...this.timings] };
   }

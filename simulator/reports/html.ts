@@ -88,7 +88,9 @@ function metadata(m: ReportModel): string {
 function windowTable(m: ReportModel): string {
   const w = m.run.window;
   if (!w) return '';
-  const rows = w.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(p.startedAt)}</td><td class="num">${esc(fmtHms(p.elapsedMs))}</td><td class="num">${esc(fmtMs(p.elapsedMs))}</td></tr>`).join('');
+  const rows = w.phases
+    .map((p) => (p.skipped !== undefined ? `<tr><td>${esc(p.name)}</td><td colspan="3"><strong>NOT RUN</strong> (skipped: ${esc(p.skipped)})</td></tr>` : `<tr><td>${esc(p.name)}</td><td>${esc(p.startedAt)}</td><td class="num">${esc(fmtHms(p.elapsedMs))}</td><td class="num">${esc(fmtMs(p.elapsedMs))}</td></tr>`))
+    .join('');
   return `<h2>Integration window</h2>
 <p class="${w.overBudget ? 'outcome bad' : ''}">${esc(windowLine(w))}${m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''}</p>
 <table><thead><tr><th>Phase</th><th>Started</th><th class="num">Elapsed</th><th class="num">ms</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -274,7 +276,7 @@ ${metadata(m)}
 <h2>Summary</h2>
 ${summaryTable(m)}
 ${windowTable(m)}
-${results.soak ? soakSectionHtml(results.soak) : `<h2>Provider response times</h2>\n${responseTimeSvg(m)}`}
+${results.soak ? soakSectionHtml(results.soak) : ''}${results.soak && !m.phases.some((p) => p.providerTimes.length) ? '' : `<h2>Provider response times</h2>\n${responseTimeSvg(m)}`}
 ${phases.join('\n')}
 </main>
 </body>

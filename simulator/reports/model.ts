@@ -67,7 +67,7 @@ export interface ReportWindow {
   budgetMs: number | undefined;
   elapsedMs: number | undefined;
   overBudget: boolean;
-  phases: { name: string; startedAt: string; finishedAt: string; elapsedMs: number | undefined }[];
+  phases: { name: string; startedAt: string; finishedAt: string; elapsedMs: number | undefined; skipped?: string }[];
 }
 
 export interface ReportModel {
@@ -247,7 +247,7 @@ function windowOf(v: unknown): ReportWindow | undefined {
     overBudget: w.overBudget === true,
     phases: arr(w.phases).map((p) => {
       const o = obj(p);
-      return { name: phaseName(str(o.name)), startedAt: str(o.startedAt), finishedAt: str(o.finishedAt), elapsedMs: num(o.elapsedMs) };
+      return { name: phaseName(str(o.name)), startedAt: str(o.startedAt), finishedAt: str(o.finishedAt), elapsedMs: num(o.elapsedMs), ...(o.skipped !== undefined ? { skipped: str(o.skipped) } : {}) };
     }),
   };
 }

@@ -133,7 +133,7 @@ function windowTimes(doc: Doc, m: ReportModel): void {
   if (!w) return;
   heading(doc, 'Integration window');
   write(doc, windowLine(w) + (m.run.status === 'paused' ? ' (paused after Stage 1: the update file waits to be applied)' : ''), { font: 'Bold', colour: w.overBudget ? COLOURS.fail : COLOURS.text, gap: 0.2 });
-  for (const p of w.phases) write(doc, `${p.name}: ${fmtHms(p.elapsedMs)} (${fmtMs(p.elapsedMs)} ms), started ${p.startedAt}`, { indent: 8 });
+  for (const p of w.phases) write(doc, p.skipped !== undefined ? `${p.name}: NOT RUN (skipped: ${p.skipped})` : `${p.name}: ${fmtHms(p.elapsedMs)} (${fmtMs(p.elapsedMs)} ms), started ${p.startedAt}`, { indent: 8 });
 }
 
 /** The provider's response times: per phase a strip of dots, the median marked, the max labelled. */
@@ -350,9 +350,9 @@ function render(doc: Doc, m: ReportModel, soak?: SoakFigures): void {
   metadata(doc, m);
   summary(doc, m);
   windowTimes(doc, m);
-  // A soak's timings are its own section: the strip of test-case exchanges would be empty.
+  // A soak's timings are its own section; a soak alone has no test-case exchanges for the strip.
   if (soak) soakFigures(doc, soak);
-  else chart(doc, m);
+  if (!soak || m.phases.some((p) => p.providerTimes.length)) chart(doc, m);
   for (const p of m.phases) {
     doc.addPage();
     heading(doc, `Phase: ${p.name}`, 15);

@@ -17,6 +17,7 @@ import type { ScenarioFile } from '../scenarios/types.js';
 import type { TestUser } from '../testdata/users.js';
 import type { TestDataPack } from '../testdata/records.js';
 import { redactValue } from './redact.js';
+import type { SoakShapeArgs } from '../soak/shape.js';
 
 export const RUN_FILES = {
   results: 'results.json',
@@ -122,6 +123,8 @@ export interface RecordedOptions {
   systemTest?: Record<string, number>;
   /** Groups of test cases played at once (`--concurrency`), when the run chose it. */
   caseConcurrency?: number;
+  /** The soak phase's options as given (`rehearse --soak`): a replay plays the soak again. */
+  soak?: SoakShapeArgs;
 }
 
 export interface RunRecordInputs {

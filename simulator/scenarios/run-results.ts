@@ -10,6 +10,8 @@ export interface PhaseTiming {
   startedAt: string;
   finishedAt: string;
   elapsedMs: number;
+  /** A phase asked for by an option (the soak) that did not play, and why: reports say NOT RUN. */
+  skipped?: string;
 }
 
 export interface WindowSummary {

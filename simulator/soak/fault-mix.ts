@@ -15,15 +15,15 @@ export interface FaultShare {
 
 const PROVIDER_ENDPOINTS: CaFaultEndpoint[] = ['token', 'rreguri-post', 'perm', 'introspect'];
 
-export function parseFaultMix(text: string | undefined): FaultShare[] {
+export function parseFaultMix(text: string | undefined, option = '--fault-mix'): FaultShare[] {
   if (text === undefined || text.trim() === '') return [];
   return text.split(',').map((part) => {
     const m = /^\s*(\d{3})\s*=\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(part);
     const status = Number(m?.[1]) as FaultStatus;
     const share = Number(m?.[2]) / 100;
-    if (!m) throw new CliError(`--fault-mix "${part}": each part must be STATUS=SHARE%, such as 429=1% or 503=0.5%`, EXIT.usage);
-    if (!FAULT_STATUSES.includes(status)) throw new CliError(`--fault-mix "${part}": the status must be one the C&A declares: ${FAULT_STATUSES.join(', ')}`, EXIT.usage);
-    if (!(share > 0 && share <= 1)) throw new CliError(`--fault-mix "${part}": the share must be over 0% and at most 100%`, EXIT.usage);
+    if (!m) throw new CliError(`${option} "${part}": each part must be STATUS=SHARE%, such as 429=1% or 503=0.5%`, EXIT.usage);
+    if (!FAULT_STATUSES.includes(status)) throw new CliError(`${option} "${part}": the status must be one the C&A declares: ${FAULT_STATUSES.join(', ')}`, EXIT.usage);
+    if (!(share > 0 && share <= 1)) throw new CliError(`${option} "${part}": the share must be over 0% and at most 100%`, EXIT.usage);
     return { status, share };
   });
 }

@@ -33,18 +33,18 @@ export function parseRate(text: string, option = '--rate'): number {
 }
 
 /** `1/s..50/s`: from one rate to another, evenly over the duration. */
-export function parseRamp(text: string): RateProfile {
+export function parseRamp(text: string, option = '--ramp'): RateProfile {
   const parts = text.split('..');
-  if (parts.length !== 2) throw usage('--ramp', text, 'must be FROM..TO, such as 1/s..50/s');
-  return { kind: 'ramp', from: parseRate(parts[0], '--ramp'), to: parseRate(parts[1], '--ramp') };
+  if (parts.length !== 2) throw usage(option, text, 'must be FROM..TO, such as 1/s..50/s');
+  return { kind: 'ramp', from: parseRate(parts[0], option), to: parseRate(parts[1], option) };
 }
 
 /** `5/s:30s,20/s:1m`: each rate for its time, in order; the last holds to the end of --duration. */
-export function parseSteps(text: string): RateProfile {
+export function parseSteps(text: string, option = '--steps'): RateProfile {
   const steps = text.split(',').map((step) => {
     const [rate, time, ...rest] = step.split(':');
-    if (time === undefined || rest.length) throw usage('--steps', text, `each step must be RATE:DURATION, such as 5/s:30s (not "${step}")`);
-    return { perSecond: parseRate(rate, '--steps'), forMs: parseDuration(time, '--steps') };
+    if (time === undefined || rest.length) throw usage(option, text, `each step must be RATE:DURATION, such as 5/s:30s (not "${step}")`);
+    return { perSecond: parseRate(rate, option), forMs: parseDuration(time, option) };
   });
   return { kind: 'steps', steps };
 }
@@ -56,13 +56,17 @@ export interface LoadArgs {
   steps?: string;
 }
 
-/** One rate profile from the options; --duration defaults to the steps' total, else 1 minute. */
-export function loadProfileOf(a: LoadArgs): LoadProfile {
+/** What each load option is called where it is given (`cda-sim soak`'s own names by default). */
+export type LoadOptionNames = Record<keyof LoadArgs, string>;
+export const SOAK_LOAD_OPTIONS: LoadOptionNames = { duration: '--duration', rate: '--rate', ramp: '--ramp', steps: '--steps' };
+
+/** One rate profile from the options; --duration defaults to the steps' total, else 1 minute. Errors name the options as given. */
+export function loadProfileOf(a: LoadArgs, names: LoadOptionNames = SOAK_LOAD_OPTIONS): LoadProfile {
   const given = (['rate', 'ramp', 'steps'] as const).filter((k) => a[k] !== undefined);
-  if (given.length > 1) throw new CliError(`--${given[0]} and --${given[1]}: give one rate profile (--rate, --ramp or --steps)`, EXIT.usage);
-  const rate: RateProfile = a.ramp !== undefined ? parseRamp(a.ramp) : a.steps !== undefined ? parseSteps(a.steps) : { kind: 'constant', perSecond: parseRate(a.rate ?? '10/s') };
+  if (given.length > 1) throw new CliError(`${names[given[0]]} and ${names[given[1]]}: give one rate profile (${names.rate}, ${names.ramp} or ${names.steps})`, EXIT.usage);
+  const rate: RateProfile = a.ramp !== undefined ? parseRamp(a.ramp, names.ramp) : a.steps !== undefined ? parseSteps(a.steps, names.steps) : { kind: 'constant', perSecond: parseRate(a.rate ?? '10/s', names.rate) };
   const stepsTotal = rate.kind === 'steps' ? rate.steps.reduce((n, s) => n + s.forMs, 0) : undefined;
-  const durationMs = a.duration !== undefined ? parseDuration(a.duration) : (stepsTotal ?? 60_000);
+  const durationMs = a.duration !== undefined ? parseDuration(a.duration, names.duration) : (stepsTotal ?? 60_000);
   return { durationMs, rate };
 }
 

@@ -25,43 +25,44 @@ export interface Threshold {
 /** PDP's figure when none is given: finds and views available at least 99.5% of the time (Code of Connection 2.1.5). */
 export const DEFAULT_THRESHOLDS = ['availability>=99.5%'];
 
-const bad = (text: string, rule: string) => new CliError(`--slo "${text}": ${rule}`, EXIT.usage);
+const bad = (option: string, text: string, rule: string) => new CliError(`${option} "${text}": ${rule}`, EXIT.usage);
 const SHAPE = 'must be METRIC[:STAT] OP VALUE, such as find-ack:p99<2s, availability>99.5% or slow-views<=0';
 
-function valueOf(text: string, raw: string, kind: 'latency' | 'share' | 'count'): number {
+function valueOf(option: string, text: string, raw: string, kind: 'latency' | 'share' | 'count'): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|%)?$/.exec(raw);
-  if (!m) throw bad(text, `the value "${raw}" is not a number${kind === 'latency' ? ' of ms or s (2s, 500ms)' : kind === 'share' ? ' of percent (99.5%)' : ''}`);
+  if (!m) throw bad(option, text, `the value "${raw}" is not a number${kind === 'latency' ? ' of ms or s (2s, 500ms)' : kind === 'share' ? ' of percent (99.5%)' : ''}`);
   const n = Number(m[1]);
   if (kind === 'latency') {
-    if (m[2] === '%') throw bad(text, 'a latency is a time (2s, 500ms), not a percentage');
+    if (m[2] === '%') throw bad(option, text, 'a latency is a time (2s, 500ms), not a percentage');
     return n * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1);
   }
   if (kind === 'share') {
-    if (m[2] !== '%') throw bad(text, 'a rate is a percentage (99.5%, 1%)');
-    if (n > 100) throw bad(text, 'a percentage is at most 100%');
+    if (m[2] !== '%') throw bad(option, text, 'a rate is a percentage (99.5%, 1%)');
+    if (n > 100) throw bad(option, text, 'a percentage is at most 100%');
     return n / 100;
   }
-  if (m[2]) throw bad(text, 'a count is a plain number (0, 5)');
+  if (m[2]) throw bad(option, text, 'a count is a plain number (0, 5)');
   return n;
 }
 
-export function parseThreshold(text: string): Threshold {
+/** One threshold; errors name the option it was given with (`--slo`, or `rehearse --soak-slo`). */
+export function parseThreshold(text: string, option = '--slo'): Threshold {
   const m = /^\s*([a-z-]+)(?::([a-z0-9.-]+))?\s*(<=|>=|<|>)\s*(\S+)\s*$/.exec(text);
-  if (!m) throw bad(text, SHAPE);
+  if (!m) throw bad(option, text, SHAPE);
   const [, metric, stat, op, raw] = m;
   if ((RUN_METRICS as readonly string[]).includes(metric)) {
-    if (stat) throw bad(text, `${metric} is a figure of the whole soak: it takes no :${stat}`);
+    if (stat) throw bad(option, text, `${metric} is a figure of the whole soak: it takes no :${stat}`);
     const kind = metric === 'availability' || metric === 'error-rate' ? 'share' : 'count';
-    return { text, metric: metric as RunMetric, op: op as Op, value: valueOf(text, raw, kind) };
+    return { text, metric: metric as RunMetric, op: op as Op, value: valueOf(option, text, raw, kind) };
   }
-  if (!(STAGES as readonly string[]).includes(metric)) throw bad(text, `unknown metric "${metric}": one of ${[...RUN_METRICS, ...STAGES].join(', ')}`);
-  if (!stat) throw bad(text, `${metric} needs a statistic: ${metric}:p99<2s (one of ${STATS.join(', ')})`);
-  if (!(STATS as readonly string[]).includes(stat)) throw bad(text, `unknown statistic "${stat}": one of ${STATS.join(', ')}`);
-  return { text, metric: metric as StageName, stat: stat as Stat, op: op as Op, value: valueOf(text, raw, stat === 'error-rate' ? 'share' : 'latency') };
+  if (!(STAGES as readonly string[]).includes(metric)) throw bad(option, text, `unknown metric "${metric}": one of ${[...RUN_METRICS, ...STAGES].join(', ')}`);
+  if (!stat) throw bad(option, text, `${metric} needs a statistic: ${metric}:p99<2s (one of ${STATS.join(', ')})`);
+  if (!(STATS as readonly string[]).includes(stat)) throw bad(option, text, `unknown statistic "${stat}": one of ${STATS.join(', ')}`);
+  return { text, metric: metric as StageName, stat: stat as Stat, op: op as Op, value: valueOf(option, text, raw, stat === 'error-rate' ? 'share' : 'latency') };
 }
 
-export function parseThresholds(texts: string[] | undefined): Threshold[] {
-  return (texts?.length ? texts : DEFAULT_THRESHOLDS).map(parseThreshold);
+export function parseThresholds(texts: string[] | undefined, option = '--slo'): Threshold[] {
+  return (texts?.length ? texts : DEFAULT_THRESHOLDS).map((t) => parseThreshold(t, option));
 }
 
 function stageStat(s: StageFigures, stat: Stat): number | undefined {

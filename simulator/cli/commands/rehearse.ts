@@ -11,6 +11,7 @@ import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 import { portsOf, withPorts } from '../ports.js';
 import { MAX_CONCURRENCY, SYSTEM_TEST_CONCURRENCY } from '../../scenarios/case-groups.js';
+import type { SoakOptionNames, SoakShape, soakShapeOf } from '../../soak/shape.js';
 
 export const rehearseCommand = defineCommand({
   command: 'rehearse',
@@ -36,16 +37,24 @@ export const rehearseCommand = defineCommand({
       .option('spec-dir', { type: 'string', describe: 'A folder of OpenAPI files (YAML or JSON; the official ones from PDP, say) that validation follows instead of the built-in documents, operation by operation (over the config’s specDir)' })
       .option('strict', strictOption)
       .option('journal-cap-mib', journalCapOption)
+      .option('soak', { type: 'string', describe: 'Play a soak phase of this long (30s, 10m) after the last scenario and before reporting: signed finds and view dances at --soak-rate, as `cda-sim soak` sends them' })
+      .option('soak-rate', { type: 'string', describe: 'With --soak: a constant rate of finds, 20/s (default 10/s)' })
+      .option('soak-ramp', { type: 'string', describe: 'With --soak: a rate rising evenly over the soak, 1/s..50/s' })
+      .option('soak-steps', { type: 'string', describe: 'With --soak: rates in steps, 5/s:30s,20/s:1m' })
+      .option('soak-slo', { type: 'string', array: true, describe: 'With --soak: a threshold, as `cda-sim soak --slo` takes it (default availability>=99.5%); a breach fails the run' })
+      .option('soak-fault-mix', { type: 'string', describe: 'With --soak: background C&A faults on the provider’s calls during the soak, 429=1%,503=0.5%' })
       .option('console', { type: 'boolean', default: false, describe: 'Follow the run in the web console, and keep it up afterwards until Ctrl+C (not with --ci)' }),
   run: async (args) => {
     if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
     // Loaded here, not at the top: `rehearse --help` needs only the options above.
-    const [{ rehearse }, { startSimulator }, { printRunOutcome }, { expectedFailuresFor }] = await Promise.all([
+    const [{ rehearse }, { startSimulator }, { printRunOutcome }, { expectedFailuresFor }, { REHEARSE_SOAK_OPTIONS, soakShapeOf }] = await Promise.all([
       import('../../rehearsal/rehearse.js'),
       import('../../server/simulator.js'),
       import('../run-output.js'),
       import('../../reports/expected-failures.js'),
+      import('../../soak/shape.js'),
     ]);
+    const soak = soakOf(args, REHEARSE_SOAK_OPTIONS, soakShapeOf);
     // Read the list first: a bad list, or an id no scenario knows, is a usage error before anything runs.
     const expectedFailures = args['expected-failures'] ? expectedFailuresFor(args['expected-failures'], args.scenario) : undefined;
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
@@ -86,6 +95,7 @@ export const rehearseCommand = defineCommand({
       budgets: minutes !== undefined ? { windowMs: Math.round(minutes * 60_000) } : undefined,
       stage1Only: args['stage1-only'],
       expectedFailures,
+      soak,
       signal: interrupt.signal,
       // The update file: a command applies it, or a person at a terminal; otherwise the run pauses.
       applyUpdates: { command: args['apply-updates'], interactive: !args.ci && !!process.stdin.isTTY && !!process.stdout.isTTY },
@@ -113,3 +123,15 @@ export const rehearseCommand = defineCommand({
   },
 });
 
+type SoakArgs = { soak?: string; 'soak-rate'?: string; 'soak-ramp'?: string; 'soak-steps'?: string; 'soak-slo'?: string[]; 'soak-fault-mix'?: string; 'stage1-only'?: boolean };
+
+/** The soak phase's shape when --soak asks for one; its other options only with it, and not with --stage1-only (it plays after Stage 2). */
+function soakOf(args: SoakArgs, names: SoakOptionNames, shapeOf: typeof soakShapeOf): SoakShape | undefined {
+  const given = (['soak-rate', 'soak-ramp', 'soak-steps', 'soak-slo', 'soak-fault-mix'] as const).filter((k) => args[k] !== undefined);
+  if (args.soak === undefined) {
+    if (given.length) throw new CliError(`--${given[0]}: only with --soak DURATION (the soak phase it shapes)`, EXIT.usage);
+    return undefined;
+  }
+  if (args['stage1-only']) throw new CliError('--soak and --stage1-only: the soak plays after Stage 2, which --stage1-only does not ask for', EXIT.usage);
+  return shapeOf({ duration: args.soak, rate: args['soak-rate'], ramp: args['soak-ramp'], steps: args['soak-steps'], slo: args['soak-slo'], faultMix: args['soak-fault-mix'] }, names);
+}

@@ -29,12 +29,10 @@ export const soakCommand = defineCommand({
       .option('reports-dir', { type: 'string', describe: 'Also copy the soak’s reports here (the run is always kept in <state-dir>/runs/<run id>/)' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines (every 10 s) instead of a live line (also when output is not a terminal)' }),
   run: async (args) => {
-    const [{ soak, mergeSoaks }, { startSimulator }, { loadProfileOf }, { parseThresholds }, { parseFaultMix }, { figuresTable, statusLine }, { summaryTable }] = await Promise.all([
+    const [{ soak, mergeSoaks }, { startSimulator }, { soakShapeOf }, { figuresTable, statusLine }, { summaryTable }] = await Promise.all([
       import('../../soak/soak.js'),
       import('../../server/simulator.js'),
-      import('../../soak/load-profile.js'),
-      import('../../soak/thresholds.js'),
-      import('../../soak/fault-mix.js'),
+      import('../../soak/shape.js'),
       import('../../soak/summary-text.js'),
       import('../../reports/results.js'),
     ]);
@@ -42,11 +40,7 @@ export const soakCommand = defineCommand({
     const loadGiven = (['config', 'duration', 'rate', 'ramp', 'steps', 'fault-mix', 'submit-reporting'] as const).filter((k) => args[k] !== undefined);
     if (args.merge && loadGiven.length) throw new CliError(`--merge and --${loadGiven[0]}: --merge runs no soak, it adds up soaks already run`, EXIT.usage);
     if (args['submit-reporting'] !== undefined && !args.config) throw new CliError('--submit-reporting: only with --config (the built-in reference provider submits its reports itself)', EXIT.usage);
-    const load = loadProfileOf(args);
-    const thresholds = parseThresholds(args.slo);
-    const faultMix = parseFaultMix(args['fault-mix']);
-    const maxInFlight = args['max-in-flight'];
-    if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new CliError(`--max-in-flight: must be a whole number of at least 1, not ${maxInFlight}`, EXIT.usage);
+    const shape = soakShapeOf({ ...args, slo: args.slo, faultMix: args['fault-mix'], maxInFlight: args['max-in-flight'] });
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
     if (junitProblem) throw new CliError(`--junit: ${junitProblem}`, EXIT.usage);
     const live = !args.ci && !!process.stdout.isTTY && !process.env.CI;
@@ -68,16 +62,13 @@ export const soakCommand = defineCommand({
     const interrupt = interruptOnCtrlC();
     const run = () =>
       args.merge
-        ? mergeSoaks({ stateDir: args['state-dir'], files: args.merge, thresholds, reportsDir: args['reports-dir'] })
+        ? mergeSoaks({ stateDir: args['state-dir'], files: args.merge, thresholds: shape.thresholds, reportsDir: args['reports-dir'] })
         : soak({
             startSimulator,
             stateDir: args['state-dir'],
             certsDir: args['certs-dir'],
             configFile: args.config,
-            load,
-            thresholds,
-            faultMix: { asked: args['fault-mix'] ?? '', shares: faultMix },
-            maxInFlight,
+            ...shape,
             ports: portsOf(args),
             reportsDir: args['reports-dir'],
             submitReporting: args['submit-reporting'],

@@ -4,6 +4,7 @@
 import type { ScenarioFile } from '../../scenarios/types.js';
 import { CLEAR_DOWN } from './clear-down.js';
 import { REPORTING } from './reporting.js';
+import { SOAK } from './soak.js';
 import { phaseOf, scenarioPhase } from './scenario-phase.js';
 import { PLAY, type PhaseId, type PhaseRun, type WindowPhase } from './types.js';
 import { UPDATE_FILE } from './update-file.js';
@@ -29,6 +30,9 @@ export const WINDOW_PHASES: readonly WindowPhase[] = [
   scenarioPhase('oat', 'OAT'),
   // A scenario file of the user's own whose phase the window does not name.
   scenarioPhase('other-scenarios', 'other scenarios'),
+  // After every scenario (its finds would change what the system test meets), before reporting,
+  // which then judges a day that includes the soak's traffic.
+  SOAK,
   REPORTING,
 ];
 

@@ -7,7 +7,7 @@ import type { ReferenceProvider } from '../../provider/reference-provider.js';
 import type { RunSetup } from '../run-setup.js';
 
 /** The window's phases, by id: a scenario's `phase` names the one that plays it. */
-export type PhaseId = 'clear-down' | 'connection-proving' | 'stage1' | 'update-file' | 'stage2' | 'system-test' | 'oat' | 'other-scenarios' | 'reporting';
+export type PhaseId = 'clear-down' | 'connection-proving' | 'stage1' | 'update-file' | 'stage2' | 'system-test' | 'oat' | 'other-scenarios' | 'soak' | 'reporting';
 
 /** A run as its phases see it: set up, the simulator up, and (once connected) the provider and the drivers. */
 export interface PhaseRun {
@@ -38,6 +38,11 @@ export interface WindowPhase {
   readonly needsProvider: boolean;
   /** The run events it emits as it plays (a progress display or the console follows them). */
   readonly events: readonly RunEvent['type'][];
+  /**
+   * A phase an option asks for (the soak): when its gate skips it, the window records it as skipped
+   * with the reason, so every report says it was NOT RUN rather than leaving it out.
+   */
+  readonly saysWhenSkipped?: boolean;
   /** Whether it plays now: its preconditions, checked when its turn comes. */
   gate(p: PhaseRun): PhaseGate;
   /** Play it (timed in the integration window). */
