@@ -5,7 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { caseGroups, playGroups, type CaseGroup } from '../simulator/scenarios/case-groups.js';
-import { loadScenario, validateScenario } from '../simulator/scenarios/engine.js';
+import { concurrencyOf, loadScenario, validateScenario } from '../simulator/scenarios/engine.js';
+import { FaultRegistry, type FaultRule } from '../simulator/faults/registry.js';
+import { systemClock } from '../simulator/core/clock.js';
 import type { ScenarioFile, TestCaseSpec } from '../simulator/scenarios/types.js';
 import type { RunEvent } from '../simulator/scenarios/events.js';
 import { rehearse } from './helpers/rehearse.js';
@@ -66,6 +68,22 @@ test('playGroups keeps to its bound and to the order groups wait for, and starts
   }).catch((e) => e);
   assert.is(failed, boom);
   assert.equal(tried, [0, 1], 'nothing starts once a group has failed');
+});
+
+test('only a scenario that allows it plays groups at once, however many the run asks for', () => {
+  const s = scenario([tc('A', [{ do: 'find', user: 'U1', as: 'a' }])]);
+  assert.is(concurrencyOf({ caseConcurrency: 6 }, s), 1);
+  assert.is(concurrencyOf({}, { ...s, concurrency: 4 }), 4);
+  assert.is(concurrencyOf({ caseConcurrency: 1 }, { ...s, concurrency: 4 }), 1);
+});
+
+test('a group clears its own users’ faults and the ones for everyone; other users’ stay', () => {
+  const faults = new FaultRegistry({ clock: systemClock });
+  faults.add({ endpoint: 'token', status: 500, user: 'mine' } as FaultRule);
+  faults.add({ endpoint: 'token', status: 503, user: 'theirs' } as FaultRule);
+  faults.add({ endpoint: 'token', delayMs: 200 } as FaultRule);
+  assert.is(faults.clearFor(new Set(['mine'])), 2);
+  assert.equal(faults.list().map((r) => r.user), ['theirs']);
 });
 
 test('a scenario’s concurrency is checked, naming the rule', () => {

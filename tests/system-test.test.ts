@@ -83,4 +83,10 @@ test('--fault on a whole rehearsal: with every find malformed, the valid-find ca
   assert.match(reasonsOf(bad.results, 'CP-01'), /answered 400/);
 });
 
+test('--fault slow-ca beside the system test: the groups’ own faults are still met (a clear-down ends the run-wide slowness, as it always did)', async () => {
+  const { results } = await run({ only: ['SYS-04', 'SYS-06'], driverFaults: ['slow-ca=200'] });
+  assert.equal(failing(results), [], results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id}: ${t.reasons.join(' | ')}`).join('\n'));
+  assert.match(reasonsOf(results, 'SYS-04'), /POST \/token timeline: \+0 ms 429/);
+});
+
 test.run();

@@ -176,11 +176,15 @@ export class FaultRegistry {
     return n;
   }
 
-  /** Clear only the rules for these users (a system-test group's own, while other groups play on). */
+  /**
+   * Clear the rules for these users (a system-test group's own, while other groups play on) and the
+   * rules for everyone (only a group that plays alone sets those, or `--fault slow-ca` before the
+   * first group, which a clear-down always ended): other users' rules stay.
+   */
   clearFor(users: ReadonlySet<string>): number {
     this.prune();
     const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.rule.user === undefined || !users.has(e.rule.user));
+    this.entries = this.entries.filter((e) => e.rule.user !== undefined && !users.has(e.rule.user));
     return before - this.entries.length;
   }
 

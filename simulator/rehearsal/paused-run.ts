@@ -30,6 +30,8 @@ export interface PausedRun {
     budgets?: Record<string, number>;
     referenceFaults?: ProviderFault[];
     driverFaults?: string[];
+    /** `--concurrency`: a resumed run plays its groups of cases as the run was started. */
+    caseConcurrency?: number;
     compat?: CompatMode;
     /** The spec folder the run validates with (a resumed run follows the same profile). */
     specDir?: string;

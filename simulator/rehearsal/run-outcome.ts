@@ -38,7 +38,9 @@ export async function keepStoppedRun(run: RunSetup, reason: string): Promise<Reh
 
 /** A run interrupted by Ctrl+C: what was played, every other case NOT RUN saying so, and every report. */
 export async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcome> {
-  const finished = run.finishing.filter((t) => !run.played.some((p) => p.id === t.id));
+  // In file order, as a finished scenario lists them (groups of cases playing at once end in any order).
+  const order = new Map(run.scenarios.flatMap((s) => s.testCases.map((tc) => tc.id)).map((id, i) => [id, i]));
+  const finished = run.finishing.filter((t) => !run.played.some((p) => p.id === t.id)).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const played = new Set([...run.played, ...finished].map((t) => t.id));
   run.played.push(...finished);
   const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
@@ -69,6 +71,7 @@ function keepPausedRun(run: RunSetup, updates: NonNullable<RunContext['updates']
       budgets: opts.budgets as Record<string, number> | undefined,
       referenceFaults: opts.referenceFaults,
       driverFaults: opts.driverFaults,
+      caseConcurrency: opts.caseConcurrency,
       compat: opts.compat,
       specDir: run.specDir,
       strict: opts.strict,

@@ -27,7 +27,7 @@ export interface CaseGroup {
 
 /** Steps and checks that act on, or look at, everything at once. */
 const SHARED_STEPS = new Set(['await-updates']);
-const SHARED_CHECKS = new Set(['no-unexpected-calls', 'fresh-request-ids']);
+const SHARED_CHECKS = new Set(['no-unexpected-calls', 'fresh-request-ids', 'slow-views-reportable']);
 /** Fields that refer to something named earlier in the run. */
 const REFERENCES = ['find', 'view', 'rptFrom', 'probe', 'update'] as const;
 

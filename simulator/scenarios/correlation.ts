@@ -117,6 +117,11 @@ export function lastCaCallFor(entries: JournalEntry[], subs: Iterable<string>): 
   return last;
 }
 
+/** When the C&A last answered a call made for this user (not counting calls nobody can be placed with). */
+export function lastCaCallOf(entries: JournalEntry[], sub: string): number {
+  return callOwners(entries).lastEnd.get(sub) ?? -Infinity;
+}
+
 /** The user (sub) a C&A call was made for, if its credential tells (undefined: nobody's that cda-sim can tell). */
 export function callOwner(entries: JournalEntry[], e: JournalEntry): string | undefined {
   return callOwners(entries).byEntry.get(e);

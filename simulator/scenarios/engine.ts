@@ -168,19 +168,23 @@ async function playCase(ctx: RunContext, { scenario, index }: CasePlace): Promis
   return result;
 }
 
-/** How many groups of test cases play at once: the run's choice, else the scenario's, else one. */
+/**
+ * How many groups of test cases play at once: one, unless the scenario allows more (its
+ * `concurrency`); then the run's choice (`--concurrency`), else the scenario's.
+ */
 export function concurrencyOf(ctx: Pick<RunContext, 'caseConcurrency'>, scenario: ScenarioFile): number {
-  return ctx.caseConcurrency ?? scenario.concurrency ?? 1;
+  return scenario.concurrency === undefined ? 1 : (ctx.caseConcurrency ?? scenario.concurrency);
 }
 
 /**
- * A group's own view of the run: its users scope fault clear-downs and quiet at the C&A; when
- * groups play at once, its progress lines are held and printed together when it ends, so each
- * reads as one block.
+ * A group's own view of the run when groups play at once: its users scope fault clear-downs, quiet
+ * at the C&A and the calls a view check counts, and its progress lines are held and printed
+ * together when it ends, so each reads as one block. One at a time, the run is the group's alone,
+ * as it always was.
  */
 function groupContext(ctx: RunContext, g: CaseGroup, together: boolean): { ctx: RunContext; flush: () => void } {
+  if (!together) return { ctx, flush: () => {} };
   const subs = g.exclusive ? undefined : new Set([...g.users].map((id) => userById(ctx, id).sub));
-  if (!together) return { ctx: { ...ctx, scope: subs && { subs } }, flush: () => {} };
   const lines: string[] = [];
   return { ctx: { ...ctx, scope: subs && { subs }, progress: (line) => lines.push(line) }, flush: () => lines.forEach((l) => ctx.progress(l)) };
 }

@@ -10,7 +10,7 @@ import type { SentFind } from '../pfs/pfs-driver.js';
 import { UPDATE_ACTIONS, type UpdateAction } from './update-file.js';
 import type { TestUser } from '../testdata/users.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
-import { at, bodyOf, caCalls, endOf, lastCaCallFor, registrations } from './correlation.js';
+import { at, bodyOf, caCalls, endOf, lastCaCallFor, lastCaCallOf, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
 import { CLIENT_CERT_CHOICES, type ClientCertChoice, type SystemStepSpec } from './types.js';
 
@@ -95,8 +95,12 @@ const clearFaults: Action<Step<'clear-faults'>> = async (ctx) => {
  * groups of cases, their users' calls do not count; a call nobody's credential explains always does.
  * Without a scope (cases played alone), any call counts.
  */
-function lastCaCall(ctx: RunContext, since: number, subs: string[]): number {
-  if (!ctx.scope) return Math.max(since, ...caCalls(ctx.entries).map(endOf));
+function lastCaCall(ctx: RunContext, since: number, subs: string[], callsExpectedFrom?: number): number {
+  const anyone = () => Math.max(since, ...caCalls(ctx.entries).map(endOf));
+  if (!ctx.scope) return anyone();
+  // A provider working through a backlog may not have reached these users yet: until it has called
+  // the C&A for one of them (since `callsExpectedFrom`), everyone's calls keep the wait open.
+  if (callsExpectedFrom !== undefined && !subs.some((sub) => lastCaCallOf(ctx.entries, sub) >= callsExpectedFrom)) return anyone();
   return Math.max(since, lastCaCallFor(ctx.entries, subs));
 }
 
@@ -105,7 +109,9 @@ const awaitSettled: Action<Step<'await-settled'>> = async (ctx, step) => {
   const quiet = step.quietMs ?? ctx.systemTest?.settleQuietMs ?? DEFAULT_SYSTEM_TIMING.settleQuietMs;
   const expected = f.request.variant === 'valid' ? expectationFor(ctx, f.user.id).records.map((id) => expectedPei(ctx, recordById(ctx, id))) : [];
   const registered = () => new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
-  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0), [f.user.sub]);
+  // An acknowledged valid find will make the provider call the C&A for its user (a refused one will not).
+  const expectsCalls = f.request.variant === 'valid' && f.response?.status === 202;
+  const lastCall = () => lastCaCall(ctx, f.sentAt + (f.ackMs ?? 0), [f.user.sub], expectsCalls ? f.sentAt : undefined);
   const done = () => {
     const silent = Date.now() - lastCall();
     return (expected.length > 0 && expected.every((n) => registered().has(n)) && silent >= QUIET_MS) || silent >= quiet;
