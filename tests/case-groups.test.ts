@@ -139,7 +139,12 @@ function overlapping(spans: Map<string, Span>): [CaseGroup, CaseGroup][] {
 
 test('the system test gives the same verdicts one group at a time and six at once; only groups without a shared user overlap', async () => {
   // One after the other: two rehearsals in one process would delay each other's timers.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
   const together = await playSystemTest();
+  process.off('warning', onWarning);
+  assert.equal(warnings, [], 'many cases and retries waiting at once are expected: no listener-leak warning');
   const alone = await playSystemTest(1);
   const verdicts = (o: typeof together) => o.outcome.results.testCases.map((t) => `${t.id} ${t.verdict}`);
   const failures = (o: typeof together) => o.outcome.results.testCases.filter((t) => t.verdict !== 'pass').map((t) => `${t.id}: ${t.reasons.join(' | ')}`).join('\n');

@@ -1,11 +1,16 @@
 // Work that runs after the find has been answered: matching and registration happen after the 202
 // (pdp-protocol §2 step 3: acknowledge first, then match). This keeps track of that work, so
 // tests and rehearsals can wait for it (idle) and close() can stop waiting retries at once.
+import { setMaxListeners } from 'node:events';
+
 export class Background {
   private readonly running = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(private readonly log: (line: string) => void) {
+    // Every retry waiting to be cut short listens on it: many at once under load are expected, not a leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Start a task; its failure is logged, never thrown at the caller (who has long been answered). */
   run(what: string, task: () => Promise<void>): void {
