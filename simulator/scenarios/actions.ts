@@ -3,7 +3,7 @@ import { viewLegs } from './view-legs.js';
 import { watched } from '../core/waiting.js';
 import type { FirstLeg } from '../dashboard/dashboard-driver.js';
 import { findVariantFrom, variantLabel } from '../pfs/find-request.js';
-import { caCalls, registrations, at, bodyOf } from './correlation.js';
+import { registrations, at, bodyOf, lastCaCallEnd } from './correlation.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, viewByName, registrationsOf, waitUntil, type RunContext } from './context.js';
 import { SYSTEM_ACTIONS } from './system-actions.js';
 import type { StepSpec } from './types.js';
@@ -33,7 +33,7 @@ const awaitMatching: Action<Extract<StepSpec, { do: 'await-matching' }>> = async
     new Set(registrations(ctx.entries).filter((e) => e.status < 300 && at(e) >= f.sentAt).map((e) => String(bodyOf(e).name)));
   const started = Date.now();
   await waitUntil(ctx, registrationsOf(f.user.id, expected.length), () => expected.every((n) => registered().has(n)), window);
-  const lastCall = () => Math.max(f.sentAt + (f.ackMs ?? 0), ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+  const lastCall = () => Math.max(f.sentAt + (f.ackMs ?? 0), lastCaCallEnd(ctx.entries));
   await waitUntil(ctx, `the provider to go quiet at the C&A after ${f.user.id}'s find`, () => Date.now() - lastCall() >= QUIET_MS, Math.max(0, window - (Date.now() - started)));
 };
 

@@ -70,9 +70,10 @@ interface CallOwners {
   seen: number;
   /** PATs, permission tickets and RPTs, each with the user it was issued for. */
   credentials: Map<string, string>;
-  /** When each user's last call ended, and the last call nobody's credential explains. */
+  /** When each user's last call ended, the last call nobody's credential explains, and the last of all. */
   lastEnd: Map<string, number>;
   lastUnowned: number;
+  lastAny: number;
   byEntry: WeakMap<JournalEntry, string>;
 }
 const owners = new WeakMap<JournalEntry[], CallOwners>();
@@ -93,11 +94,12 @@ function ownerOf(e: JournalEntry, credentials: Map<string, string>): string | un
 
 function callOwners(entries: JournalEntry[]): CallOwners {
   let o = owners.get(entries);
-  if (!o) owners.set(entries, (o = { seen: 0, credentials: new Map(), lastEnd: new Map(), lastUnowned: -Infinity, byEntry: new WeakMap() }));
+  if (!o) owners.set(entries, (o = { seen: 0, credentials: new Map(), lastEnd: new Map(), lastUnowned: -Infinity, lastAny: -Infinity, byEntry: new WeakMap() }));
   for (; o.seen < entries.length; o.seen++) {
     const e = entries[o.seen];
     if (e.direction !== 'in' || e.role !== 'ca') continue;
     const sub = ownerOf(e, o.credentials);
+    o.lastAny = Math.max(o.lastAny, endOf(e));
     if (sub) {
       o.byEntry.set(e, sub);
       o.lastEnd.set(sub, Math.max(o.lastEnd.get(sub) ?? -Infinity, endOf(e)));
@@ -115,6 +117,11 @@ export function lastCaCallFor(entries: JournalEntry[], subs: Iterable<string>): 
   let last = o.lastUnowned;
   for (const sub of subs) last = Math.max(last, o.lastEnd.get(sub) ?? -Infinity);
   return last;
+}
+
+/** When the C&A last answered anyone's call (-Infinity before the first). */
+export function lastCaCallEnd(entries: JournalEntry[]): number {
+  return callOwners(entries).lastAny;
 }
 
 /** When the C&A last answered a call made for this user (not counting calls nobody can be placed with). */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { call } from '../http/client.js';
 import { INTROSPECTION_FIXTURES } from '../faults/registry.js';
 import { QUIET_MS } from './context.js';
-import { at, caCalls } from './correlation.js';
+import { at, caCalls, lastCaCallEnd } from './correlation.js';
 import { expectationFor, expectedPei, recordById, userById, waitUntil, type RunContext } from './context.js';
 import type { StageStepSpec } from './types.js';
 import type { PensionRecord } from '../testdata/records.js';
@@ -66,7 +66,7 @@ const awaitUpdates: Action<Step<'await-updates'>> = async (ctx) => {
   if (!round) throw new Error('no update file has been issued in this run (Stage 1 must end first)');
   const due = round.file.instructions.filter((i) => !!i.resource_id);
   const pending = () => due.filter((i) => !updateCallsOn(ctx, i.resource_id!, round.issuedAtMs).some((e) => e.status < 300));
-  const lastCall = () => Math.max(round.issuedAtMs, ...caCalls(ctx.entries).map((e) => at(e) + e.durationMs));
+  const lastCall = () => Math.max(round.issuedAtMs, lastCaCallEnd(ctx.entries));
   if (round.applyFailed) {
     // Nobody is applying the file any more: only let the last calls land, then say what is missing.
     await waitUntil(ctx, 'the C&A to go quiet', () => Date.now() - lastCall() >= QUIET_MS, QUIET_MS * 2);

@@ -10,7 +10,7 @@ import type { SentFind } from '../pfs/pfs-driver.js';
 import { UPDATE_ACTIONS, type UpdateAction } from './update-file.js';
 import type { TestUser } from '../testdata/users.js';
 import { expectationFor, expectedPei, findByName, QUIET_MS, recordById, userById, registrationsOf, waitUntil, type RunContext } from './context.js';
-import { at, bodyOf, caCalls, endOf, lastCaCallFor, lastCaCallOf, registrations } from './correlation.js';
+import { at, bodyOf, lastCaCallEnd, lastCaCallFor, lastCaCallOf, registrations } from './correlation.js';
 import { DEFAULT_SYSTEM_TIMING } from './system-timing.js';
 import { CLIENT_CERT_CHOICES, type ClientCertChoice, type SystemStepSpec } from './types.js';
 
@@ -96,7 +96,7 @@ const clearFaults: Action<Step<'clear-faults'>> = async (ctx) => {
  * Without a scope (cases played alone), any call counts.
  */
 function lastCaCall(ctx: RunContext, since: number, subs: string[], callsExpectedFrom?: number): number {
-  const anyone = () => Math.max(since, ...caCalls(ctx.entries).map(endOf));
+  const anyone = () => Math.max(since, lastCaCallEnd(ctx.entries));
   if (!ctx.scope) return anyone();
   // A provider working through a backlog may not have reached these users yet: until it has called
   // the C&A for one of them (since `callsExpectedFrom`), everyone's calls keep the wait open.
