@@ -6,6 +6,7 @@
 // and name look-ups that share it, and a burst of signatures waits here, in order, not there.
 import { availableParallelism } from 'node:os';
 import { sign, type KeyObject } from 'node:crypto';
+import { concurrencyLimit } from '../core/concurrency-limit.js';
 
 /** libuv's thread pool: UV_THREADPOOL_SIZE threads, else 4. */
 const POOL_THREADS = Number(process.env.UV_THREADPOOL_SIZE) || 4;
@@ -18,27 +19,28 @@ export const SIGNING_THREADS = Math.max(1, Math.min(availableParallelism() - 1, 
 
 export class SigningPool {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
   /** Signatures made so far (a bench counts what a run signed). */
   made = 0;
   /** The most signatures ever running at once: never more than `threads`. */
   peak = 0;
 
-  constructor(readonly threads: number) {}
+  constructor(readonly threads: number) {
+    this.limit = concurrencyLimit(threads);
+  }
 
   /** An RSASSA-PKCS1-v1_5 SHA-256 signature (RS256) of `data`. */
-  async sign(data: Buffer, key: KeyObject): Promise<Buffer> {
-    if (this.running >= this.threads) await new Promise<void>((go) => this.waiting.push(go));
-    this.running++;
-    this.peak = Math.max(this.peak, this.running);
-    try {
-      const signature = await new Promise<Buffer>((resolve, reject) => sign('sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
-      this.made++;
-      return signature;
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
+  sign(data: Buffer, key: KeyObject): Promise<Buffer> {
+    return this.limit(async () => {
+      this.peak = Math.max(this.peak, ++this.running);
+      try {
+        const signature = await new Promise<Buffer>((resolve, reject) => sign('sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
+        this.made++;
+        return signature;
+      } finally {
+        this.running--;
+      }
+    });
   }
 }
 

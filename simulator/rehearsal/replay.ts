@@ -18,7 +18,7 @@ import type { Bundle } from '../runs/bundle.js';
 import { assertReplayable, compareWithRecording, type ReplayReport } from '../runs/replay.js';
 import { rehearse } from './rehearse.js';
 import { WINDOW_PHASES } from './phases/index.js';
-import { MAX_CONCURRENCY } from '../scenarios/case-groups.js';
+import { isCaseConcurrency, MAX_CONCURRENCY } from '../scenarios/case-groups.js';
 import { recordedSoakShape } from '../soak/shape.js';
 
 export interface ReplayOptions {
@@ -115,6 +115,6 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
 /** A bundle is untrusted: its concurrency is a whole number of groups within the bounds, or the replay is refused. */
 function recordedConcurrency(n: unknown): number | undefined {
   if (n === undefined) return undefined;
-  if (Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CONCURRENCY) return n as number;
+  if (isCaseConcurrency(n)) return n;
   throw new CliError(`the bundle's options.json: caseConcurrency must be a whole number 1–${MAX_CONCURRENCY}, not ${JSON.stringify(n)}`, EXIT.usage);
 }

@@ -5,9 +5,15 @@
 // everyone, the update file, a check over every call of the run). A scenario says how many groups
 // may play at once (`concurrency`); by default one, in file order.
 import type { ScenarioFile, TestCaseSpec } from './types.js';
+import { concurrencyLimit } from '../core/concurrency-limit.js';
 
 /** Groups of test cases at once, at most: each holds a few finds, waits and connections open. */
 export const MAX_CONCURRENCY = 32;
+/** A number of groups at once that a scenario, the command line or a bundle may ask for. */
+export function isCaseConcurrency(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CONCURRENCY;
+}
+
 /** What the shipped system test allows (scenarios/system-test.json); the CLI's help names it. */
 export const SYSTEM_TEST_CONCURRENCY = 6;
 
@@ -89,28 +95,21 @@ export async function playGroups(groups: CaseGroup[], limit: number, play: (g: C
     for (const [i, g] of groups.entries()) await play(g, i);
     return;
   }
-  const free = { slots: Math.max(1, Math.floor(limit)), waiting: [] as (() => void)[] };
-  const acquire = () => (free.slots > 0 ? (free.slots--, Promise.resolve()) : new Promise<void>((r) => free.waiting.push(r)));
-  const release = () => {
-    const next = free.waiting.shift();
-    if (next) next();
-    else free.slots++;
-  };
+  const limited = concurrencyLimit(limit);
   const finished: Promise<void>[] = [];
   let failure: { reason: unknown } | undefined;
   groups.forEach((g, i) => {
     finished[i] = (async () => {
       await Promise.all(g.after.map((j) => finished[j]));
-      await acquire();
-      try {
+      await limited(async () => {
         if (failure) throw failure.reason;
-        await play(g, i);
-      } catch (err) {
-        failure ??= { reason: err };
-        throw err;
-      } finally {
-        release();
-      }
+        try {
+          await play(g, i);
+        } catch (err) {
+          failure ??= { reason: err };
+          throw err;
+        }
+      });
     })();
   });
   await Promise.allSettled(finished);

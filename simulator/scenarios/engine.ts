@@ -16,7 +16,7 @@ import { didYouMean } from '../core/did-you-mean.js';
 import { userById, type RunContext } from './context.js';
 import type { Decision, ScenarioFile, TestCaseResult } from './types.js';
 import { decisionLine } from './decision.js';
-import { caseGroups, MAX_CONCURRENCY, playGroups, type CaseGroup } from './case-groups.js';
+import { caseGroups, isCaseConcurrency, MAX_CONCURRENCY, playGroups, type CaseGroup } from './case-groups.js';
 
 /**
  * Check a scenario file's shape before anything runs: every problem is collected (not only the
@@ -25,7 +25,7 @@ import { caseGroups, MAX_CONCURRENCY, playGroups, type CaseGroup } from './case-
 export function validateScenario(s: ScenarioFile, file: string): void {
   const problems: string[] = [];
   for (const k of ['id', 'title', 'phase'] as const) if (typeof s[k] !== 'string' || !s[k]) problems.push(`"${k}" is required`);
-  if (s.concurrency !== undefined && !(Number.isInteger(s.concurrency) && s.concurrency >= 1 && s.concurrency <= MAX_CONCURRENCY)) problems.push(`"concurrency" must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}`);
+  if (s.concurrency !== undefined && !isCaseConcurrency(s.concurrency)) problems.push(`"concurrency" must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}`);
   if (!Array.isArray(s.testCases) || s.testCases.length === 0) problems.push('"testCases" must list at least one test case');
   const ids = new Set<string>();
   for (const [i, tc] of (Array.isArray(s.testCases) ? s.testCases : []).entries()) {

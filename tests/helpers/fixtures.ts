@@ -56,20 +56,7 @@ export function peiName(holder = uuid(), asset = uuid()): string {
  * each mostly waits on a provider's timers, so started together a few at a time they take a
  * fraction of their sum. A task's failure is its caller's, not an unhandled rejection.
  */
-export function concurrencyLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
+export { concurrencyLimit } from '../../simulator/core/concurrency-limit.js';
 
 /** A promise started now and awaited later (by a test): its rejection waits for that test. */
 export function startedNow<T>(promise: Promise<T>): Promise<T> {

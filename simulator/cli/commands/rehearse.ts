@@ -10,7 +10,7 @@ import { liveProgressFor } from '../progress.js';
 import { scenarioNames } from '../../scenarios/names.js';
 import { journalCapBytes, journalCapOption } from './journal.js';
 import { portsOf, withPorts } from '../ports.js';
-import { MAX_CONCURRENCY, SYSTEM_TEST_CONCURRENCY } from '../../scenarios/case-groups.js';
+import { isCaseConcurrency, MAX_CONCURRENCY, SYSTEM_TEST_CONCURRENCY } from '../../scenarios/case-groups.js';
 import type { SoakOptionNames, SoakShape, soakShapeOf } from '../../soak/shape.js';
 
 export const rehearseCommand = defineCommand({
@@ -61,7 +61,7 @@ export const rehearseCommand = defineCommand({
     if (junitProblem) throw new CliError(`--junit: ${junitProblem}`, EXIT.usage);
     const minutes = args['window-minutes'];
     const concurrency = args.concurrency;
-    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= MAX_CONCURRENCY)) throw new CliError(`--concurrency: must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}, not ${concurrency}`, EXIT.usage);
+    if (concurrency !== undefined && !isCaseConcurrency(concurrency)) throw new CliError(`--concurrency: must be a whole number of groups of test cases, 1–${MAX_CONCURRENCY}, not ${concurrency}`, EXIT.usage);
     const journalCap = journalCapBytes(args['journal-cap-mib']);
     if (minutes !== undefined && !(minutes > 0)) throw new CliError(`--window-minutes: must be a positive number of minutes, not ${minutes}`, EXIT.usage);
     // On a terminal, a live status line under the progress lines; in CI, plain lines only.
