@@ -144,10 +144,10 @@ export function findLines(f: FindFigures, target: number): string[] {
     `signing limit: RS256 (2048-bit) signatures a second when signing is all a process does, this run`,
     `${pad('  one thread')} ${n(limit.oneThreadPerSec)} /s`,
     `${pad(`  all ${limit.cores} cores at once`)} ${n(limit.allCoresPerSec)} /s   (other work on the machine takes its share)`,
-    `${pad(`  cda-sim's ${limit.signingThreads} signing thread(s) (one per core but one)`)} ${n(limit.signingThreadsPerSec)} /s = ${(limit.signingThreadsPerSec / SIGNATURES_PER_FIND).toFixed(0)} finds/s (${SIGNATURES_PER_FIND} signatures a find)`,
+    `${pad(`  cda-sim's ${limit.signingThreads} signing thread(s), kept full`)} ${n(limit.signingThreadsPerSec)} /s = ${(limit.signingThreadsPerSec / SIGNATURES_PER_FIND).toFixed(0)} finds/s (${SIGNATURES_PER_FIND} signatures a find)`,
     `soak driver → find sink (its own process: HTTPS + mTLS, 202 to each fresh signed find; offered ${f.offeredPerSec}/s)`,
     `${pad(`  finds signed and acknowledged 202, steady ${f.steadySeconds.toFixed(0)} s`)} ${n(f.findsPerSec)} /s   (${f.wholeSoakPerSec.toFixed(0)}/s over the whole soak, its first second and drain included); p99 ${f.findAckP99Ms.toFixed(1)} ms; ${f.refusedByBound} refused by the in-flight bound`,
-    `${pad('  = signatures')} ${n(f.findsPerSec * SIGNATURES_PER_FIND)} /s   ratio to the signing threads' limit ${f.ratio.toFixed(2)} (target >= ${target}: ${f.ratio >= target ? 'ok' : 'MISSED'}); to all cores ${f.ratioAllCores.toFixed(2)}`,
+    `${pad('  = signatures')} ${n(f.findsPerSec * SIGNATURES_PER_FIND)} /s   ratio to the signing threads' limit ${f.ratio.toFixed(2)} (target >= ${target}: ${f.ratio >= target ? 'ok' : 'MISSED'}); to one thread ${((f.findsPerSec * SIGNATURES_PER_FIND) / limit.oneThreadPerSec).toFixed(2)}; to all cores ${f.ratioAllCores.toFixed(2)}`,
     `${pad('  CPU per find: the soak process, the sink')} ${n(f.driverCpuUsPerFind)} µs, ${f.sinkCpuUsPerFind ?? 'n/a'} µs   (signing alone: ${((SIGNATURES_PER_FIND * 1e6) / limit.oneThreadPerSec).toFixed(0)} µs)`,
     `${pad('  the sink counted')} ${n(f.sink.acknowledged)}      on ${f.sink.connections} connection(s) (${f.sink.resumedSessions} resumed TLS sessions); ${f.sink.verified} verified in full, ${f.sink.refused} refused`,
   ];

@@ -2,7 +2,7 @@
 // signatures a second (2048-bit keys, the PFS key itself, over a find request token's worth of bytes)
 // when signing is all a process does. Three figures: one thread signing on the event loop; every core
 // at once (as many signatures in flight as cores, on libuv's pool); and cda-sim's own signing
-// threads (signing-pool.ts: one per core but one), the limit its drivers are judged against.
+// threads (signing-pool.ts: one per core but one) kept full, the limit its drivers are judged against.
 import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { KeyPair } from '../simulator/crypto/jose.js';
@@ -35,6 +35,24 @@ async function rateOf(durationS: number, inFlight: number, signOne: (key: KeyObj
   return made / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * The signing threads kept full: a burst of signatures asked for at once, again as soon as it is
+ * signed. Bursts go to a thread in one message, so this is the most the pool signs, whatever a
+ * caller's pattern (a soak's ticks send smaller bursts; one signature at a time does worse).
+ */
+async function burstRate(durationS: number, pool: SigningPool, key: KeyObject): Promise<number> {
+  const burst = 256 * pool.threads;
+  await pool.sign(INPUT, key); // the threads start, and get the key, before the clock does
+  const end = performance.now() + durationS * 1000;
+  const t0 = performance.now();
+  let made = 0;
+  while (performance.now() < end) {
+    await Promise.all(Array.from({ length: burst }, () => pool.sign(INPUT, key)));
+    made += burst;
+  }
+  return made / ((performance.now() - t0) / 1000);
+}
+
 export async function measureSigningLimit(opts: { durationS: number; key: KeyPair; log: (s: string) => void }): Promise<SigningLimit> {
   const key = createPrivateKey({ key: opts.key.private as JsonWebKey, format: 'jwk' });
   const cores = availableParallelism();
@@ -43,10 +61,11 @@ export async function measureSigningLimit(opts: { durationS: number; key: KeyPai
   const limit: SigningLimit = {
     oneThreadPerSec: await rateOf(opts.durationS, 1, (k) => sign('sha256', INPUT, k), key),
     allCoresPerSec: await rateOf(opts.durationS, cores, onPool, key),
-    signingThreadsPerSec: await rateOf(opts.durationS, 4 * SIGNING_THREADS, (k) => pool.sign(INPUT, k), key),
+    signingThreadsPerSec: await burstRate(opts.durationS, pool, key),
     cores,
     signingThreads: SIGNING_THREADS,
   };
+  await pool.close();
   opts.log(`signing limit: ${limit.oneThreadPerSec.toFixed(0)}/s on one thread, ${limit.allCoresPerSec.toFixed(0)}/s on all ${cores} cores, ${limit.signingThreadsPerSec.toFixed(0)}/s on cda-sim's ${SIGNING_THREADS} signing thread(s)`);
   return limit;
 }

@@ -1,5 +1,7 @@
 // Signatures made off the event loop: every one verifies, no more run at once than the pool's
-// threads, a failing signature frees its thread, and every signer shares the one pool.
+// threads, a failing signature frees its thread, a closed pool refuses what it had not signed and
+// starts again, an idle pool never keeps its process alive, and every signer shares the one pool.
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, verify } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -28,6 +30,32 @@ test('a signature that fails is refused and frees its thread for the next', asyn
   assert.instance(refused, Error);
   assert.ok(verify('sha256', Buffer.from('y'), publicKey, await after));
   assert.is(pool.made, 1);
+});
+
+test('a closed pool refuses the signatures it had not made, and the next signature starts a thread again', async () => {
+  const pool = new SigningPool(1);
+  const waiting = Array.from({ length: 50 }, (_, i) => pool.sign(Buffer.from(`input ${i}`), privateKey).then(() => 'signed', (err: Error) => err.message));
+  await new Promise((r) => setTimeout(r, 5));
+  await pool.close();
+  const outcomes = await Promise.all(waiting);
+  assert.ok(outcomes.includes('the signing pool was closed'), `some were refused: ${[...new Set(outcomes)].join(', ')}`);
+  assert.ok(outcomes.every((o) => o === 'signed' || o === 'the signing pool was closed'));
+  const again = await pool.sign(Buffer.from('after'), privateKey);
+  assert.ok(verify('sha256', Buffer.from('after'), publicKey, again));
+  await pool.close();
+});
+
+test('a process whose signatures are all made exits by itself: an idle signing thread keeps nothing alive', () => {
+  const script = `import { generateKeyPairSync } from 'node:crypto';
+    import { signingPool } from ${JSON.stringify(new URL('../simulator/crypto/signing-pool.js', import.meta.url).href)};
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await signingPool.start();
+    const s = await signingPool.sign(Buffer.from('x'), privateKey);
+    console.log('signed', s.length);`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(child.error, undefined, 'it exited within 20 s');
+  assert.is(child.status, 0, child.stderr);
+  assert.is(child.stdout.trim(), 'signed 256');
 });
 
 test("every signer signs through the process's one pool, within its threads", async () => {

@@ -45,6 +45,8 @@ export interface CallOptions {
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** The value `body` is the JSON of, when the caller has it: the journal keeps it without parsing the body again. */
+  bodyValue?: unknown;
   tls?: TlsClientOptions;
   timeoutMs?: number;
   journal?: Journal;
@@ -108,7 +110,7 @@ export function call(opts: CallOptions): Promise<CallResult> {
       path: url.pathname,
       requestId: headers['X-Request-ID'] ?? headers['x-request-id'],
       requestHeaders: flat(headers),
-      requestBody: opts.body === undefined ? undefined : (parse(String(opts.body), headers['Content-Type'] ?? headers['content-type']) ?? String(opts.body)),
+      requestBody: opts.body === undefined ? undefined : (opts.bodyValue ?? parse(String(opts.body), headers['Content-Type'] ?? headers['content-type']) ?? String(opts.body)),
       status,
       responseHeaders,
       responseBody: parse(text, responseHeaders['content-type']) ?? (text || undefined),
@@ -151,7 +153,7 @@ export function call(opts: CallOptions): Promise<CallResult> {
       record(0, {}, '', message);
       reject(new CallFailed(message, err.code ?? 'ERROR', elapsed()));
     });
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
+    // Headers and body leave in one write.
+    req.end(opts.body);
   });
 }

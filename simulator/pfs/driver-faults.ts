@@ -71,7 +71,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A copy of a request with its body made unparseable, as the provider will see it. */
 function unparseable(request: FindRequest, body: string): FindRequest {
-  return { ...request, body, variant: 'unparseable-body' };
+  const { bodyValue: _wholeBody, ...rest } = request; // no longer what the body says
+  return { ...rest, body, variant: 'unparseable-body' };
 }
 
 /**

@@ -95,6 +95,8 @@ export interface FindRequest {
   userToken: string;
   headers: Record<string, string>;
   body: string;
+  /** The value `body` is the JSON of (absent when the body is not JSON). */
+  bodyValue?: { user_token: string; find_request_token: string };
   variant: FindVariant;
   userTokenClaims: Record<string, unknown>;
   findTokenClaims: Record<string, unknown>;
@@ -106,7 +108,8 @@ export async function buildFindRequest(input: FindRequestInput): Promise<FindReq
   const flawOf = (token: FindToken) => breakages.find((b) => b.token === token);
   const life = input.lifetimeSeconds ?? 60;
   const transactionId = input.requestId ?? randomUUID();
-  const user = await mintUserToken({
+  // Both tokens are signed at once: they go to the signing threads in one message.
+  const userToken = mintUserToken({
     user: input.user,
     clock: input.clock,
     pfsSigner: input.pfsSigner,
@@ -132,20 +135,21 @@ export async function buildFindRequest(input: FindRequestInput): Promise<FindReq
     },
     findFlaw,
   );
-  const findToken = await signWithFlaw(findTokenClaims, findFlaw?.flaw, input.pfsSigner, input.rogueSigner);
+  const [user, findToken] = await Promise.all([userToken, signWithFlaw(findTokenClaims, findFlaw?.flaw, input.pfsSigner, input.rogueSigner)]);
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   let requestId: string | undefined = transactionId;
   if (variant === 'missing-request-id') requestId = undefined;
   if (variant === 'non-uuid-request-id') requestId = `find-${Date.now()}`;
   if (requestId) headers['X-Request-ID'] = requestId;
-  const json = JSON.stringify({ user_token: user.token, find_request_token: findToken });
+  const bodyValue = { user_token: user.token, find_request_token: findToken };
+  const json = JSON.stringify(bodyValue);
   return {
     url: input.findUrl,
     requestId,
     tokenRequestId: typeof findTokenClaims.request_id === 'string' ? findTokenClaims.request_id : undefined,
     userToken: user.token,
     headers,
-    body: variant === 'unparseable-body' ? json.slice(0, Math.floor(json.length / 2)) : json,
+    ...(variant === 'unparseable-body' ? { body: json.slice(0, Math.floor(json.length / 2)) } : { body: json, bodyValue }),
     variant,
     userTokenClaims: user.claims,
     findTokenClaims,

@@ -64,6 +64,7 @@ export class PfsDriver {
         url: request.url,
         headers: request.headers,
         body: request.body,
+        bodyValue: request.bodyValue,
         tls: d.tls,
         timeoutMs: d.timeoutMs,
         journal: d.journal,

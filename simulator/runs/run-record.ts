@@ -165,8 +165,8 @@ export function startRunRecord(dir: string, r: RunRecordInputs): void {
     if (missing.length) fs.appendFileSync(journalFile, missing.map((e) => JSON.stringify(e) + '\n').join(''), { mode: 0o600 });
   }
   // Appended (open, write, close) per entry: nothing to close when the run ends, and each line is
-  // on disk as soon as the exchange is journalled.
-  r.journal.on('entry', (e: JournalEntry) => fs.appendFileSync(journalFile, JSON.stringify(e) + '\n', { mode: 0o600 }));
+  // on disk as soon as the exchange is journalled. The journal's own line is copied, not made again.
+  r.journal.on('entry', (_e: JournalEntry, line: string) => fs.appendFileSync(journalFile, line, { mode: 0o600 }));
 }
 
 export function readRunJournal(dir: string): JournalEntry[] {

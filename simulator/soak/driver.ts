@@ -1,5 +1,6 @@
 // The soak's driver: the open-model schedule, the finds, the registrations they lead to at the C&A,
 // the view dance for each PeI registered, and what each of them measured.
+import { signingPool } from '../crypto/signing-pool.js';
 import { CliError, EXIT } from '../core/exit-codes.js';
 import type { Clock } from '../core/clock.js';
 import type { ProviderConfig } from '../config/provider-config.js';
@@ -111,6 +112,7 @@ export class SoakDriver {
   }
 
   async run(): Promise<{ figures: SoakFigures; interrupted: boolean }> {
+    await signingPool.start();
     const onEntry = (e: JournalEntry) => this.onJournal(e);
     this.sim.journal.on('entry', onEntry);
     const { load } = this.s.opts;

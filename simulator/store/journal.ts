@@ -199,16 +199,20 @@ export class Journal extends EventEmitter implements CommitMember {
     const entry = e as JournalEntry;
     entry.seq = ++this.seq;
     entry.time ??= new Date(this.now()).toISOString();
-    this.write(boundedLine(entry, requestBodyJson) + '\n', entry.seq);
-    this.publish(entry);
+    const line = boundedLine(entry, requestBodyJson) + '\n';
+    this.write(line, entry.seq);
+    this.publish(entry, line);
     return entry;
   }
 
-  /** Every subscriber gets the entry, even when one of them fails (a run's copy on a full disk). */
-  private publish(entry: JournalEntry): void {
+  /**
+   * Every subscriber gets the entry, and its journal line (newline included), even when one of them
+   * fails (a run's copy on a full disk).
+   */
+  private publish(entry: JournalEntry, line: string): void {
     for (const listener of this.listeners('entry')) {
       try {
-        (listener as (e: JournalEntry) => void)(entry);
+        (listener as (e: JournalEntry, line: string) => void)(entry, line);
       } catch (err) {
         // A subscriber's failure (a run's own copy on a full disk) must not stop the exchange or the process.
         if (this.health.subscriberFailures++ === 0) console.error(`cda-sim: a journal subscriber failed (${diskCause(err)}); failures are counted on /admin/status.`);
