@@ -58,6 +58,29 @@ test('a process whose signatures are all made exits by itself: an idle signing t
   assert.is(child.stdout.trim(), 'signed 256');
 });
 
+test('a pool whose threads cannot start signs without them, and says why', async () => {
+  const pool = new SigningPool(2, { threadScript: new URL('./no-such-signing-thread.js', import.meta.url) });
+  const inputs = Array.from({ length: 6 }, (_, i) => Buffer.from(`input ${i}`));
+  const signatures = await Promise.all(inputs.map((d) => pool.sign(d, privateKey)));
+  signatures.forEach((s, i) => assert.ok(verify('sha256', inputs[i], publicKey, s), `signature ${i} verifies`));
+  assert.is(pool.made, 6);
+  assert.match(pool.fallback ?? '', /no-such-signing-thread|exited|Cannot find/);
+  await pool.start(); // starts nothing now
+  assert.ok(verify('sha256', Buffer.from('later'), publicKey, await pool.sign(Buffer.from('later'), privateKey)));
+});
+
+test("under Node's permission model, where worker threads may not start, a process still signs", () => {
+  const script = `import { generateKeyPairSync } from 'node:crypto';
+    import { signingPool } from ${JSON.stringify(new URL('../simulator/crypto/signing-pool.js', import.meta.url).href)};
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const s = await signingPool.sign(Buffer.from('x'), privateKey);
+    console.log('signed', s.length, signingPool.fallback ? 'without threads' : 'on threads');`;
+  const child = spawnSync(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.is(child.status, 0, child.stderr);
+  assert.is(child.stdout.trim(), 'signed 256 without threads');
+  assert.match(child.stderr, /signing threads could not start/);
+});
+
 test("every signer signs through the process's one pool, within its threads", async () => {
   assert.ok(SIGNING_THREADS >= 1);
   assert.is(signingPool.threads, SIGNING_THREADS);
