@@ -1,6 +1,7 @@
 // Ctrl+C during a rehearsal, from the outside: SIGINT to `cda-sim rehearse --ci` in a child process.
 // The run stops at once, prints the summary so far, writes its reports marked INTERRUPTED (the cases
-// not reached NOT RUN), is kept so `cda-sim runs` lists it, and exits 130.
+// not reached NOT RUN), is kept so `cda-sim runs` lists it, and exits 130. SIGTERM (a cancelled CI
+// job, `docker stop`) stops it the same way, and the reports say it was SIGTERM.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
@@ -13,8 +14,8 @@ import { pdfText } from './helpers/pdf.js';
 import { freePort, ownProviderSection, spawnProvider } from './helpers/spawn-provider.js';
 import type { RunResults } from '../simulator/scenarios/run-results.js';
 
-/** Run the CLI; once its output matches `when`, send it SIGINT. Resolves with what it printed, its exit code and how long it took to stop. */
-function interruptWhen(args: string[], cwd: string, when: RegExp): Promise<{ code: number | null; stdout: string; stderr: string; stopMs: number }> {
+/** Run the CLI; once its output matches `when`, send it SIGINT (or `signal`). Resolves with what it printed, its exit code and how long it took to stop. */
+function interruptWhen(args: string[], cwd: string, when: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stdout: string; stderr: string; stopMs: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -25,7 +26,7 @@ function interruptWhen(args: string[], cwd: string, when: RegExp): Promise<{ cod
       stdout += d;
       if (!sentAt && when.test(stdout)) {
         sentAt = Date.now();
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     });
     child.stderr.on('data', (d) => (stderr += d));
@@ -67,6 +68,26 @@ test('Ctrl+C: the summary so far, reports marked INTERRUPTED, the run kept and l
   assert.match(runs.stdout, new RegExp(`${results.run.id}\\s.*INTERRUPTED`));
   const json = await cliProcess(['runs', '--json', ...dirs], work);
   assert.is(JSON.parse(json.stdout.trim().split('\n')[0]).verdict, 'interrupted');
+});
+
+test('SIGTERM stops a rehearsal as Ctrl+C does: the reports are written, say SIGTERM, and the run is kept; exit 130', async () => {
+  const { dir: certsDir } = await sharedMaterial();
+  const work = tempDir();
+  const dirs = ['--state-dir', path.join(work, 'state'), '--certs-dir', certsDir];
+  const r = await interruptWhen(['rehearse', '--ci', ...dirs], work, /\[\d+\/\d+\] CP-0[2-5] /, 'SIGTERM');
+  const out = `${r.stdout}\n${r.stderr}`;
+  assert.is(r.code, 130, out);
+  assert.ok(r.stopMs < 10000, `stopped ${r.stopMs} ms after SIGTERM`);
+  assert.match(r.stderr, /interrupted \(SIGTERM\): stopping and writing the reports/);
+  assert.match(r.stdout, /INTERRUPTED \(SIGTERM\) after \d+ test case\(s\): the rest were not played/);
+  const results = JSON.parse(fs.readFileSync(/results: (\S+)/.exec(r.stdout)![1], 'utf8')) as RunResults;
+  assert.is(results.run.status, 'interrupted');
+  assert.match(results.testCases.find((t) => t.id === 'S2-01')!.reasons.join(), /interrupted \(SIGTERM\)/);
+  assert.not.match(JSON.stringify(results), /Ctrl\+C/, 'nothing says Ctrl+C');
+  const folder = path.dirname(/results: (\S+)/.exec(r.stdout)![1]);
+  assert.match(await pdfText(path.join(folder, 'report.pdf')), /INTERRUPTED/);
+  const runs = await cliProcess(['runs', ...dirs], work);
+  assert.match(runs.stdout, new RegExp(`${results.run.id}\\s.*INTERRUPTED`));
 });
 
 test('Ctrl+C while the --apply-updates command runs: the wait was said, the command is stopped, Stage 2 NOT RUN, exit 130', async () => {

@@ -1,6 +1,9 @@
-// Ctrl+C (SIGINT), two ways: commands that keep servers up until the user stops them wait for it;
-// a run stops at once on the first one and keeps what it played, and a second one quits outright.
+// Ctrl+C (SIGINT) or SIGTERM, two ways: commands that keep servers up until the user stops them wait
+// for it; a run stops at once on the first one and keeps what it played, and a second one quits outright.
 import { EXIT } from '../core/exit-codes.js';
+import { Interrupted, type InterruptedBy } from '../core/interruption.js';
+
+export { Interrupted } from '../core/interruption.js';
 
 // Resolves on Ctrl+C or SIGTERM: for commands that keep servers up until the user stops them.
 export function untilInterrupted(): Promise<void> {
@@ -15,24 +18,28 @@ export function untilInterrupted(): Promise<void> {
   });
 }
 
-/** What a run's `signal` carries once Ctrl+C has stopped it. */
-export class Interrupted extends Error {
-  constructor() {
-    super('interrupted (Ctrl+C)');
-  }
-}
-
 /**
- * For the length of a run: the first Ctrl+C aborts `signal` (the run stops, writes its reports
- * marked INTERRUPTED and exits 130); a second one exits 130 at once. `release` hands Ctrl+C back.
+ * For the length of a run: the first Ctrl+C or SIGTERM aborts `signal` (the run stops, writes its
+ * reports marked INTERRUPTED and exits 130); a second one exits 130 at once. `release` hands the
+ * signals back. SIGTERM is what a cancelled CI job, `docker stop` or a process manager sends: the run
+ * it stops is kept with its reports, as after Ctrl+C.
  */
 export function interruptOnCtrlC(): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  const onSigint = () => {
+  const on = (by: InterruptedBy) => () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    console.error('\ncda-sim: interrupted (Ctrl+C): stopping and writing the reports for what was played (Ctrl+C again quits at once)');
-    controller.abort(new Interrupted());
+    console.error(`\ncda-sim: interrupted (${by}): stopping and writing the reports for what was played (${by} again quits at once)`);
+    controller.abort(new Interrupted(by));
   };
+  const onSigint = on('Ctrl+C');
+  const onSigterm = on('SIGTERM');
   process.on('SIGINT', onSigint);
-  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+  process.on('SIGTERM', onSigterm);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    },
+  };
 }

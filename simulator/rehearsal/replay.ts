@@ -7,6 +7,7 @@
 import type { RehearseOptions } from './run-setup.js';
 import type { StartSimulator } from './simulated-cda.js';
 import fs from 'node:fs';
+import { interruptedBy } from '../core/interruption.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProviderFault } from '../provider/reference-provider.js';
@@ -103,7 +104,7 @@ export async function replayBundle(bundle: Bundle, opts: ReplayOptions): Promise
     };
     // The whole window, as the recording was played: its phases' gates choose what the recorded scenarios ask for.
     const outcome = await rehearse(replay, WINDOW_PHASES);
-    if (outcome.interrupted) throw new CliError(`the replay was interrupted (Ctrl+C); what it played is kept as run ${outcome.results.run.id}, and nothing was compared`, EXIT.interrupted);
+    if (outcome.interrupted) throw new CliError(`the replay was interrupted (${interruptedBy(opts.signal)}); what it played is kept as run ${outcome.results.run.id}, and nothing was compared`, EXIT.interrupted);
     // The environment stopped the replay (the provider unreachable): kept as a run, but nothing to compare.
     if (outcome.aborted) throw new CliError(outcome.aborted.reason, EXIT.environment);
     return compareWithRecording(bundle, outcome.results, runDir(opts.stateDir, outcome.results.run.id), !!outcome.paused);

@@ -3,6 +3,7 @@
 // the environment (exit 3), or interrupted by Ctrl+C.
 import path from 'node:path';
 import { EXIT } from '../core/exit-codes.js';
+import { interruptedBy } from '../core/interruption.js';
 import type { RunResults } from '../scenarios/run-results.js';
 import type { RunSimulator as Simulator } from './simulated-cda.js';
 import type { RunContext } from '../scenarios/context.js';
@@ -36,7 +37,7 @@ export async function keepStoppedRun(run: RunSetup, reason: string): Promise<Reh
   return { results, resultsFile: reports.json, reports, exitCode: EXIT.environment, aborted: { reason } };
 }
 
-/** A run interrupted by Ctrl+C: what was played, every other case NOT RUN saying so, and every report. */
+/** A run interrupted by Ctrl+C or SIGTERM: what was played, every other case NOT RUN saying so, and every report. */
 export async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcome> {
   // In file order, as a finished scenario lists them (groups of cases playing at once end in any order).
   const order = new Map(run.scenarios.flatMap((s) => s.testCases.map((tc) => tc.id)).map((id, i) => [id, i]));
@@ -44,10 +45,11 @@ export async function keepInterruptedRun(run: RunSetup): Promise<RehearsalOutcom
   const played = new Set([...run.played, ...finished].map((t) => t.id));
   run.played.push(...finished);
   const remaining = run.scenarios.filter((s) => !run.done.has(s.id));
-  const unplayed = notRunCases(remaining, run.withReporting && !run.done.has('reporting'), 'not played: the run was interrupted (Ctrl+C) before it was reached')
+  const by = interruptedBy(run.opts.signal);
+  const unplayed = notRunCases(remaining, run.withReporting && !run.done.has('reporting'), `not played: the run was interrupted (${by}) before it was reached`)
     .filter((t) => !played.has(t.id))
-    .map((t) => (run.playing.has(t.id) ? { ...t, reasons: ['not judged: the run was interrupted (Ctrl+C) while it was playing'] } : t));
-  const results = resultsOf(run, { status: 'interrupted', stopReason: `INTERRUPTED (Ctrl+C) after ${run.played.length} test case(s): the rest were not played`, unplayed });
+    .map((t) => (run.playing.has(t.id) ? { ...t, reasons: [`not judged: the run was interrupted (${by}) while it was playing`] } : t));
+  const results = resultsOf(run, { status: 'interrupted', stopReason: `INTERRUPTED (${by}) after ${run.played.length} test case(s): the rest were not played`, unplayed });
   const reports = await keepReports(run, results);
   run.opts.onEvent?.({ type: 'run-end', results, exitCode: EXIT.interrupted, time: new Date(run.clock.now()).toISOString() });
   return { results, resultsFile: reports.json, reports, exitCode: EXIT.interrupted, interrupted: { played: run.played.length } };

@@ -5,6 +5,7 @@
 // each threshold (`--slo`) is a test case of the run, so JUnit, HTML and PDF carry them as any run's.
 import path from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
+import { interruptedBy } from '../core/interruption.js';
 import { outputPathProblem, packageVersion } from '../core/paths.js';
 import { asUsageError, CliError, EXIT } from '../core/exit-codes.js';
 import { configDigest, DEFAULT_BUDGETS, loadProviderConfig, type ProviderConfig } from '../config/provider-config.js';
@@ -160,7 +161,7 @@ async function finish(setup: SoakSetup, config: ProviderConfig, startedAt: strin
       configDigest: configDigest(setup.userConfig ?? { referenceProvider: true, faults: opts.referenceFaults ?? [] }),
       startedAt,
       finishedAt: new Date(setup.clock.now()).toISOString(),
-      ...(interrupted ? { status: 'interrupted' as RunStatus, stopReason: `INTERRUPTED (Ctrl+C) after ${Math.round(figures.wallMs / 1000)} s of ${Math.round(figures.durationMs / 1000)} s: the figures are of what was sent` } : {}),
+      ...(interrupted ? { status: 'interrupted' as RunStatus, stopReason: `INTERRUPTED (${interruptedBy(opts.signal)}) after ${Math.round(figures.wallMs / 1000)} s of ${Math.round(figures.durationMs / 1000)} s: the figures are of what was sent` } : {}),
     },
     folder: setup.folder,
     figures,
