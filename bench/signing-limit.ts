@@ -6,7 +6,7 @@
 import { createPrivateKey, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { KeyPair } from '../simulator/crypto/jose.js';
-import { SIGNING_THREADS, SigningPool } from '../simulator/crypto/signing-pool.js';
+import { SIGNING_THREADS, SigningPool, signOnNodePool } from '../simulator/crypto/signing-pool.js';
 
 export interface SigningLimit {
   /** Signatures a second: one thread; all cores at once; cda-sim's signing threads. */
@@ -57,11 +57,10 @@ async function burstRate(durationS: number, pool: SigningPool, key: KeyObject): 
 export async function measureSigningLimit(opts: { durationS: number; key: KeyPair; log: (s: string) => void }): Promise<SigningLimit> {
   const key = createPrivateKey({ key: opts.key.private as JsonWebKey, format: 'jwk' });
   const cores = availableParallelism();
-  const onPool = (k: KeyObject) => new Promise((resolve, reject) => sign('sha256', INPUT, k, (err, s) => (err ? reject(err) : resolve(s))));
   const pool = new SigningPool(SIGNING_THREADS);
   const limit: SigningLimit = {
     oneThreadPerSec: await rateOf(opts.durationS, 1, (k) => sign('sha256', INPUT, k), key),
-    allCoresPerSec: await rateOf(opts.durationS, cores, onPool, key),
+    allCoresPerSec: await rateOf(opts.durationS, cores, (k) => signOnNodePool(INPUT, k), key),
     signingThreadsPerSec: await burstRate(opts.durationS, pool, key),
     cores,
     signingThreads: SIGNING_THREADS,

@@ -147,23 +147,30 @@ export class SigningPool {
 
   /** An RSASSA-PKCS1-v1_5 SHA-256 signature (RS256) of `data`, made on the least busy thread. */
   async sign(data: Buffer, key: KeyObject): Promise<Buffer> {
-    let signature: Promise<Buffer>;
-    if (this.fallback) signature = this.signInline(data, key);
-    else {
-      let keyId = this.keyIds.get(key);
-      if (keyId === undefined) this.keyIds.set(key, (keyId = ++this.keyCount));
-      let thread: SigningThread | undefined;
-      try {
-        thread = this.leastBusy();
-      } catch (err) {
-        this.fallBack(err as Error);
-      }
-      signature = thread ? thread.sign(++this.nextId, keyId, key, data) : this.signInline(data, key);
-      this.peak = Math.max(this.peak, this.busy());
-    }
+    const thread = this.threadToSign();
+    const signature = thread ? thread.sign(++this.nextId, this.keyIdOf(key), key, data) : this.signInline(data, key);
+    if (thread) this.peak = Math.max(this.peak, this.busy());
     const made = await signature;
     this.made++;
     return made;
+  }
+
+  /** The thread for the next signature; none once threads cannot start here (the pool signs without them). */
+  private threadToSign(): SigningThread | undefined {
+    if (this.fallback) return undefined;
+    try {
+      return this.leastBusy();
+    } catch (err) {
+      this.fallBack(err as Error);
+      return undefined;
+    }
+  }
+
+  /** A key's number, by which a thread that has been sent the key knows it again. */
+  private keyIdOf(key: KeyObject): number {
+    let id = this.keyIds.get(key);
+    if (id === undefined) this.keyIds.set(key, (id = ++this.keyCount));
+    return id;
   }
 
   /** Stop every thread (a bench's own pool, a test): signatures still waiting are refused; the next one starts a thread again. */
@@ -207,8 +214,13 @@ export class SigningPool {
   }
 
   private signInline(data: Uint8Array, key: KeyObject): Promise<Buffer> {
-    return this.inline(() => new Promise<Buffer>((resolve, reject) => cryptoSign('sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig)))));
+    return this.inline(() => signOnNodePool(data, key));
   }
+}
+
+/** An RS256 signature made by node:crypto on libuv's thread pool (the callback form), not on the event loop. */
+export function signOnNodePool(data: Uint8Array, key: KeyObject): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => cryptoSign('sha256', data, key, (err, sig) => (err ? reject(err) : resolve(sig))));
 }
 
 /** The process's one pool: every signer shares it, so together they never take more than its threads. */

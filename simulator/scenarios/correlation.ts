@@ -10,9 +10,12 @@ export const UMA_TICKET = 'urn:ietf:params:oauth:grant-type:uma-ticket';
 export const at = (e: JournalEntry): number => Date.parse(e.time);
 export const endOf = (e: JournalEntry): number => at(e) + e.durationMs;
 
-/** The C&A calls the provider (or anyone) made: inbound entries of the C&A. */
+/** A call the provider (or anyone) made to the C&A: an inbound entry of the C&A. */
+const isCaCall = (e: JournalEntry): boolean => e.direction === 'in' && e.role === 'ca';
+
+/** The C&A calls the provider (or anyone) made. */
 export function caCalls(entries: JournalEntry[]): JournalEntry[] {
-  return entries.filter((e) => e.direction === 'in' && e.role === 'ca');
+  return entries.filter(isCaCall);
 }
 
 /** /token parameters, from the form body or the query string (both are accepted). */
@@ -97,7 +100,7 @@ function callOwners(entries: JournalEntry[]): CallOwners {
   if (!o) owners.set(entries, (o = { seen: 0, credentials: new Map(), lastEnd: new Map(), lastUnowned: -Infinity, lastAny: -Infinity, byEntry: new WeakMap() }));
   for (; o.seen < entries.length; o.seen++) {
     const e = entries[o.seen];
-    if (e.direction !== 'in' || e.role !== 'ca') continue;
+    if (!isCaCall(e)) continue;
     const sub = ownerOf(e, o.credentials);
     o.lastAny = Math.max(o.lastAny, endOf(e));
     if (sub) {

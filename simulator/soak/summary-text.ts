@@ -2,6 +2,7 @@
 import { STAGES, STAGE_LABELS, type SoakFigures } from '../scenarios/soak-figures.js';
 import type { SoakStatus } from './driver.js';
 import { latency, percent } from '../reports/soak-html.js';
+import { WAIT_LINE_EVERY_MS } from '../core/waiting.js';
 
 const clock = (ms: number) => {
   const t = Math.floor(Math.max(0, ms) / 1000);
@@ -21,6 +22,16 @@ export function statusLine(s: SoakStatus): string {
   ]
     .filter(Boolean)
     .join(' · ');
+}
+
+/** Status lines for a log or CI (no live line): one every 10 s, as every long wait says how it goes. */
+export function statusLinesEvery10s(print: (line: string) => void): (s: SoakStatus) => void {
+  let last = 0;
+  return (s) => {
+    if (s.elapsedMs - last < WAIT_LINE_EVERY_MS) return;
+    last = s.elapsedMs;
+    print(statusLine(s));
+  };
 }
 
 /** The figures as a table: a line per stage with its percentiles, then availability, slow views, errors. */

@@ -7,7 +7,6 @@ import { CliError, EXIT } from '../../core/exit-codes.js';
 import { outputPathProblem } from '../../core/paths.js';
 import { interruptOnCtrlC } from '../interrupted.js';
 import { portsOf, withPorts } from '../ports.js';
-import { WAIT_LINE_EVERY_MS } from '../../core/waiting.js';
 import { writeFileAtomic } from '../../runs/run-record.js';
 
 export const soakCommand = defineCommand({
@@ -29,7 +28,7 @@ export const soakCommand = defineCommand({
       .option('reports-dir', { type: 'string', describe: 'Also copy the soak’s reports here (the run is always kept in <state-dir>/runs/<run id>/)' })
       .option('ci', { type: 'boolean', default: false, describe: 'Plain progress lines (every 10 s) instead of a live line (also when output is not a terminal)' }),
   run: async (args) => {
-    const [{ soak, mergeSoaks }, { startSimulator }, { soakShapeOf }, { figuresTable, statusLine }, { summaryTable }] = await Promise.all([
+    const [{ soak, mergeSoaks }, { startSimulator }, { soakShapeOf }, { figuresTable, statusLine, statusLinesEvery10s }, { summaryTable }] = await Promise.all([
       import('../../soak/soak.js'),
       import('../../server/simulator.js'),
       import('../../soak/shape.js'),
@@ -44,16 +43,12 @@ export const soakCommand = defineCommand({
     const junitProblem = args.junit ? outputPathProblem(args.junit, 'file') : undefined;
     if (junitProblem) throw new CliError(`--junit: ${junitProblem}`, EXIT.usage);
     const live = !args.ci && !!process.stdout.isTTY && !process.env.CI;
-    let lastLine = 0;
     let shown = false;
+    const plain = statusLinesEvery10s((line) => console.log(line));
     const onStatus = (s: Parameters<typeof statusLine>[0]) => {
-      if (live) {
-        process.stdout.write(`\r\x1b[2K${statusLine(s).slice(0, (process.stdout.columns ?? 120) - 1)}`);
-        shown = true;
-      } else if (s.elapsedMs - lastLine >= WAIT_LINE_EVERY_MS) {
-        lastLine = s.elapsedMs;
-        console.log(statusLine(s));
-      }
+      if (!live) return plain(s);
+      process.stdout.write(`\r\x1b[2K${statusLine(s).slice(0, (process.stdout.columns ?? 120) - 1)}`);
+      shown = true;
     };
     const progress = (line: string) => {
       if (shown) process.stdout.write('\r\x1b[2K');

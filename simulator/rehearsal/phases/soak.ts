@@ -2,31 +2,20 @@
 // view dance for every PeI they register (soak/driver.ts, as `cda-sim soak` sends them), after the
 // last scenario and before reporting, so the reporting phase judges a day that includes its traffic.
 // Its figures are the run's `soak`; each threshold is a test case, and a breach fails the run.
-import { SoakDriver, type SoakStatus } from '../../soak/driver.js';
+import { SoakDriver } from '../../soak/driver.js';
 import { judgeThresholds } from '../../soak/thresholds.js';
-import { figuresTable, statusLine } from '../../soak/summary-text.js';
+import { figuresTable, statusLinesEvery10s } from '../../soak/summary-text.js';
 import { isDashboardView, slimViewEntry } from '../../soak/reporting-check.js';
-import { WAIT_LINE_EVERY_MS } from '../../core/waiting.js';
 import { contextOf, PLAY, type PhaseRun, type WindowPhase } from './types.js';
 
 /** Why the soak does not play when it was not asked for: the reports say so, never a pass. */
 export const SOAK_NOT_ASKED = 'no soak was asked for; `cda-sim rehearse --soak 30s` plays one before reporting';
 
-/** A status line every 10 s: the soak can run for minutes. */
-function statusLines(progress: (line: string) => void): (s: SoakStatus) => void {
-  let last = 0;
-  return (s) => {
-    if (s.elapsedMs - last < WAIT_LINE_EVERY_MS) return;
-    last = s.elapsedMs;
-    progress(statusLine(s));
-  };
-}
-
 async function play(p: PhaseRun): Promise<void> {
   const { run } = p;
   const ctx = contextOf(p);
   const shape = run.opts.soak!;
-  const setup = { opts: { ...shape, onStatus: statusLines(run.progress), signal: run.opts.signal }, clock: run.clock, progress: run.progress, runId: run.runId, testData: run.testData, budgets: run.budgets };
+  const setup = { opts: { ...shape, onStatus: statusLinesEvery10s(run.progress), signal: run.opts.signal }, clock: run.clock, progress: run.progress, runId: run.runId, testData: run.testData, budgets: run.budgets };
   // The reporting phase judges only the views of the day: of the soak's many exchanges the run keeps
   // those alone, slimmed, so a long soak does not hold every exchange in memory.
   run.keepEntry = (e) => (isDashboardView(e) ? slimViewEntry(e) : undefined);
